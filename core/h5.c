@@ -1,0 +1,226 @@
+/* HDF5 result-file helpers (see ics_h5.h). */
+#include "ics_h5.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+ics_status ics_h5_create(const char *final_path, hid_t fapl, ics_h5file **out, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_h5file *f = NULL;
+    ICS_ALLOC(f, 1, err, "an output file");
+    f->file = H5I_INVALID_HID;
+    f->final_path = ics_strdup(final_path, err);
+    ICS_ALLOC(f->tmp_path, strlen(final_path) + 16, err, "a path");
+    if (!f->final_path) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
+    sprintf(f->tmp_path, "%s.partial", final_path);
+    f->file = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (f->file < 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot create the output file (is the directory writable?)",
+                 f->tmp_path);
+    *out = f;
+    f = NULL;
+done:
+    ics_h5_abort(&f, 0);
+    return st;
+}
+
+static void free_file(ics_h5file *f)
+{
+    free(f->final_path);
+    free(f->tmp_path);
+    free(f);
+}
+
+ics_status ics_h5_finish(ics_h5file **fp, int do_rename, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_h5file *f = *fp;
+    *fp = NULL;
+    if (H5Fclose(f->file) < 0) ICS_FAIL(err, ICS_EIO, "%s: closing the output file failed", f->tmp_path);
+    if (do_rename && rename(f->tmp_path, f->final_path) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot rename to %s: %s", f->tmp_path, f->final_path,
+                 strerror(errno));
+done:
+    if (st != ICS_OK && do_rename) unlink(f->tmp_path);
+    free_file(f);
+    return st;
+}
+
+void ics_h5_abort(ics_h5file **fp, int do_unlink)
+{
+    if (!fp || !*fp) return;
+    ics_h5file *f = *fp;
+    if (f->file >= 0) H5Fclose(f->file);
+    if (do_unlink && f->tmp_path) unlink(f->tmp_path);
+    free_file(f);
+    *fp = NULL;
+}
+
+ics_status ics_h5_attr_str(hid_t obj, const char *name, const char *value, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
+    H5Tset_size(type, strlen(value) + 1);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, type, value) < 0)
+        ICS_FAIL(err, ICS_EIO, "cannot write HDF5 attribute '%s'", name);
+done:
+    if (attr >= 0) H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+    return st;
+}
+
+ics_status ics_h5_attr_i64(hid_t obj, const char *name, int64_t value, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT64, &value) < 0)
+        ICS_FAIL(err, ICS_EIO, "cannot write HDF5 attribute '%s'", name);
+done:
+    if (attr >= 0) H5Aclose(attr);
+    H5Sclose(space);
+    return st;
+}
+
+ics_status ics_h5_attr_f64(hid_t obj, const char *name, const double *values, int count,
+                           ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hsize_t dim = (hsize_t)count;
+    hid_t space = count == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    hid_t attr = H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_DOUBLE, values) < 0)
+        ICS_FAIL(err, ICS_EIO, "cannot write HDF5 attribute '%s'", name);
+done:
+    if (attr >= 0) H5Aclose(attr);
+    H5Sclose(space);
+    return st;
+}
+
+static hid_t lcpl_intermediate(void)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    return lcpl;
+}
+
+ics_status ics_h5_dataset(hid_t file, const char *path, int rank, const int64_t *dims,
+                          int64_t chunk_rows, int gzip, hid_t *dset, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hsize_t d[2] = {(hsize_t)dims[0], rank > 1 ? (hsize_t)dims[1] : 1};
+    hid_t space = H5Screate_simple(rank, d, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t lcpl = lcpl_intermediate();
+    if (chunk_rows > 0 && d[0] > 0) {
+        hsize_t c[2] = {(hsize_t)(chunk_rows < dims[0] ? chunk_rows : dims[0]), d[1]};
+        H5Pset_chunk(dcpl, rank, c);
+        if (gzip > 0) {
+            H5Pset_shuffle(dcpl);
+            H5Pset_deflate(dcpl, (unsigned)gzip);
+        }
+    }
+    *dset = H5Dcreate2(file, path, H5T_IEEE_F64LE, space, lcpl, dcpl, H5P_DEFAULT);
+    if (*dset < 0) ICS_FAIL(err, ICS_EIO, "cannot create HDF5 dataset '%s'", path);
+done:
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return st;
+}
+
+ics_status ics_h5_write_rows(hid_t dset, int64_t first, int64_t count, int64_t width,
+                             const double *data, hid_t dxpl, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t fspace = H5Dget_space(dset);
+    const int rank = H5Sget_simple_extent_ndims(fspace);
+    hsize_t start[2] = {(hsize_t)first, 0}, cnt[2] = {(hsize_t)count, (hsize_t)width};
+    hid_t mspace = H5Screate_simple(rank, cnt, NULL);
+    if (count == 0) {
+        H5Sselect_none(fspace);
+        H5Sselect_none(mspace);
+    } else {
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, cnt, NULL);
+    }
+    if (H5Dwrite(dset, H5T_NATIVE_DOUBLE, mspace, fspace, dxpl, data) < 0)
+        ICS_FAIL(err, ICS_EIO, "writing rows %lld..%lld of an HDF5 dataset failed",
+                 (long long)first, (long long)(first + count - 1));
+done:
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return st;
+}
+
+ics_status ics_h5_write_array(hid_t file, const char *path, int rank, const int64_t *dims,
+                              const double *data, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t dset = H5I_INVALID_HID;
+    ICS_TRY(ics_h5_dataset(file, path, rank, dims, 0, 0, &dset, err));
+    if (H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        ICS_FAIL(err, ICS_EIO, "cannot write HDF5 dataset '%s'", path);
+done:
+    if (dset >= 0) H5Dclose(dset);
+    return st;
+}
+
+ics_status ics_h5_write_strings(hid_t file, const char *path, char *const *strs, int count,
+                                ics_error *err)
+{
+    /* Fixed-length strings: parallel HDF5 cannot write variable-length data through MPI-IO. */
+    ics_status st = ICS_OK;
+    size_t width = 1;
+    char *buf = NULL;
+    for (int i = 0; i < count; ++i)
+        if (strs[i] && strlen(strs[i]) + 1 > width) width = strlen(strs[i]) + 1;
+    ICS_ALLOC(buf, (size_t)(count ? count : 1) * width, err, "strings");
+    for (int i = 0; i < count; ++i)
+        if (strs[i]) memcpy(buf + (size_t)i * width, strs[i], strlen(strs[i]));
+    hsize_t dim = (hsize_t)count;
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, width);
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    hid_t lcpl = lcpl_intermediate();
+    hid_t dset = H5Dcreate2(file, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (dset < 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        st = ics_error_set(err, ICS_EIO, "cannot write HDF5 dataset '%s'", path);
+    if (dset >= 0) H5Dclose(dset);
+    H5Pclose(lcpl);
+    H5Sclose(space);
+    H5Tclose(type);
+done:
+    free(buf);
+    return st;
+}
+
+ics_status ics_h5_read_doubles(hid_t file, const char *path, double **out, int64_t *count,
+                               ics_error *err)
+{
+    ics_status st = ICS_OK;
+    double *buf = NULL;
+    hid_t dset = H5Dopen2(file, path, H5P_DEFAULT), space = H5I_INVALID_HID;
+    if (dset < 0) ICS_FAIL(err, ICS_EIO, "cannot open HDF5 dataset '%s'", path);
+    space = H5Dget_space(dset);
+    hssize_t np = H5Sget_simple_extent_npoints(space);
+    ICS_ALLOC(buf, np, err, path);
+    if (np > 0 && H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        ICS_FAIL(err, ICS_EIO, "cannot read HDF5 dataset '%s'", path);
+    *out = buf;
+    *count = (int64_t)np;
+    buf = NULL;
+done:
+    free(buf);
+    if (space >= 0) H5Sclose(space);
+    if (dset >= 0) H5Dclose(dset);
+    return st;
+}

@@ -1,0 +1,101 @@
+/* The run configuration: a YAML file (libyaml) with the schema of INTERFACE.md.
+ * Parsing checks types, ranges and unknown keys (with a "did you mean" hint); labels are checked
+ * against the table later (ics_shock_select), since the table is itself named in the config. */
+#ifndef ICS_CONFIG_H
+#define ICS_CONFIG_H
+
+#include "ics_error.h"
+
+#include <stdint.h>
+
+typedef enum ics_dist_kind {
+    ICS_DIST_CONST = 0,
+    ICS_DIST_UNIFORM,      /* min, max               */
+    ICS_DIST_NORMAL,       /* mean, sd               */
+    ICS_DIST_TRUNCNORMAL,  /* mean, sd, min, max     */
+    ICS_DIST_LOGNORMAL,    /* mu, sigma              */
+    ICS_DIST_BETA,         /* a, b, optional min,max (scaled; default 0,1) */
+    ICS_DIST_TRIANGULAR    /* min, mode, max         */
+} ics_dist_kind;
+
+typedef struct ics_dist {
+    ics_dist_kind kind;
+    double value;          /* ICS_DIST_CONST */
+    double min, max;       /* uniform, truncnormal, beta (scaling), triangular */
+    double mean, sd;       /* normal, truncnormal */
+    double mu, sigma;      /* lognormal */
+    double a, b;           /* beta shapes */
+    double mode;           /* triangular */
+} ics_dist;
+
+typedef enum ics_shock_type {
+    ICS_SHOCK_FINAL_DEMAND = 0,
+    ICS_SHOCK_VALUE_ADDED,
+    ICS_SHOCK_CAPACITY_LOSS,
+    ICS_SHOCK_TRADE_RESTRICTION,
+    ICS_SHOCK_COEFFICIENT
+} ics_shock_type;
+
+typedef struct ics_shock {
+    char *name;            /* unique; default "shock<k>" (k from 1) */
+    ics_shock_type type;
+    char **regions;  int nregions;   /* labels or globs as written; nregions = 0 means all */
+    char **segments; int nsegments;  /* likewise */
+    char **from;     int nfrom;      /* trade_restriction: supplier regions */
+    char **to;       int nto;        /* trade_restriction: buyer regions */
+    ics_dist change;       /* `change` (or `loss` for capacity_loss) */
+    double probability;    /* in [0,1]; default 1 */
+    int start;             /* default 0 */
+    int duration;          /* -1 = to the end of the horizon */
+    int recovery;          /* default 0 */
+    int line;              /* 1-based line of the shock's entry in the YAML file, for messages */
+} ics_shock;
+
+typedef enum ics_model_kind { ICS_MODEL_LEONTIEF = 0, ICS_MODEL_GHOSH, ICS_MODEL_IIM, ICS_MODEL_DIIM, ICS_MODEL_ARIO } ics_model_kind;
+typedef enum ics_sampler_kind { ICS_SAMPLER_MC = 0, ICS_SAMPLER_LHS, ICS_SAMPLER_SOBOL } ics_sampler_kind;
+
+typedef struct ics_config {
+    char *path;            /* the file it was read from (owned) */
+    char *text;            /* the whole file, stored as the `config` attribute (owned) */
+    char *table;           /* "builtin" (default), a directory or an .h5 file; relative paths are
+                              resolved against the config file's directory (owned) */
+    ics_model_kind model;  /* default leontief */
+    int64_t scenarios;     /* default 1000; >= 1 */
+    uint64_t seed;         /* default 42 */
+    ics_sampler_kind sampler; /* default mc */
+    int horizon;           /* default 104 */
+    int block_size;        /* `block_size`, scenarios per block; default 1024; 1..1048576 */
+    double balance_rtol;   /* `balance_tolerance`; default 1e-6 */
+    ics_shock *shocks; int nshocks;
+    char *output_file;     /* output.file; default "results.h5" (owned) */
+    char **store; int nstore;  /* output.store; default {output_change, total_output_loss} */
+    /* diim section */
+    double diim_lambda;    /* default 0.01 */
+    /* recovery_time: default and per-segment overrides (segment labels checked later) */
+    double diim_recovery_default;      /* default 26 */
+    char **diim_rt_segments; double *diim_rt_values; int diim_nrt;
+    /* sensitivity section (parsed now, used by the sensitivity issue) */
+    int has_sensitivity;
+    char *sens_method;     /* "sobol" | "morris" */
+    char **sens_targets; int sens_ntargets;
+    int64_t sens_samples;
+} ics_config;
+
+/* Parse a YAML config file. Errors are ICS_EINPUT with "FILE:LINE: key 'k': what" messages;
+ * unknown keys name the nearest valid key. A missing or unreadable file is ICS_EINPUT too
+ * (the user named it). */
+ics_status ics_config_load(const char *path, ics_config **out, ics_error *err);
+/* Parse from a string (path is only used in messages). */
+ics_status ics_config_parse(const char *text, const char *path, ics_config **out, ics_error *err);
+void ics_config_destroy(ics_config **cfg);
+
+const char *ics_model_name(ics_model_kind m);
+const char *ics_sampler_name(ics_sampler_kind s);
+const char *ics_shock_type_name(ics_shock_type t);
+
+/* Edit distance used for "did you mean" hints; exposed for tests. */
+int ics_levenshtein(const char *a, const char *b);
+/* The candidate nearest to `word` (or NULL when none is within a sensible distance). */
+const char *ics_nearest(const char *word, const char *const *candidates, int ncand);
+
+#endif

@@ -1,0 +1,60 @@
+/* Errors for the whole library: one status enum, one context-carrying error record, and the
+ * macros every fallible call goes through (break on ics_error_set to catch every failure).
+ * Library code fills an ics_error and returns its status; only drivers/ print and exit. */
+#ifndef ICS_ERROR_H
+#define ICS_ERROR_H
+
+#include <stddef.h>
+
+typedef enum ics_status {
+    ICS_OK = 0,
+    ICS_EINPUT,    /* bad user input: config, table, label, number -> exit 2 */
+    ICS_EIO,       /* file system or HDF5 failure                      -> exit 1 */
+    ICS_ENOMEM,    /* allocation failed                                -> exit 1 */
+    ICS_ENUMERIC,  /* numerical failure not caused by input (LAPACK)   -> exit 1 */
+    ICS_EINTERNAL  /* anything else                                    -> exit 1 */
+} ics_status;
+
+#define ICS_ERRMSG_MAX 1024
+
+typedef struct ics_error {
+    ics_status code;
+    char msg[ICS_ERRMSG_MAX]; /* one line, no trailing newline: "FILE: place: what was wrong" */
+} ics_error;
+
+/* Record an error (first one wins: later calls do not overwrite an earlier message) and return
+ * its code. err may be NULL. Thread-safe as long as threads use distinct ics_error records. */
+ics_status ics_error_set(ics_error *err, ics_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ics_error_clear(ics_error *err);
+/* Process exit code for a status as in INTERFACE.md: 0 ok, 2 input, 1 anything else. */
+int ics_status_exit_code(ics_status st);
+const char *ics_status_name(ics_status st);
+
+/* Allocation helpers that record ICS_ENOMEM with the caller's purpose. */
+void *ics_calloc(size_t count, size_t size, ics_error *err, const char *what);
+char *ics_strdup(const char *s, ics_error *err);
+
+/* ICS_TRY(expr): evaluate a status-returning call; on failure jump to the function's `done:`
+ * label with `st` holding the status. Functions using it declare `ics_status st = ICS_OK;`. */
+#define ICS_TRY(expr)                                                                          \
+    do {                                                                                       \
+        st = (expr);                                                                           \
+        if (st != ICS_OK) goto done;                                                           \
+    } while (0)
+
+/* ICS_FAIL(err, code, ...): record an error and jump to `done:`. */
+#define ICS_FAIL(err, code, ...)                                                               \
+    do {                                                                                       \
+        st = ics_error_set((err), (code), __VA_ARGS__);                                        \
+        goto done;                                                                             \
+    } while (0)
+
+/* ICS_ALLOC(ptr, count, err, what): calloc or fail with ICS_ENOMEM. */
+#define ICS_ALLOC(ptr, count, err, what)                                                       \
+    do {                                                                                       \
+        (ptr) = ics_calloc((size_t)(count), sizeof *(ptr), (err), (what));                     \
+        if (!(ptr)) { st = ICS_ENOMEM; goto done; }                                            \
+    } while (0)
+
+#endif

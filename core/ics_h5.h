@@ -1,0 +1,48 @@
+/* HDF5 helpers for the result file: a file is created under "<name>.partial" and renamed to its
+ * final name only when complete, so a failed run leaves no file under the output name.
+ * The caller passes the file-access property list (the driver sets MPI-IO on it); nothing here
+ * calls MPI. Attribute and dataset-creation helpers are collective when the file is parallel. */
+#ifndef ICS_H5_H
+#define ICS_H5_H
+
+#include "ics_error.h"
+
+#include <hdf5.h>
+#include <stdint.h>
+
+typedef struct ics_h5file {
+    hid_t file;
+    char *final_path;  /* owned */
+    char *tmp_path;    /* owned: final_path + ".partial" */
+} ics_h5file;
+
+/* Create (truncate) final_path.partial with the given fapl (H5P_DEFAULT for serial). */
+ics_status ics_h5_create(const char *final_path, hid_t fapl, ics_h5file **out, ics_error *err);
+/* Close the file; when do_rename, rename the partial file to its final name. */
+ics_status ics_h5_finish(ics_h5file **f, int do_rename, ics_error *err);
+/* Close the file; when do_unlink, remove the partial file. Accepts NULL. */
+void ics_h5_abort(ics_h5file **f, int do_unlink);
+
+ics_status ics_h5_attr_str(hid_t obj, const char *name, const char *value, ics_error *err);
+ics_status ics_h5_attr_i64(hid_t obj, const char *name, int64_t value, ics_error *err);
+ics_status ics_h5_attr_f64(hid_t obj, const char *name, const double *values, int count,
+                           ics_error *err);
+/* Create a double dataset at `path` (intermediate groups created) with rank 1 or 2, chunked by
+ * `chunk` rows when chunk > 0 (contiguous otherwise); optional gzip level (0 = none). */
+ics_status ics_h5_dataset(hid_t file, const char *path, int rank, const int64_t *dims,
+                          int64_t chunk_rows, int gzip, hid_t *dset, ics_error *err);
+/* Write rows first .. first+count-1 of a (N) or (N, width) dataset from a row-major buffer
+ * (count x width), i.e. a column-major width x count block. dxpl: transfer properties. */
+ics_status ics_h5_write_rows(hid_t dset, int64_t first, int64_t count, int64_t width,
+                             const double *data, hid_t dxpl, ics_error *err);
+/* Write a whole small double array to a new dataset (rank 1 or 2, row-major data). */
+ics_status ics_h5_write_array(hid_t file, const char *path, int rank, const int64_t *dims,
+                              const double *data, ics_error *err);
+/* Write an array of strings as a 1-D variable-length string dataset. */
+ics_status ics_h5_write_strings(hid_t file, const char *path, char *const *strs, int count,
+                                ics_error *err);
+/* Read a whole 1-D double dataset into a newly allocated buffer. */
+ics_status ics_h5_read_doubles(hid_t file, const char *path, double **out, int64_t *count,
+                               ics_error *err);
+
+#endif

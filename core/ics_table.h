@@ -1,0 +1,87 @@
+/* The MRIO table: regions, segments, nodes (region x segment pairs), Z, Y, x, VA.
+ * Loaded from a pymrio-style table directory, from an icstress HDF5 file (/table group), or
+ * from the embedded built-in IC-chain table; validated before any model is built from it. */
+#ifndef ICS_TABLE_H
+#define ICS_TABLE_H
+
+#include "ics_error.h"
+
+#include <hdf5.h>
+
+typedef struct ics_table {
+    int nreg;              /* number of distinct regions, in order of first appearance */
+    int nseg;              /* number of distinct segments (sectors), in order of first appearance */
+    int n;                 /* number of nodes */
+    int ny;                /* number of final-demand columns */
+    char **regions;        /* [nreg] owned strings */
+    char **segments;       /* [nseg] owned strings */
+    int *node_region;      /* [n] index into regions */
+    int *node_segment;     /* [n] index into segments */
+    char **y_region;       /* [ny] region label of each final-demand column (owned) */
+    char **y_category;     /* [ny] category label of each final-demand column (owned) */
+    double *Z;             /* [n*n] column-major: Z[i + j*n] = flow from node i to node j */
+    double *Y;             /* [n*ny] column-major: Y[i + k*n] = final demand for node i, column k */
+    double *x;             /* [n] gross output */
+    double *va;            /* [n] value added (summed over VA rows) */
+    char *source;          /* where it came from: directory, file or "builtin" (owned) */
+} ics_table;
+
+/* Allocate an empty table with room for the given sizes; labels NULL, arrays zeroed.
+ * The caller fills labels (ics_strdup) and numbers. Returns NULL with err set on failure. */
+ics_table *ics_table_create(int nreg, int nseg, int n, int ny, ics_error *err);
+/* Free everything the table owns; accepts NULL and clears the caller's pointer. */
+void ics_table_destroy(ics_table **t);
+
+/* Load a table from `path`: "builtin", a directory in pymrio text layout (Z.csv|Z.txt, Y, optional
+ * x, VA; comma or tab separated), or an .h5 file written by icstress (its /table group).
+ * The result is not yet validated. Errors name the file, the line or label and the value. */
+ics_status ics_table_load(const char *path, ics_table **out, ics_error *err);
+ics_status ics_table_load_dir(const char *dir, ics_table **out, ics_error *err);
+ics_status ics_table_load_h5(const char *file, ics_table **out, ics_error *err);
+ics_status ics_table_builtin(ics_table **out, ics_error *err);
+
+/* Write the table as the /table group of an open HDF5 file (INTERFACE.md layout:
+ * regions, segments, node_region, node_segment (strings), Z (n,n) row-major = Z[i][j],
+ * Y (n,ny), x (n), va (n), y_region, y_category). Call from one process only. */
+ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err);
+
+/* Validation options. */
+typedef struct ics_validate_opts {
+    double balance_rtol;   /* relative tolerance of x = Z1 + Y1 and x = 1'Z + va (default 1e-6) */
+} ics_validate_opts;
+#define ICS_VALIDATE_DEFAULTS {1e-6}
+
+/* Diagnostics that validation computes (filled even when it fails, as far as it got). */
+typedef struct ics_validate_report {
+    double worst_row_balance;  /* max_i |x_i - (Z1+Y1)_i| / max(|x_i|, tiny) */
+    int worst_row_node;
+    double worst_col_balance;  /* max_j |x_j - (1'Z + va)_j| / max(|x_j|, tiny) */
+    int worst_col_node;
+    double max_colsum_A;       /* max_j sum_i a_ij */
+    int max_colsum_node;
+    double spectral_radius;    /* of A (computed with LAPACK dgeev); -1 when not computed */
+    int zero_output_nodes;     /* nodes with x = 0 (allowed when their row, column, Y, va are 0) */
+} ics_validate_report;
+
+/* Check dimensions and labels, NaN/Inf, Z >= 0, the two balances, column sums of A < 1 and the
+ * spectral radius of A < 1 (Hawkins-Simon), and that nodes with x = 0 are isolated.
+ * Every failure is ICS_EINPUT with a message naming the source, the node label and the value. */
+ics_status ics_table_validate(const ics_table *t, const ics_validate_opts *opts,
+                              ics_validate_report *rep, ics_error *err);
+
+/* Spectral radius (largest eigenvalue modulus) of the n x n column-major matrix A with leading
+ * dimension lda, from its eigenvalues (LAPACK dgeev on a copy; A is not modified). Used by
+ * ics_table_validate; public so that the check can be tested on matrices whose radius is known.
+ * ICS_ENUMERIC if dgeev fails. Thread-safe. */
+ics_status ics_table_spectral_radius(int n, const double *A, int lda, double *radius,
+                                     ics_error *err);
+
+/* Node label "REGION/segment" into buf (always NUL-terminated). */
+const char *ics_table_node_label(const ics_table *t, int i, char *buf, size_t len);
+/* Index of a region / segment label, or -1. */
+int ics_table_find_region(const ics_table *t, const char *label);
+int ics_table_find_segment(const ics_table *t, const char *label);
+/* Row sums of Y into y[n] (the final demand of each node). */
+void ics_table_final_demand(const ics_table *t, double *y);
+
+#endif

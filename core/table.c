@@ -1,0 +1,159 @@
+/* The MRIO table object: allocation, labels and lookups, and the loader that dispatches on the
+ * kind of path (built-in table, pymrio directory, icstress HDF5 file). Parsing lives in
+ * table_csv.c and table_h5.c, checks in table_validate.c. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "ics_table.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+ics_table *ics_table_create(int nreg, int nseg, int n, int ny, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_table *t = NULL;
+    if (nreg < 0 || nseg < 0 || n < 0 || ny < 0) {
+        ics_error_set(err, ICS_EINTERNAL,
+                      "ics_table_create: negative size (nreg=%d nseg=%d n=%d ny=%d)", nreg, nseg,
+                      n, ny);
+        return NULL;
+    }
+    /* n*n and n*ny are allocated as one block each: refuse sizes whose byte count overflows */
+    if ((size_t)n > 0 && ((size_t)n > SIZE_MAX / sizeof(double) / (size_t)n ||
+                          (size_t)ny > SIZE_MAX / sizeof(double) / (size_t)n)) {
+        ics_error_set(err, ICS_ENOMEM, "table of %d nodes and %d final-demand columns is too large",
+                      n, ny);
+        return NULL;
+    }
+    ICS_ALLOC(t, 1, err, "the table");
+    t->nreg = nreg;
+    t->nseg = nseg;
+    t->n = n;
+    t->ny = ny;
+    ICS_ALLOC(t->regions, nreg, err, "region labels");
+    ICS_ALLOC(t->segments, nseg, err, "segment labels");
+    ICS_ALLOC(t->node_region, n, err, "node regions");
+    ICS_ALLOC(t->node_segment, n, err, "node segments");
+    ICS_ALLOC(t->y_region, ny, err, "final-demand region labels");
+    ICS_ALLOC(t->y_category, ny, err, "final-demand category labels");
+    ICS_ALLOC(t->Z, (size_t)n * (size_t)n, err, "Z");
+    ICS_ALLOC(t->Y, (size_t)n * (size_t)ny, err, "Y");
+    ICS_ALLOC(t->x, n, err, "x");
+    ICS_ALLOC(t->va, n, err, "va");
+done:
+    if (st != ICS_OK) ics_table_destroy(&t);
+    return t;
+}
+
+static void free_strings(char **s, int count)
+{
+    if (!s) return;
+    for (int i = 0; i < count; ++i) free(s[i]);
+    free(s);
+}
+
+void ics_table_destroy(ics_table **tp)
+{
+    if (!tp || !*tp) return;
+    ics_table *t = *tp;
+    free_strings(t->regions, t->nreg);
+    free_strings(t->segments, t->nseg);
+    free_strings(t->y_region, t->ny);
+    free_strings(t->y_category, t->ny);
+    free(t->node_region);
+    free(t->node_segment);
+    free(t->Z);
+    free(t->Y);
+    free(t->x);
+    free(t->va);
+    free(t->source);
+    free(t);
+    *tp = NULL;
+}
+
+const char *ics_table_node_label(const ics_table *t, int i, char *buf, size_t len)
+{
+    if (!buf || len == 0) return buf;
+    const char *r = "?", *s = "?";
+    if (t && i >= 0 && i < t->n) {
+        int ri = t->node_region ? t->node_region[i] : -1;
+        int si = t->node_segment ? t->node_segment[i] : -1;
+        if (ri >= 0 && ri < t->nreg && t->regions && t->regions[ri]) r = t->regions[ri];
+        if (si >= 0 && si < t->nseg && t->segments && t->segments[si]) s = t->segments[si];
+    }
+    snprintf(buf, len, "%s/%s", r, s);
+    return buf;
+}
+
+static int find_label(char *const *labels, int count, const char *label)
+{
+    if (!labels || !label) return -1;
+    for (int i = 0; i < count; ++i)
+        if (labels[i] && strcmp(labels[i], label) == 0) return i;
+    return -1;
+}
+
+int ics_table_find_region(const ics_table *t, const char *label)
+{
+    return t ? find_label(t->regions, t->nreg, label) : -1;
+}
+
+int ics_table_find_segment(const ics_table *t, const char *label)
+{
+    return t ? find_label(t->segments, t->nseg, label) : -1;
+}
+
+void ics_table_final_demand(const ics_table *t, double *y)
+{
+    const int n = t->n;
+    for (int i = 0; i < n; ++i) y[i] = 0.0;
+    /* column by column: contiguous in the column-major Y */
+    for (int k = 0; k < t->ny; ++k) {
+        const double *col = t->Y + (size_t)k * (size_t)n;
+        for (int i = 0; i < n; ++i) y[i] += col[i];
+    }
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    if (lx > ls) return 0;
+    const char *a = s + ls - lx;
+    for (size_t i = 0; i < lx; ++i) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != suffix[i]) return 0;
+    }
+    return 1;
+}
+
+ics_status ics_table_load(const char *path, ics_table **out, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    if (!out) return ics_error_set(err, ICS_EINTERNAL, "ics_table_load: out is NULL");
+    *out = NULL;
+    if (!path || !*path)
+        ICS_FAIL(err, ICS_EINPUT,
+                 "table: empty path (expected \"builtin\", a pymrio table directory or an "
+                 "icstress .h5 file)");
+    if (strcmp(path, "builtin") == 0) return ics_table_builtin(out, err);
+
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            ICS_FAIL(err, ICS_EINPUT, "%s: no such file or directory", path);
+        ICS_FAIL(err, ICS_EIO, "%s: %s", path, strerror(errno));
+    }
+    if (S_ISDIR(sb.st_mode)) return ics_table_load_dir(path, out, err);
+    if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) return ics_table_load_h5(path, out, err);
+    ICS_FAIL(err, ICS_EINPUT,
+             "%s: not a table: expected \"builtin\", a pymrio table directory (Z.csv, Y.csv, ...) "
+             "or an icstress .h5/.hdf5 file",
+             path);
+done:
+    return st;
+}

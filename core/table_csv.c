@@ -1,0 +1,597 @@
+/* Reader for the pymrio text layout: Z, Y, optional x and VA as pandas writes frames with
+ * two-level row and column indices, comma- or tab-separated (detected per file), streamed line by
+ * line so that only the table itself is held in memory. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "ics_table.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* Copy a string or fail with the ENOMEM that ics_strdup recorded. */
+#define DUP(dst, src)                                                                          \
+    do {                                                                                       \
+        if (!((dst) = ics_strdup((src), err))) {                                               \
+            st = ICS_ENOMEM;                                                                   \
+            goto done;                                                                         \
+        }                                                                                      \
+    } while (0)
+
+/* ---------------------------------------------------------------------------------------------
+ * Line reader and field splitter
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct csv_reader {
+    FILE *fp;
+    char *path;     /* owned, for messages */
+    char delim;     /* 0 until detected on the first non-blank line */
+    long lineno;    /* line number of the current row (1-based) */
+    char *line;     /* getline buffer; fields point into it */
+    size_t cap;
+    char **f;       /* fields of the current row */
+    int nf;
+    int fcap;
+    int pushback;   /* the current row has been looked at but not consumed */
+} csv_reader;
+
+static ics_status csv_open(csv_reader *r, const char *path, ics_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = ics_strdup(path, err);
+    if (!r->path) return ICS_ENOMEM;
+    r->fp = fopen(path, "r");
+    if (!r->fp) {
+        if (errno == ENOENT) return ics_error_set(err, ICS_EINPUT, "%s: no such file", path);
+        return ics_error_set(err, ICS_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    return ICS_OK;
+}
+
+static void csv_close(csv_reader *r)
+{
+    if (r->fp) fclose(r->fp);
+    free(r->path);
+    free(r->line);
+    free(r->f);
+    memset(r, 0, sizeof *r);
+}
+
+static int is_blank(char c, char delim)
+{
+    return c == ' ' || (c == '\t' && delim != '\t');
+}
+
+static ics_status push_field(csv_reader *r, char *s, ics_error *err)
+{
+    if (r->nf == r->fcap) {
+        int ncap = r->fcap ? 2 * r->fcap : 64;
+        char **nf = realloc(r->f, (size_t)ncap * sizeof *nf);
+        if (!nf)
+            return ics_error_set(err, ICS_ENOMEM, "%s:%ld: out of memory splitting the line",
+                                 r->path, r->lineno);
+        r->f = nf;
+        r->fcap = ncap;
+    }
+    r->f[r->nf++] = s;
+    return ICS_OK;
+}
+
+/* Split r->line in place: fields are trimmed of surrounding blanks; a field that starts with '"'
+ * is quoted as pandas quotes (the delimiter may appear inside, "" stands for one quote). */
+static ics_status csv_split(csv_reader *r, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const char d = r->delim;
+    char *p = r->line;
+    r->nf = 0;
+    for (;;) {
+        while (is_blank(*p, d)) ++p;
+        char *start, *end;
+        if (*p == '"') {
+            start = ++p;
+            char *w = p;
+            for (;;) {
+                if (*p == '\0')
+                    return ics_error_set(err, ICS_EINPUT,
+                                         "%s:%ld: field %d: unterminated quoted field (quoted "
+                                         "fields may not span lines)",
+                                         r->path, r->lineno, r->nf + 1);
+                if (*p == '"') {
+                    if (p[1] == '"') {
+                        *w++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    ++p;
+                    break;
+                }
+                *w++ = *p++;
+            }
+            end = w;
+            while (is_blank(*p, d)) ++p;
+            if (*p != d && *p != '\0')
+                return ics_error_set(err, ICS_EINPUT,
+                                     "%s:%ld: field %d: unexpected text after the closing quote",
+                                     r->path, r->lineno, r->nf + 1);
+        } else {
+            start = p;
+            while (*p && *p != d) ++p;
+            end = p;
+            while (end > start && is_blank(end[-1], d)) --end;
+        }
+        const int more = (*p == d);
+        *end = '\0'; /* may overwrite the delimiter at p: `more` was read first */
+        ICS_TRY(push_field(r, start, err));
+        if (!more) break;
+        ++p;
+    }
+done:
+    return st;
+}
+
+/* Detect the separator from the first line: a tab outside quotes means tab-separated. */
+static char detect_delim(const char *s)
+{
+    int inq = 0;
+    for (; *s; ++s) {
+        if (*s == '"') inq = !inq;
+        else if (*s == '\t' && !inq) return '\t';
+    }
+    return ',';
+}
+
+/* Next non-blank row into r->f / r->nf; *got = 0 at end of file. */
+static ics_status csv_next(csv_reader *r, int *got, ics_error *err)
+{
+    if (r->pushback) {
+        r->pushback = 0;
+        *got = 1;
+        return ICS_OK;
+    }
+    for (;;) {
+        ssize_t len = getline(&r->line, &r->cap, r->fp);
+        if (len < 0) {
+            if (ferror(r->fp))
+                return ics_error_set(err, ICS_EIO, "%s: read error after line %ld: %s", r->path,
+                                     r->lineno, strerror(errno));
+            *got = 0;
+            r->nf = 0;
+            return ICS_OK;
+        }
+        r->lineno++;
+        while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+            r->line[--len] = '\0';
+        if (r->lineno == 1 && (unsigned char)r->line[0] == 0xEF &&
+            (unsigned char)r->line[1] == 0xBB && (unsigned char)r->line[2] == 0xBF)
+            memmove(r->line, r->line + 3, (size_t)len - 2); /* UTF-8 byte-order mark */
+        if (r->line[strspn(r->line, " \t")] == '\0') continue; /* blank line */
+        if (!r->delim) r->delim = detect_delim(r->line);
+        ics_status st = csv_split(r, err);
+        if (st != ICS_OK) return st;
+        *got = 1;
+        return ICS_OK;
+    }
+}
+
+/* The whole field must be a number; blanks around it (also inside quotes) are allowed. */
+static int parse_number(const char *s, double *v)
+{
+    char *end;
+    *v = strtod(s, &end);
+    if (end == s) return 0;
+    while (*end == ' ' || *end == '\t') ++end;
+    return *end == '\0';
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Frames with a two-level column index (Z, Y, VA)
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct mat_hdr {
+    int m;        /* number of value columns */
+    int rl;       /* number of label fields that lead each data row */
+    char **lab1;  /* [m] first column level (region), owned */
+    char **lab2;  /* [m] second column level (sector / category), owned */
+} mat_hdr;
+
+static void mat_hdr_free(mat_hdr *h)
+{
+    for (int j = 0; h->lab1 && j < h->m; ++j) free(h->lab1[j]);
+    for (int j = 0; h->lab2 && j < h->m; ++j) free(h->lab2[j]);
+    free(h->lab1);
+    free(h->lab2);
+    memset(h, 0, sizeof *h);
+}
+
+static int all_empty_from(const csv_reader *r, int k)
+{
+    for (int i = k; i < r->nf; ++i)
+        if (r->f[i][0] != '\0') return 0;
+    return 1;
+}
+
+/* Read the two column-header rows and the optional index-name row. pandas writes
+ *   region,,R1,R1          (level name, one empty cell per extra index level, labels)
+ *   sector,,s1,s2
+ *   region,sector,,        (index level names; absent when the index is unnamed)
+ * and the shorter form without the padding cell is accepted too. want_rl = 2 requires two index
+ * columns (Z, Y); want_rl = 0 accepts one or two (VA, whose rows pymrio names by one label). */
+static ics_status mat_read_header(csv_reader *r, int want_rl, const char *what1, const char *what2,
+                                  mat_hdr *h, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    int got;
+    memset(h, 0, sizeof *h);
+
+    ICS_TRY(csv_next(r, &got, err));
+    if (!got)
+        ICS_FAIL(err, ICS_EINPUT,
+                 "%s: empty file (expected a header row of %s labels, one of %s labels, then one "
+                 "row per node)",
+                 r->path, what1, what2);
+    int p = 0;
+    while (1 + p < r->nf && r->f[1 + p][0] == '\0') ++p;
+    const int nf1 = r->nf;
+    const int m = nf1 - 1 - p;
+    if (m < 1)
+        ICS_FAIL(err, ICS_EINPUT,
+                 "%s:%ld: the first row should be the %s level of the column index "
+                 "('%s,<label>,<label>,...'), found no labels",
+                 r->path, r->lineno, what1, what1);
+    if (p > 1)
+        ICS_FAIL(err, ICS_EINPUT,
+                 "%s:%ld: %d empty cells before the first %s label: expected at most 1 (two index "
+                 "columns)",
+                 r->path, r->lineno, p, what1);
+    h->m = m;
+    ICS_ALLOC(h->lab1, m, err, "column labels");
+    ICS_ALLOC(h->lab2, m, err, "column labels");
+    for (int j = 0; j < m; ++j) {
+        const char *s = r->f[1 + p + j];
+        if (!*s)
+            ICS_FAIL(err, ICS_EINPUT, "%s:%ld: column %d has an empty %s label", r->path,
+                     r->lineno, j + 1, what1);
+        DUP(h->lab1[j], s);
+    }
+
+    ICS_TRY(csv_next(r, &got, err));
+    if (!got)
+        ICS_FAIL(err, ICS_EINPUT, "%s: ends after line %ld: expected a second header row of %s labels",
+                 r->path, r->lineno, what2);
+    if (r->nf != nf1 || (p == 1 && r->f[1][0] != '\0'))
+        ICS_FAIL(err, ICS_EINPUT,
+                 "%s:%ld: the second header row should hold %d %s labels laid out like the first "
+                 "row (%d fields), found %d fields",
+                 r->path, r->lineno, m, what2, nf1, r->nf);
+    for (int j = 0; j < m; ++j) {
+        const char *s = r->f[1 + p + j];
+        if (!*s)
+            ICS_FAIL(err, ICS_EINPUT, "%s:%ld: column %d (%s) has an empty %s label", r->path,
+                     r->lineno, j + 1, h->lab1[j], what2);
+        DUP(h->lab2[j], s);
+    }
+
+    /* index-name row, or already the first data row */
+    ICS_TRY(csv_next(r, &got, err));
+    int rl = p == 1 ? 2 : want_rl;
+    if (!got) {
+        h->rl = rl ? rl : 2;
+        goto done;
+    }
+    int names;
+    if (rl == 2) {
+        names = all_empty_from(r, 2);
+    } else if (all_empty_from(r, 1)) {
+        names = 1;
+        rl = 1;
+    } else if (all_empty_from(r, 2) && r->nf != 1 + m) {
+        names = 1;
+        rl = 2;
+    } else {
+        names = 0;
+        rl = r->nf - m;
+        if (rl < 1 || rl > 2)
+            ICS_FAIL(err, ICS_EINPUT,
+                     "%s:%ld: expected one or two label fields then %d values, found %d fields",
+                     r->path, r->lineno, m, r->nf);
+    }
+    h->rl = rl;
+    if (!names) r->pushback = 1;
+done:
+    return st;
+}
+
+static int row_is_node(const csv_reader *r, const ics_table *t, int i)
+{
+    return r->nf >= 2 && strcmp(r->f[0], t->regions[t->node_region[i]]) == 0 &&
+           strcmp(r->f[1], t->segments[t->node_segment[i]]) == 0;
+}
+
+/* Read one row per node of t into out (column-major, leading dimension t->n); the labels of row
+ * i must be node i's. rule says why, for the message. */
+static ics_status mat_read_rows(csv_reader *r, const mat_hdr *h, const ics_table *t, double *out,
+                                const char *rule, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int n = t->n;
+    char lab[512];
+    int got;
+    for (int i = 0; i < n; ++i) {
+        ICS_TRY(csv_next(r, &got, err));
+        if (!got)
+            ICS_FAIL(err, ICS_EINPUT, "%s: has %d data rows, expected %d (one per node of Z)",
+                     r->path, i, n);
+        if (r->nf != h->rl + h->m)
+            ICS_FAIL(err, ICS_EINPUT,
+                     "%s:%ld: expected %d fields (%d labels and %d values), found %d", r->path,
+                     r->lineno, h->rl + h->m, h->rl, h->m, r->nf);
+        if (!row_is_node(r, t, i))
+            ICS_FAIL(err, ICS_EINPUT, "%s:%ld: row label '%s/%s' does not match node %d '%s' (%s)",
+                     r->path, r->lineno, r->f[0], r->f[1], i + 1,
+                     ics_table_node_label(t, i, lab, sizeof lab), rule);
+        for (int j = 0; j < h->m; ++j) {
+            double v;
+            const char *s = r->f[h->rl + j];
+            if (!parse_number(s, &v))
+                ICS_FAIL(err, ICS_EINPUT, "%s:%ld: column %s/%s: '%s' is not a number%s", r->path,
+                         r->lineno, h->lab1[j], h->lab2[j], s, *s ? "" : " (empty field)");
+            out[(size_t)i + (size_t)j * (size_t)n] = v;
+        }
+    }
+    ICS_TRY(csv_next(r, &got, err));
+    if (got)
+        ICS_FAIL(err, ICS_EINPUT, "%s:%ld: extra row '%s%s%s': Z has %d nodes", r->path,
+                 r->lineno, r->f[0], r->nf > 1 ? "/" : "", r->nf > 1 ? r->f[1] : "", n);
+done:
+    return st;
+}
+
+/* VA: any number of rows (components), columns are Z's nodes; va = column sums. */
+static ics_status read_va(csv_reader *r, ics_table *t, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    mat_hdr h;
+    char lab[512];
+    int got;
+    ICS_TRY(mat_read_header(r, 0, "region", "sector", &h, err));
+    if (h.m != t->n)
+        ICS_FAIL(err, ICS_EINPUT, "%s: has %d columns, Z has %d nodes (VA columns must be Z's)",
+                 r->path, h.m, t->n);
+    for (int j = 0; j < h.m; ++j)
+        if (strcmp(h.lab1[j], t->regions[t->node_region[j]]) != 0 ||
+            strcmp(h.lab2[j], t->segments[t->node_segment[j]]) != 0)
+            ICS_FAIL(err, ICS_EINPUT,
+                     "%s: column %d is '%s/%s' but node %d of Z is '%s' (VA columns must be Z's "
+                     "columns in the same order)",
+                     r->path, j + 1, h.lab1[j], h.lab2[j], j + 1,
+                     ics_table_node_label(t, j, lab, sizeof lab));
+    for (int j = 0; j < t->n; ++j) t->va[j] = 0.0;
+    for (;;) {
+        ICS_TRY(csv_next(r, &got, err));
+        if (!got) break;
+        if (r->nf != h.rl + h.m)
+            ICS_FAIL(err, ICS_EINPUT,
+                     "%s:%ld: expected %d fields (%d labels and %d values), found %d", r->path,
+                     r->lineno, h.rl + h.m, h.rl, h.m, r->nf);
+        for (int j = 0; j < h.m; ++j) {
+            double v;
+            const char *s = r->f[h.rl + j];
+            if (!parse_number(s, &v))
+                ICS_FAIL(err, ICS_EINPUT, "%s:%ld: column %s/%s: '%s' is not a number%s", r->path,
+                         r->lineno, h.lab1[j], h.lab2[j], s, *s ? "" : " (empty field)");
+            t->va[j] += v;
+        }
+    }
+done:
+    mat_hdr_free(&h);
+    return st;
+}
+
+/* x: one value per node. pandas writes a one-column frame as "region,sector,indout" then
+ * "R1,s1,1000"; frames with a multi-level column index get header rows like Z's and an
+ * index-name row; a file without header starts at the first node. */
+static ics_status read_x(csv_reader *r, ics_table *t, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int n = t->n;
+    char lab[512];
+    int got;
+    double v;
+    ICS_TRY(csv_next(r, &got, err));
+    if (!got)
+        ICS_FAIL(err, ICS_EINPUT, "%s: empty file (expected a header row and one row per node)",
+                 r->path);
+    if (row_is_node(r, t, 0) && r->nf == 3 && parse_number(r->f[2], &v)) {
+        r->pushback = 1; /* no header */
+    } else if (!(r->nf >= 3 && r->f[1][0] != '\0')) {
+        /* multi-row header: skip to the index-name row (or the first node row) */
+        for (int k = 0;; ++k) {
+            if (r->nf >= 2 && r->f[0][0] && r->f[1][0] && all_empty_from(r, 2)) break;
+            if (row_is_node(r, t, 0)) {
+                r->pushback = 1;
+                break;
+            }
+            ICS_TRY(csv_next(r, &got, err));
+            if (!got || k >= 4)
+                ICS_FAIL(err, ICS_EINPUT,
+                         "%s: cannot find where the header ends: expected an index-name row "
+                         "'region,sector' or the row of node %s within the first lines",
+                         r->path, ics_table_node_label(t, 0, lab, sizeof lab));
+        }
+    }
+    for (int i = 0; i < n; ++i) {
+        ICS_TRY(csv_next(r, &got, err));
+        if (!got)
+            ICS_FAIL(err, ICS_EINPUT, "%s: has %d data rows, expected %d (one per node of Z)",
+                     r->path, i, n);
+        if (r->nf != 3)
+            ICS_FAIL(err, ICS_EINPUT,
+                     "%s:%ld: expected 3 fields (region, sector, gross output), found %d", r->path,
+                     r->lineno, r->nf);
+        if (!row_is_node(r, t, i))
+            ICS_FAIL(err, ICS_EINPUT,
+                     "%s:%ld: row label '%s/%s' does not match node %d '%s' (x rows must be Z's "
+                     "rows in the same order)",
+                     r->path, r->lineno, r->f[0], r->f[1], i + 1,
+                     ics_table_node_label(t, i, lab, sizeof lab));
+        if (!parse_number(r->f[2], &t->x[i]))
+            ICS_FAIL(err, ICS_EINPUT, "%s:%ld: node %s: '%s' is not a number%s", r->path,
+                     r->lineno, ics_table_node_label(t, i, lab, sizeof lab), r->f[2],
+                     r->f[2][0] ? "" : " (empty field)");
+    }
+    ICS_TRY(csv_next(r, &got, err));
+    if (got)
+        ICS_FAIL(err, ICS_EINPUT, "%s:%ld: extra row '%s%s%s': Z has %d nodes", r->path,
+                 r->lineno, r->f[0], r->nf > 1 ? "/" : "", r->nf > 1 ? r->f[1] : "", n);
+done:
+    return st;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Directory loader
+ * ------------------------------------------------------------------------------------------- */
+
+/* dir/stem.csv or dir/stem.txt, whichever is a file (csv first); *path NULL when neither. */
+static ics_status find_table_file(const char *dir, const char *stem, char **path, ics_error *err)
+{
+    static const char *const exts[] = {".csv", ".txt"};
+    const size_t ld = strlen(dir);
+    const int slash = ld > 0 && dir[ld - 1] == '/';
+    *path = NULL;
+    for (size_t e = 0; e < sizeof exts / sizeof exts[0]; ++e) {
+        size_t len = ld + 1 + strlen(stem) + strlen(exts[e]) + 1;
+        char *p = ics_calloc(len, 1, err, "a file name");
+        if (!p) return ICS_ENOMEM;
+        snprintf(p, len, "%s%s%s%s", dir, slash ? "" : "/", stem, exts[e]);
+        struct stat sb;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            *path = p;
+            return ICS_OK;
+        }
+        free(p);
+    }
+    return ICS_OK;
+}
+
+static int index_of(char **labels, int count, const char *s)
+{
+    for (int i = 0; i < count; ++i)
+        if (strcmp(labels[i], s) == 0) return i;
+    return -1;
+}
+
+ics_status ics_table_load_dir(const char *dir, ics_table **out, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    csv_reader zr = {0}, yr = {0}, xr = {0}, vr = {0};
+    mat_hdr zh = {0}, yh = {0};
+    char *zpath = NULL, *ypath = NULL, *xpath = NULL, *vpath = NULL;
+    char **regs = NULL, **segs = NULL; /* borrowed from zh */
+    int *nr = NULL, *ns = NULL;
+    ics_table *t = NULL;
+    if (!out) return ics_error_set(err, ICS_EINTERNAL, "ics_table_load_dir: out is NULL");
+    *out = NULL;
+
+    ICS_TRY(find_table_file(dir, "Z", &zpath, err));
+    if (!zpath)
+        ICS_FAIL(err, ICS_EINPUT,
+                 "%s: no Z.csv or Z.txt (a pymrio table directory holds Z and Y, optionally x "
+                 "and VA)",
+                 dir);
+    ICS_TRY(find_table_file(dir, "Y", &ypath, err));
+    if (!ypath)
+        ICS_FAIL(err, ICS_EINPUT,
+                 "%s: no Y.csv or Y.txt (a pymrio table directory holds Z and Y, optionally x "
+                 "and VA)",
+                 dir);
+    ICS_TRY(find_table_file(dir, "x", &xpath, err));
+    ICS_TRY(find_table_file(dir, "VA", &vpath, err));
+
+    ICS_TRY(csv_open(&zr, zpath, err));
+    ICS_TRY(mat_read_header(&zr, 2, "region", "sector", &zh, err));
+    ICS_TRY(csv_open(&yr, ypath, err));
+    ICS_TRY(mat_read_header(&yr, 2, "region", "category", &yh, err));
+
+    const int n = zh.m;
+    int nreg = 0, nseg = 0;
+    ICS_ALLOC(regs, n, err, "region labels");
+    ICS_ALLOC(segs, n, err, "segment labels");
+    ICS_ALLOC(nr, n, err, "node regions");
+    ICS_ALLOC(ns, n, err, "node segments");
+    for (int j = 0; j < n; ++j) {
+        int r = index_of(regs, nreg, zh.lab1[j]);
+        if (r < 0) regs[r = nreg++] = zh.lab1[j];
+        int s = index_of(segs, nseg, zh.lab2[j]);
+        if (s < 0) segs[s = nseg++] = zh.lab2[j];
+        nr[j] = r;
+        ns[j] = s;
+    }
+
+    t = ics_table_create(nreg, nseg, n, yh.m, err);
+    if (!t) {
+        st = err && err->code != ICS_OK ? err->code : ICS_ENOMEM;
+        goto done;
+    }
+    DUP(t->source, dir);
+    for (int r = 0; r < nreg; ++r)
+        DUP(t->regions[r], regs[r]);
+    for (int s = 0; s < nseg; ++s)
+        DUP(t->segments[s], segs[s]);
+    memcpy(t->node_region, nr, (size_t)n * sizeof *nr);
+    memcpy(t->node_segment, ns, (size_t)n * sizeof *ns);
+    for (int k = 0; k < yh.m; ++k) {
+        DUP(t->y_region[k], yh.lab1[k]);
+        DUP(t->y_category[k], yh.lab2[k]);
+    }
+
+    ICS_TRY(mat_read_rows(&zr, &zh, t, t->Z,
+                          "rows of Z must list the nodes of its columns in the same order", err));
+    ICS_TRY(mat_read_rows(&yr, &yh, t, t->Y, "Y rows must be Z's rows in the same order", err));
+
+    if (xpath) {
+        ICS_TRY(csv_open(&xr, xpath, err));
+        ICS_TRY(read_x(&xr, t, err));
+    } else {
+        /* x = Z 1 + Y 1 */
+        ics_table_final_demand(t, t->x);
+        for (int j = 0; j < n; ++j) {
+            const double *col = t->Z + (size_t)j * (size_t)n;
+            for (int i = 0; i < n; ++i) t->x[i] += col[i];
+        }
+    }
+    if (vpath) {
+        ICS_TRY(csv_open(&vr, vpath, err));
+        ICS_TRY(read_va(&vr, t, err));
+    } else {
+        /* va = x - 1'Z */
+        for (int j = 0; j < n; ++j) {
+            const double *col = t->Z + (size_t)j * (size_t)n;
+            double s = 0.0;
+            for (int i = 0; i < n; ++i) s += col[i];
+            t->va[j] = t->x[j] - s;
+        }
+    }
+
+done:
+    csv_close(&zr);
+    csv_close(&yr);
+    csv_close(&xr);
+    csv_close(&vr);
+    mat_hdr_free(&zh);
+    mat_hdr_free(&yh);
+    free(zpath);
+    free(ypath);
+    free(xpath);
+    free(vpath);
+    free(regs);
+    free(segs);
+    free(nr);
+    free(ns);
+    if (st != ICS_OK) ics_table_destroy(&t);
+    *out = t;
+    return st;
+}

@@ -1,0 +1,19 @@
+/* The icstress program: command-line verbs. Only drivers/ talk MPI and to the user. */
+#ifndef ICS_DRIVER_H
+#define ICS_DRIVER_H
+
+#include "ics_error.h"
+
+typedef struct ics_ctx {
+    int rank, size;        /* MPI rank and size (1 when not under mpirun) */
+    int quiet;
+} ics_ctx;
+
+int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err);
+int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err);
+int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err);
+
+/* Print the generic-BLAS-core warning on stderr (rank 0 only) when it applies. */
+void ics_warn_blas_core(const ics_ctx *ctx);
+
+#endif

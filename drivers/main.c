@@ -1,0 +1,64 @@
+/* icstress entry point: MPI start-up, verb dispatch, error line and exit code. */
+#include "ics_driver.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: icstress <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--resume] [--quiet]\n"
+          "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
+          "  validate CONFIG|TABLE  check a config (with its table) or a table; exit 0 when valid\n"
+          "  info                 version, build, BLAS library and core, threads, MPI, HDF5\n"
+          "  --help, --version\n"
+          "\n"
+          "Run directly (one process) or under mpirun -np N. Exit status: 0 success,\n"
+          "2 bad usage or bad input, 1 any other failure.\n"
+          "A TABLE is 'builtin', a pymrio-style directory (Z.csv, Y.csv[, x.csv, VA.csv]) or an\n"
+          "icstress .h5 file. See README.md and docs/ for the configuration format.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    ics_ctx ctx = {0, 1, 0};
+    MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ctx.size);
+    ics_error err;
+    ics_error_clear(&err);
+    int code = 0;
+
+    if (argc < 2) {
+        if (ctx.rank == 0) usage(stderr);
+        code = 2;
+    } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (ctx.rank == 0) usage(stdout);
+    } else if (!strcmp(argv[1], "--version")) {
+        if (ctx.rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ICS_GIT_COMMIT);
+    } else if (!strcmp(argv[1], "run")) {
+        code = ics_cmd_run(&ctx, argc - 1, argv + 1, &err);
+    } else if (!strcmp(argv[1], "validate")) {
+        code = ics_cmd_validate(&ctx, argc - 1, argv + 1, &err);
+    } else if (!strcmp(argv[1], "info")) {
+        code = ics_cmd_info(&ctx, argc - 1, argv + 1, &err);
+    } else {
+        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info; "
+                      "see icstress --help)", argv[1]);
+        code = 2;
+    }
+    /* Input errors are found identically on every rank, so rank 0 reports them and all ranks
+     * finish normally; any other failure may be local to one rank, which reports and aborts. */
+    if (code != 0 && err.code != ICS_OK && (ctx.rank == 0 || code != 2))
+        fprintf(stderr, "icstress: error: %s\n", err.msg);
+    fflush(stdout);
+    fflush(stderr);
+    if (code == 1 && ctx.size > 1) MPI_Abort(MPI_COMM_WORLD, code);
+    MPI_Finalize();
+    return code;
+}

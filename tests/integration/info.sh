@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Acceptance: `icstress info` prints the OpenBLAS core; the generic-core warning appears when a
+# generic core runs on a CPU with AVX2/AVX-512, and names OPENBLAS_CORETYPE.
+set -euo pipefail
+: "${ICS:?path to the icstress binary}"
+out=$("$ICS" info)
+echo "$out"
+grep -q "^BLAS core:" <<<"$out"
+grep -q "^HDF5:" <<<"$out"
+grep -q "^MPI:" <<<"$out"
+"$ICS" --version | grep -q "^icstress "
+if grep -qE 'avx2|avx512f' /proc/cpuinfo; then
+  forced=$(OPENBLAS_CORETYPE=PRESCOTT "$ICS" info)
+  grep -q "BLAS core:.*Prescott" <<<"$forced"
+  grep -q "OPENBLAS_CORETYPE" <<<"$forced"
+  grep -qi "warning" <<<"$forced"
+  if grep -q avx512f /proc/cpuinfo; then
+    good=$(OPENBLAS_CORETYPE=SKYLAKEX "$ICS" info)
+    grep -q "BLAS core:.*SkylakeX" <<<"$good"
+    ! grep -qi "warning" <<<"$good"
+  fi
+fi
