@@ -93,6 +93,13 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
         ICS_FAIL(err, ICS_EINPUT, "%s: model '%s' is not available in this version of icstress "
                  "(available: leontief, ghosh, iim)", cfgname, ics_model_name(cfg->model));
 
+    if (cfg->sampler != ICS_SAMPLER_MC)
+        ICS_FAIL(err, ICS_EINPUT, "%s: sampler '%s' is not available in this version of icstress "
+                 "(available: mc)", cfgname, ics_sampler_name(cfg->sampler));
+    if (cfg->has_sensitivity)
+        ICS_FAIL(err, ICS_EINPUT, "%s: the 'sensitivity' section is not available in this version "
+                 "of icstress", cfgname);
+
     ICS_ALLOC(p, 1, err, "the scenario plan");
     p->n = n;
     p->k = k;

@@ -7,6 +7,7 @@
 #include "ics_h5.h"
 #include "ics_kernels.h"
 #include "ics_model.h"
+#include "ics_pipeline.h"
 #include "ics_scenario.h"
 #include "ics_stats.h"
 #include "ics_sysinfo.h"
@@ -184,6 +185,28 @@ done:
     return st;
 }
 
+/* Write one computed block's rows: outputs chosen by output.store, then the sampled parameters. */
+static ics_status write_block(const hid_t *dsets, const hid_t *pdsets, const int *store, int k,
+                              int n, int R, int64_t first, int bb, const ics_static_ws *w,
+                              double *pbuf, hid_t dxpl, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    if (store[OUT_OUTPUT_CHANGE]) ICS_TRY(ics_h5_write_rows(dsets[OUT_OUTPUT_CHANGE], first, bb, n, w->X, dxpl, err));
+    if (store[OUT_INOPERABILITY]) ICS_TRY(ics_h5_write_rows(dsets[OUT_INOPERABILITY], first, bb, n, w->Q, dxpl, err));
+    if (store[OUT_TOTAL]) ICS_TRY(ics_h5_write_rows(dsets[OUT_TOTAL], first, bb, 1, w->tot, dxpl, err));
+    if (store[OUT_VA_REGION]) ICS_TRY(ics_h5_write_rows(dsets[OUT_VA_REGION], first, bb, R, w->agg, dxpl, err));
+    for (int s = 0; s < k; ++s) {
+        for (int j = 0; j < bb; ++j) pbuf[j] = w->Raw[s + (size_t)j * k];
+        ICS_TRY(ics_h5_write_rows(pdsets[2 * s], first, bb, 1, pbuf, dxpl, err));
+        if (pdsets[2 * s + 1] >= 0) {
+            for (int j = 0; j < bb; ++j) pbuf[j] = w->Occ[s + (size_t)j * k];
+            ICS_TRY(ics_h5_write_rows(pdsets[2 * s + 1], first, bb, 1, pbuf, dxpl, err));
+        }
+    }
+done:
+    return st;
+}
+
 int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 {
     ics_status st = ICS_OK;
@@ -195,14 +218,15 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_h5file *h5 = NULL;
     hid_t fapl = H5I_INVALID_HID, dxpl = H5I_INVALID_HID;
     hid_t dsets[OUT_COUNT], *pdsets = NULL;
-    double *Theta = NULL, *Raw = NULL, *U = NULL, *X = NULL, *Q = NULL, *Sva = NULL;
-    double *agg = NULL, *tot = NULL, *pbuf = NULL, *scal_local = NULL, *scal_all = NULL;
+    double *Sva = NULL;
+    ics_static_ws **ws = NULL;
+    int nthreads = 0;
+    double *pbuf = NULL, *scal_local = NULL, *scal_all = NULL;
     double *mom_local = NULL, *mom_all = NULL, *quant = NULL, *col = NULL;
     ics_moments *merged = NULL, *blk = NULL;
     int *counts = NULL, *displs = NULL;
-    double *Occ = NULL;
     int store[OUT_COUNT] = {0};
-    int n = 0, k = 0, R = 0, b = 0, is_iim = 0, is_ghosh = 0;
+    int n = 0, k = 0, R = 0, b = 0, is_iim = 0;
     int64_t N = 0, nblocks = 0, nlocal = 0;
     for (int i = 0; i < OUT_COUNT; ++i) dsets[i] = H5I_INVALID_HID;
 
@@ -215,7 +239,10 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     if (o.resume)
         ICS_FAIL(err, ICS_EINPUT, "run: --resume is not available yet in this version of icstress");
 
-    /* ---- plan: everything that can fail on input fails here, before any file exists ---- */
+    /* ---- plan: everything that can fail on input fails here, before any file exists ----
+     * BLAS runs single-threaded from here on: the factorisation too, so that L is bitwise the
+     * same whatever the number of threads or processes (threaded LU changes the last bits). */
+    ics_blas_set_threads(1);
     ICS_TRY(ics_table_load(cfg->table, &t, err));
     ics_validate_opts vopts = ICS_VALIDATE_DEFAULTS;
     vopts.balance_rtol = cfg->balance_rtol;
@@ -242,7 +269,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     N = cfg->scenarios;
     nblocks = (N + b - 1) / b;
     nlocal = nblocks > ctx->rank ? (nblocks - ctx->rank + ctx->size - 1) / ctx->size : 0;
-    is_iim = cfg->model == ICS_MODEL_IIM, is_ghosh = cfg->model == ICS_MODEL_GHOSH;
+    is_iim = cfg->model == ICS_MODEL_IIM;
 
     ics_warn_blas_core(ctx);
     ics_sysinfo si;
@@ -323,88 +350,62 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         if (sl.on[q]) sl.off[q] = sl.total, sl.total += sl.width[q];
     const int nscal = 1 + R; /* total and va by region, gathered for quantiles */
 
-    ICS_ALLOC(Theta, (size_t)(k ? k : 1) * b, err, "parameters");
-    ICS_ALLOC(Raw, (size_t)(k ? k : 1) * b, err, "parameters");
-    ICS_ALLOC(Occ, (size_t)(k ? k : 1) * b, err, "occurrences");
-    ICS_ALLOC(U, (size_t)n * b, err, "the shock block");
-    ICS_ALLOC(X, (size_t)n * b, err, "the output block");
-    if (is_iim) ICS_ALLOC(Q, (size_t)n * b, err, "the inoperability block");
-    ICS_ALLOC(Sva, (size_t)R * n, err, "the aggregation matrix");
-    ICS_ALLOC(agg, (size_t)R * b, err, "aggregates");
-    ICS_ALLOC(tot, b, err, "totals");
+    nthreads = omp_get_max_threads();
+    ICS_ALLOC(ws, nthreads, err, "workspaces");
+    for (int th = 0; th < nthreads; ++th)
+        ICS_TRY(ics_static_ws_create(n, k, R, b, is_iim, &ws[th], err));
+    ICS_TRY(ics_static_va_matrix(t, m, cfg->model, &Sva, err));
     ICS_ALLOC(pbuf, b, err, "a parameter row");
     ICS_ALLOC(blk, sl.total, err, "block moments");
     ICS_ALLOC(mom_local, (size_t)(nlocal ? nlocal : 1) * sl.total * 5, err, "block moments");
     ICS_ALLOC(scal_local, (size_t)(nlocal ? nlocal : 1) * b * nscal, err, "scalar outputs");
-    /* VA loss by region: -sum over the region's nodes of (va/x) dX, or of dV for ghosh. */
-    for (int i = 0; i < n; ++i)
-        Sva[t->node_region[i] + (size_t)i * R] =
-            is_ghosh ? -1.0 : (m->x[i] != 0.0 ? -m->va[i] / m->x[i] : 0.0);
 
     progress pr = {ctx->rank == 0 && !o.quiet, isatty(2), MPI_Wtime(), MPI_Wtime(), N};
     int64_t local_scen = 0;
-    for (int64_t lb = 0; lb < nlocal; ++lb) {
-        const int64_t blockid = ctx->rank + lb * ctx->size;
-        const int64_t first = blockid * b;
-        const int bb = (int)(first + b <= N ? b : N - first);
-        ics_plan_sample(plan, first, bb, Theta, Raw, Occ);
-        if (k > 0)
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, bb, k, 1.0, plan->P, n,
-                        Theta, k, 0.0, U, n);
-        else
-            memset(U, 0, sizeof *U * (size_t)n * bb);
-        if (cfg->model == ICS_MODEL_LEONTIEF) {
-            ics_kernel_leontief(n, bb, m->L, U, X);
-        } else if (is_ghosh) {
-            ics_kernel_ghosh(n, bb, m->G, U, X);
-        } else {
-            ics_kernel_iim(n, bb, m->G, U, Q);
-            for (int j = 0; j < bb; ++j)
-                for (int i = 0; i < n; ++i) X[i + (size_t)j * n] = -Q[i + (size_t)j * n] * m->x[i];
+    /* Threading policy: T OpenMP threads each compute one block with single-threaded BLAS;
+     * then the calling thread alone writes the T blocks and folds their statistics. */
+    for (int64_t lb0 = 0; lb0 < nlocal; lb0 += nthreads) {
+        const int nb = (int)(nlocal - lb0 < nthreads ? nlocal - lb0 : nthreads);
+#pragma omp parallel for num_threads(nthreads) schedule(static, 1)
+        for (int slot = 0; slot < nb; ++slot) {
+            const int64_t first = (ctx->rank + (lb0 + slot) * ctx->size) * b;
+            const int bb = (int)(first + b <= N ? b : N - first);
+            ics_static_block(plan, m, Sva, first, bb, ws[slot]);
         }
-        ics_kernel_aggregate(R, n, bb, Sva, is_ghosh ? U : X, agg);
-        for (int j = 0; j < bb; ++j) {
-            double s = 0.0;
-            for (int i = 0; i < n; ++i) s += X[i + (size_t)j * n];
-            tot[j] = -s;
-        }
-        /* rows of the file */
-        if (store[OUT_OUTPUT_CHANGE]) ICS_TRY(ics_h5_write_rows(dsets[OUT_OUTPUT_CHANGE], first, bb, n, X, dxpl, err));
-        if (store[OUT_INOPERABILITY]) ICS_TRY(ics_h5_write_rows(dsets[OUT_INOPERABILITY], first, bb, n, Q, dxpl, err));
-        if (store[OUT_TOTAL]) ICS_TRY(ics_h5_write_rows(dsets[OUT_TOTAL], first, bb, 1, tot, dxpl, err));
-        if (store[OUT_VA_REGION]) ICS_TRY(ics_h5_write_rows(dsets[OUT_VA_REGION], first, bb, R, agg, dxpl, err));
-        for (int s = 0; s < k; ++s) {
-            for (int j = 0; j < bb; ++j) pbuf[j] = Raw[s + (size_t)j * k];
-            ICS_TRY(ics_h5_write_rows(pdsets[2 * s], first, bb, 1, pbuf, dxpl, err));
-            if (pdsets[2 * s + 1] >= 0) {
-                for (int j = 0; j < bb; ++j) pbuf[j] = Occ[s + (size_t)j * k];
-                ICS_TRY(ics_h5_write_rows(pdsets[2 * s + 1], first, bb, 1, pbuf, dxpl, err));
+        for (int slot = 0; slot < nb; ++slot) {
+            const int64_t lb = lb0 + slot;
+            const int64_t first = (ctx->rank + lb * ctx->size) * b;
+            const int bb = (int)(first + b <= N ? b : N - first);
+            const ics_static_ws *w = ws[slot];
+            ICS_TRY(write_block(dsets, pdsets, store, k, n, R, first, bb, w, pbuf, dxpl, err));
+            /* block statistics, merged later in global block order */
+            for (int c = 0; c < sl.total; ++c) ics_moments_init(&blk[c]);
+            for (int j = 0; j < bb; ++j) {
+                ics_moments_add(&blk[sl.off[OUT_TOTAL]], w->tot[j]);
+                for (int r = 0; r < R; ++r)
+                    ics_moments_add(&blk[sl.off[OUT_VA_REGION] + r], w->agg[r + (size_t)j * R]);
+                if (sl.on[OUT_OUTPUT_CHANGE])
+                    for (int i = 0; i < n; ++i)
+                        ics_moments_add(&blk[sl.off[OUT_OUTPUT_CHANGE] + i], w->X[i + (size_t)j * n]);
+                if (sl.on[OUT_INOPERABILITY])
+                    for (int i = 0; i < n; ++i)
+                        ics_moments_add(&blk[sl.off[OUT_INOPERABILITY] + i], w->Q[i + (size_t)j * n]);
             }
+            double *mrow = mom_local + (size_t)lb * sl.total * 5;
+            for (int c = 0; c < sl.total; ++c) {
+                mrow[5 * c] = (double)blk[c].count;
+                mrow[5 * c + 1] = blk[c].mean;
+                mrow[5 * c + 2] = blk[c].m2;
+                mrow[5 * c + 3] = blk[c].min;
+                mrow[5 * c + 4] = blk[c].max;
+            }
+            double *srow = scal_local + (size_t)local_scen * nscal;
+            for (int j = 0; j < bb; ++j) {
+                srow[(size_t)j * nscal] = w->tot[j];
+                for (int r = 0; r < R; ++r) srow[(size_t)j * nscal + 1 + r] = w->agg[r + (size_t)j * R];
+            }
+            local_scen += bb;
         }
-        /* block statistics, merged later in block order */
-        for (int c = 0; c < sl.total; ++c) ics_moments_init(&blk[c]);
-        for (int j = 0; j < bb; ++j) {
-            ics_moments_add(&blk[sl.off[OUT_TOTAL]], tot[j]);
-            for (int r = 0; r < R; ++r) ics_moments_add(&blk[sl.off[OUT_VA_REGION] + r], agg[r + (size_t)j * R]);
-            if (sl.on[OUT_OUTPUT_CHANGE])
-                for (int i = 0; i < n; ++i) ics_moments_add(&blk[sl.off[OUT_OUTPUT_CHANGE] + i], X[i + (size_t)j * n]);
-            if (sl.on[OUT_INOPERABILITY])
-                for (int i = 0; i < n; ++i) ics_moments_add(&blk[sl.off[OUT_INOPERABILITY] + i], Q[i + (size_t)j * n]);
-        }
-        double *mrow = mom_local + (size_t)lb * sl.total * 5;
-        for (int c = 0; c < sl.total; ++c) {
-            mrow[5 * c] = (double)blk[c].count;
-            mrow[5 * c + 1] = blk[c].mean;
-            mrow[5 * c + 2] = blk[c].m2;
-            mrow[5 * c + 3] = blk[c].min;
-            mrow[5 * c + 4] = blk[c].max;
-        }
-        double *srow = scal_local + (size_t)local_scen * nscal;
-        for (int j = 0; j < bb; ++j) {
-            srow[(size_t)j * nscal] = tot[j];
-            for (int r = 0; r < R; ++r) srow[(size_t)j * nscal + 1 + r] = agg[r + (size_t)j * R];
-        }
-        local_scen += bb;
         progress_show(&pr, local_scen * ctx->size < N ? local_scen * ctx->size : N, 0);
     }
 
@@ -514,8 +515,10 @@ done:
     ics_h5_abort(&h5, ctx->rank == 0);
     if (fapl >= 0) H5Pclose(fapl);
     if (dxpl >= 0) H5Pclose(dxpl);
-    free(pdsets); free(Theta); free(Raw); free(Occ); free(U); free(X); free(Q); free(Sva); free(agg);
-    free(tot); free(pbuf); free(scal_local); free(scal_all); free(mom_local); free(mom_all);
+    if (ws)
+        for (int th = 0; th < nthreads; ++th) ics_static_ws_destroy(&ws[th]);
+    free(ws);
+    free(pdsets); free(Sva); free(pbuf); free(scal_local); free(scal_all); free(mom_local); free(mom_all);
     free(quant); free(col); free(merged); free(blk); free(counts); free(displs);
     ics_plan_destroy(&plan);
     ics_model_destroy(&m);

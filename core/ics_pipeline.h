@@ -1,0 +1,37 @@
+/* One block of the static pipeline: sample -> shock block U = P*Theta -> propagate -> aggregates.
+ * Plan-then-execute: ics_static_ws_create sizes the workspace once; ics_static_block allocates
+ * nothing, changes only its workspace, and is safe to run on many threads at once (each with its
+ * own workspace, with single-threaded BLAS). Its result depends only on the plan, the model and
+ * the global scenario indices, not on which thread or process computes it. */
+#ifndef ICS_PIPELINE_H
+#define ICS_PIPELINE_H
+
+#include "ics_error.h"
+#include "ics_model.h"
+#include "ics_scenario.h"
+#include "ics_table.h"
+
+#include <stdint.h>
+
+typedef struct ics_static_ws {
+    int n, k, R, b;        /* nodes, shocks, regions, block capacity */
+    double *Theta, *Raw, *Occ; /* k x b: scalar applied, sampled value, occurrence (0/1) */
+    double *U;             /* n x b: model input (dY, dV or c*) */
+    double *X;             /* n x b: output change dx */
+    double *Q;             /* n x b: inoperability (iim), else NULL */
+    double *agg;           /* R x b: value-added loss by region */
+    double *tot;           /* b: total output loss */
+} ics_static_ws;
+
+/* The R x n value-added aggregation matrix of the model: -va_j/x_j (leontief, iim) or -1 (ghosh)
+ * in row region(j). Owned by the caller (free). */
+ics_status ics_static_va_matrix(const ics_table *t, const ics_model *m, ics_model_kind kind,
+                                double **Sva, ics_error *err);
+ics_status ics_static_ws_create(int n, int k, int R, int b, int with_q, ics_static_ws **ws,
+                                ics_error *err);
+void ics_static_ws_destroy(ics_static_ws **ws);
+/* Compute scenarios first .. first+bb-1 (bb <= ws->b) into ws. */
+void ics_static_block(const ics_plan *p, const ics_model *m, const double *Sva, int64_t first,
+                      int bb, ics_static_ws *ws);
+
+#endif

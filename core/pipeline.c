@@ -1,0 +1,81 @@
+/* The static pipeline for one block of scenarios (see ics_pipeline.h). */
+#include "ics_pipeline.h"
+#include "ics_kernels.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+ics_status ics_static_va_matrix(const ics_table *t, const ics_model *m, ics_model_kind kind,
+                                double **Sva, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    double *S = NULL;
+    const int R = t->nreg, n = t->n;
+    ICS_ALLOC(S, (size_t)R * n, err, "the aggregation matrix");
+    for (int i = 0; i < n; ++i)
+        S[t->node_region[i] + (size_t)i * R] =
+            kind == ICS_MODEL_GHOSH ? -1.0 : (m->x[i] != 0.0 ? -m->va[i] / m->x[i] : 0.0);
+    *Sva = S;
+done:
+    return st;
+}
+
+ics_status ics_static_ws_create(int n, int k, int R, int b, int with_q, ics_static_ws **out,
+                                ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_static_ws *w = NULL;
+    const size_t kb = (size_t)(k ? k : 1) * b;
+    ICS_ALLOC(w, 1, err, "a block workspace");
+    w->n = n, w->k = k, w->R = R, w->b = b;
+    ICS_ALLOC(w->Theta, kb, err, "parameters");
+    ICS_ALLOC(w->Raw, kb, err, "parameters");
+    ICS_ALLOC(w->Occ, kb, err, "occurrences");
+    ICS_ALLOC(w->U, (size_t)n * b, err, "the shock block");
+    ICS_ALLOC(w->X, (size_t)n * b, err, "the output block");
+    if (with_q) ICS_ALLOC(w->Q, (size_t)n * b, err, "the inoperability block");
+    ICS_ALLOC(w->agg, (size_t)R * b, err, "aggregates");
+    ICS_ALLOC(w->tot, b, err, "totals");
+    *out = w;
+    w = NULL;
+done:
+    ics_static_ws_destroy(&w);
+    return st;
+}
+
+void ics_static_ws_destroy(ics_static_ws **wp)
+{
+    if (!wp || !*wp) return;
+    ics_static_ws *w = *wp;
+    free(w->Theta), free(w->Raw), free(w->Occ), free(w->U), free(w->X), free(w->Q);
+    free(w->agg), free(w->tot), free(w);
+    *wp = NULL;
+}
+
+void ics_static_block(const ics_plan *p, const ics_model *m, const double *Sva, int64_t first,
+                      int bb, ics_static_ws *w)
+{
+    const int n = w->n, k = w->k, R = w->R;
+    ics_plan_sample(p, first, bb, w->Theta, w->Raw, w->Occ);
+    if (k > 0)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, bb, k, 1.0, p->P, n, w->Theta,
+                    k, 0.0, w->U, n);
+    else
+        memset(w->U, 0, sizeof *w->U * (size_t)n * bb);
+    if (p->model == ICS_MODEL_LEONTIEF) {
+        ics_kernel_leontief(n, bb, m->L, w->U, w->X);
+    } else if (p->model == ICS_MODEL_GHOSH) {
+        ics_kernel_ghosh(n, bb, m->G, w->U, w->X);
+    } else {
+        ics_kernel_iim(n, bb, m->G, w->U, w->Q);
+        for (int j = 0; j < bb; ++j)
+            for (int i = 0; i < n; ++i) w->X[i + (size_t)j * n] = -w->Q[i + (size_t)j * n] * m->x[i];
+    }
+    ics_kernel_aggregate(R, n, bb, Sva, p->model == ICS_MODEL_GHOSH ? w->U : w->X, w->agg);
+    for (int j = 0; j < bb; ++j) {
+        double s = 0.0;
+        for (int i = 0; i < n; ++i) s += w->X[i + (size_t)j * n];
+        w->tot[j] = -s;
+    }
+}
