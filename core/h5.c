@@ -119,6 +119,11 @@ ics_status ics_h5_dataset(hid_t file, const char *path, int rank, const int64_t 
     hid_t space = H5Screate_simple(rank, d, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t lcpl = lcpl_intermediate();
+    /* Space for raw data is allocated at creation, so writing rows never changes the file's
+     * metadata: a run killed mid-way leaves a readable file to resume from. */
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    /* every row is written by the run, so no fill pass over the (large) datasets */
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
     if (chunk_rows > 0 && d[0] > 0) {
         hsize_t c[2] = {(hsize_t)(chunk_rows < dims[0] ? chunk_rows : dims[0]), d[1]};
         H5Pset_chunk(dcpl, rank, c);
@@ -223,4 +228,136 @@ done:
     if (space >= 0) H5Sclose(space);
     if (dset >= 0) H5Dclose(dset);
     return st;
+}
+
+ics_status ics_h5_open_partial(const char *final_path, hid_t fapl, ics_h5file **out,
+                               ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_h5file *f = NULL;
+    ICS_ALLOC(f, 1, err, "an output file");
+    f->file = H5I_INVALID_HID;
+    f->final_path = ics_strdup(final_path, err);
+    ICS_ALLOC(f->tmp_path, strlen(final_path) + 16, err, "a path");
+    if (!f->final_path) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
+    sprintf(f->tmp_path, "%s.partial", final_path);
+    H5E_BEGIN_TRY { f->file = H5Fopen(f->tmp_path, H5F_ACC_RDWR, fapl); }
+    H5E_END_TRY;
+    if (f->file < 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot reopen the partial result to resume (damaged?); "
+                 "remove it and run without --resume", f->tmp_path);
+    *out = f;
+    f = NULL;
+done:
+    ics_h5_abort(&f, 0);
+    return st;
+}
+
+ics_status ics_h5_dataset_u8(hid_t file, const char *path, int64_t count, hid_t *dset,
+                             ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hsize_t d = (hsize_t)count;
+    hid_t space = H5Screate_simple(1, &d, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), lcpl = lcpl_intermediate();
+    const unsigned char zero = 0;
+    H5Pset_fill_value(dcpl, H5T_NATIVE_UINT8, &zero);
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+    *dset = H5Dcreate2(file, path, H5T_STD_U8LE, space, lcpl, dcpl, H5P_DEFAULT);
+    if (*dset < 0) ICS_FAIL(err, ICS_EIO, "cannot create HDF5 dataset '%s'", path);
+done:
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return st;
+}
+
+ics_status ics_h5_write_u8(hid_t dset, int64_t index, unsigned char value, hid_t dxpl,
+                           ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t fspace = H5Dget_space(dset);
+    hsize_t start = (hsize_t)index, one = 1;
+    hid_t mspace = H5Screate_simple(1, &one, NULL);
+    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &one, NULL);
+    if (H5Dwrite(dset, H5T_NATIVE_UINT8, mspace, fspace, dxpl, &value) < 0)
+        ICS_FAIL(err, ICS_EIO, "writing progress flag %lld failed", (long long)index);
+done:
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return st;
+}
+
+ics_status ics_h5_read_u8(hid_t file, const char *path, unsigned char **out, int64_t *count,
+                          ics_error *err)
+{
+    ics_status st = ICS_OK;
+    unsigned char *buf = NULL;
+    hid_t dset, space = H5I_INVALID_HID;
+    H5E_BEGIN_TRY { dset = H5Dopen2(file, path, H5P_DEFAULT); }
+    H5E_END_TRY;
+    if (dset < 0) ICS_FAIL(err, ICS_EIO, "cannot open HDF5 dataset '%s'", path);
+    space = H5Dget_space(dset);
+    hssize_t np = H5Sget_simple_extent_npoints(space);
+    ICS_ALLOC(buf, np, err, path);
+    if (np > 0 && H5Dread(dset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        ICS_FAIL(err, ICS_EIO, "cannot read HDF5 dataset '%s'", path);
+    *out = buf;
+    *count = (int64_t)np;
+    buf = NULL;
+done:
+    free(buf);
+    if (space >= 0) H5Sclose(space);
+    if (dset >= 0) H5Dclose(dset);
+    return st;
+}
+
+ics_status ics_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, ics_error *err)
+{
+    hid_t a;
+    H5E_BEGIN_TRY { a = H5Aopen(obj, name, H5P_DEFAULT); }
+    H5E_END_TRY;
+    if (a < 0) return ics_error_set(err, ICS_EIO, "missing HDF5 attribute '%s'", name);
+    herr_t rc = H5Aread(a, H5T_NATIVE_INT64, value);
+    H5Aclose(a);
+    return rc < 0 ? ics_error_set(err, ICS_EIO, "cannot read HDF5 attribute '%s'", name) : ICS_OK;
+}
+
+ics_status ics_h5_get_attr_str(hid_t obj, const char *name, char **value, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t a, ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+    char *buf = NULL;
+    H5E_BEGIN_TRY { a = H5Aopen(obj, name, H5P_DEFAULT); }
+    H5E_END_TRY;
+    if (a < 0) return ics_error_set(err, ICS_EIO, "missing HDF5 attribute '%s'", name);
+    ftype = H5Aget_type(a);
+    if (H5Tis_variable_str(ftype) > 0) ICS_FAIL(err, ICS_EIO, "attribute '%s': unexpected type", name);
+    size_t len = H5Tget_size(ftype);
+    ICS_ALLOC(buf, len + 1, err, name);
+    mtype = H5Tcopy(ftype); /* same character set; one more byte for the NUL */
+    H5Tset_size(mtype, len + 1);
+    H5Tset_strpad(mtype, H5T_STR_NULLTERM);
+    if (H5Aread(a, mtype, buf) < 0) ICS_FAIL(err, ICS_EIO, "cannot read HDF5 attribute '%s'", name);
+    *value = buf;
+    buf = NULL;
+done:
+    free(buf);
+    if (mtype >= 0) H5Tclose(mtype);
+    if (ftype >= 0) H5Tclose(ftype);
+    H5Aclose(a);
+    return st;
+}
+
+ics_status ics_h5_set_attr_i64(hid_t obj, const char *name, int64_t value, ics_error *err)
+{
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    return ics_h5_attr_i64(obj, name, value, err);
+}
+
+ics_status ics_h5_set_attr_str(hid_t obj, const char *name, const char *value, ics_error *err)
+{
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    return ics_h5_attr_str(obj, name, value, err);
 }

@@ -45,4 +45,21 @@ ics_status ics_h5_write_strings(hid_t file, const char *path, char *const *strs,
 ics_status ics_h5_read_doubles(hid_t file, const char *path, double **out, int64_t *count,
                                ics_error *err);
 
+/* Open an existing partial result file (final_path.partial) read-write with the given fapl. */
+ics_status ics_h5_open_partial(const char *final_path, hid_t fapl, ics_h5file **out,
+                               ics_error *err);
+/* A 1-D uint8 dataset of `count` zeros (progress flags); write one flag; read all flags. */
+ics_status ics_h5_dataset_u8(hid_t file, const char *path, int64_t count, hid_t *dset,
+                             ics_error *err);
+ics_status ics_h5_write_u8(hid_t dset, int64_t index, unsigned char value, hid_t dxpl,
+                           ics_error *err);
+ics_status ics_h5_read_u8(hid_t file, const char *path, unsigned char **out, int64_t *count,
+                          ics_error *err);
+/* Read a scalar attribute (int64 / string; the string is newly allocated). */
+ics_status ics_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, ics_error *err);
+ics_status ics_h5_get_attr_str(hid_t obj, const char *name, char **value, ics_error *err);
+/* Overwrite (or create) a scalar attribute. */
+ics_status ics_h5_set_attr_i64(hid_t obj, const char *name, int64_t value, ics_error *err);
+ics_status ics_h5_set_attr_str(hid_t obj, const char *name, const char *value, ics_error *err);
+
 #endif

@@ -21,13 +21,15 @@ typedef struct ics_static_ws {
     double *Q;             /* n x b: inoperability (iim), else NULL */
     double *agg;           /* R x b: value-added loss by region */
     double *tot;           /* b: total output loss */
+    void *work;            /* scratch of the low-rank (coefficient) shocks, or NULL */
 } ics_static_ws;
 
 /* The R x n value-added aggregation matrix of the model: -va_j/x_j (leontief, iim) or -1 (ghosh)
  * in row region(j). Owned by the caller (free). */
 ics_status ics_static_va_matrix(const ics_table *t, const ics_model *m, ics_model_kind kind,
                                 double **Sva, ics_error *err);
-ics_status ics_static_ws_create(int n, int k, int R, int b, int with_q, ics_static_ws **ws,
+/* Workspace for blocks of up to b scenarios of plan p on a table with R regions. */
+ics_status ics_static_ws_create(const ics_plan *p, int R, int b, ics_static_ws **ws,
                                 ics_error *err);
 void ics_static_ws_destroy(ics_static_ws **ws);
 /* Compute scenarios first .. first+bb-1 (bb <= ws->b) into ws. */

@@ -2,13 +2,20 @@
  * relative changes to patterns), and the generation of a block of scenarios from the seed and
  * the global scenario indices alone.
  *
- * Every static shock supported here is linear in its sampled scalar theta_k: the model's input
- * block is U (n x b) = P (n x k) * Theta (k x b), with pattern columns
- *   leontief  final_demand  p = y on the selected nodes        (U = dY, table units)
- *   ghosh     value_added   p = va on the selected nodes       (U = dV, table units)
- *   iim       final_demand  p = -y / x on the selected nodes   (U = c*, shares)
- *   iim       capacity_loss p = 1 on the selected nodes        (U = c*, shares; theta = loss)
- * theta_k is the sampled `change` (or `loss`) times the occurrence indicator (probability). */
+ * Linear shocks enter the model's input block U (n x b) = P (n x k) * Theta (k x b), with pattern
+ * columns (docs/models.md, "Which shocks each model takes"):
+ *   leontief  final_demand      p = y on the selected nodes               (U = dY)
+ *   leontief  capacity_loss     p = mixed-model demand equivalent of dx_E = -x_E   (theta = loss)
+ *   leontief  trade_restriction p = mixed-model demand equivalent of dx_E = r_E x_E (theta = change)
+ *   ghosh     value_added       p = va on the selected nodes              (U = dV)
+ *   ghosh     capacity_loss     p = mixed-model supply equivalent of dx_E = -x_E   (theta = loss)
+ *   iim       final_demand      p = -y / x on the selected nodes          (U = c*, shares)
+ *   iim       capacity_loss     p = 1 on the selected nodes               (theta = loss)
+ *   iim       trade_restriction p = -r on the affected buyers             (theta = change)
+ * Low-rank shocks (coefficient in every static model, trade_restriction in ghosh) change the
+ * system matrix; their P column is zero and ics_static_propagate (ics_shocks.h) applies them.
+ * theta_k is the sampled `change` (or `loss`), clipped to the shock type's range, times the
+ * occurrence indicator (probability). */
 #ifndef ICS_SCENARIO_H
 #define ICS_SCENARIO_H
 
@@ -17,6 +24,7 @@
 #include "ics_model.h"
 #include "ics_table.h"
 #include "ics_rng.h"
+#include "ics_shocks.h"
 
 #include <stdint.h>
 
@@ -31,6 +39,9 @@ typedef struct ics_plan {
     char **names;          /* [k] shock names (borrowed from the config) */
     int *nselected;        /* [k] number of nodes each shock touches */
     ics_rng_key key_sample, key_occur;
+    double *lo, *hi;       /* [k] range a sampled value is clipped to (-inf/inf = none) */
+    unsigned char *lowrank;/* [k] 1 = the shock changes the system matrix (not in P) */
+    ics_lowrank lr;        /* the low-rank part (lr.r = 0 when there is none) */
 } ics_plan;
 
 /* Resolve a shock's region/segment selectors (labels or fnmatch globs) to a node mask[n] (1 =
@@ -40,13 +51,23 @@ ics_status ics_shock_select(const ics_config *cfg, const ics_shock *s, const ics
                             unsigned char *mask, ics_error *err);
 
 /* Build the plan for cfg on table t with model m. Rejects shock types the model does not take
- * (ICS_EINPUT naming the shock and what the model accepts). */
+ * and invalid shocks (ranges, restrictions of no flow, non-productive coefficient changes) with
+ * ICS_EINPUT naming the config file, line and shock, before any computation. */
 ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                            ics_plan **out, ics_error *err);
 void ics_plan_destroy(ics_plan **p);
 
+/* The scalar shock s applies for a sampled value v and occurrence indicator occurs (0/1): v
+ * clipped to [lo_s, hi_s] times occurs. */
+static inline double ics_plan_theta(const ics_plan *p, int s, double v, double occurs)
+{
+    if (v < p->lo[s]) v = p->lo[s];
+    if (v > p->hi[s]) v = p->hi[s];
+    return v * occurs;
+}
+
 /* Sample the k parameters of scenarios first .. first+b-1 into Theta (k x b, column-major), the
- * raw sampled values (before the occurrence indicator) into Raw and the occurrence indicators
+ * sampled values (clipped to the shock type's range, before the occurrence indicator) into Raw and the occurrence indicators
  * (1 = the shock happens) into Occ (both k x b; each may be NULL).
  * Depends only on the seed and the global indices. Thread-safe, allocation-free. */
 void ics_plan_sample(const ics_plan *p, int64_t first, int b, double *Theta, double *Raw,

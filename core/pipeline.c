@@ -21,11 +21,13 @@ done:
     return st;
 }
 
-ics_status ics_static_ws_create(int n, int k, int R, int b, int with_q, ics_static_ws **out,
+ics_status ics_static_ws_create(const ics_plan *p, int R, int b, ics_static_ws **out,
                                 ics_error *err)
 {
     ics_status st = ICS_OK;
     ics_static_ws *w = NULL;
+    const int n = p->n, k = p->k, with_q = p->model == ICS_MODEL_IIM;
+    const size_t work = ics_plan_workspace_bytes(p, b);
     const size_t kb = (size_t)(k ? k : 1) * b;
     ICS_ALLOC(w, 1, err, "a block workspace");
     w->n = n, w->k = k, w->R = R, w->b = b;
@@ -37,6 +39,7 @@ ics_status ics_static_ws_create(int n, int k, int R, int b, int with_q, ics_stat
     if (with_q) ICS_ALLOC(w->Q, (size_t)n * b, err, "the inoperability block");
     ICS_ALLOC(w->agg, (size_t)R * b, err, "aggregates");
     ICS_ALLOC(w->tot, b, err, "totals");
+    if (work) ICS_ALLOC(w->work, work, err, "low-rank workspace");
     *out = w;
     w = NULL;
 done:
@@ -49,7 +52,7 @@ void ics_static_ws_destroy(ics_static_ws **wp)
     if (!wp || !*wp) return;
     ics_static_ws *w = *wp;
     free(w->Theta), free(w->Raw), free(w->Occ), free(w->U), free(w->X), free(w->Q);
-    free(w->agg), free(w->tot), free(w);
+    free(w->agg), free(w->tot), free(w->work), free(w);
     *wp = NULL;
 }
 
@@ -63,15 +66,7 @@ void ics_static_block(const ics_plan *p, const ics_model *m, const double *Sva, 
                     k, 0.0, w->U, n);
     else
         memset(w->U, 0, sizeof *w->U * (size_t)n * bb);
-    if (p->model == ICS_MODEL_LEONTIEF) {
-        ics_kernel_leontief(n, bb, m->L, w->U, w->X);
-    } else if (p->model == ICS_MODEL_GHOSH) {
-        ics_kernel_ghosh(n, bb, m->G, w->U, w->X);
-    } else {
-        ics_kernel_iim(n, bb, m->G, w->U, w->Q);
-        for (int j = 0; j < bb; ++j)
-            for (int i = 0; i < n; ++i) w->X[i + (size_t)j * n] = -w->Q[i + (size_t)j * n] * m->x[i];
-    }
+    ics_static_propagate(p, m, bb, w->Theta, w->U, w->X, w->Q, w->work);
     ics_kernel_aggregate(R, n, bb, Sva, p->model == ICS_MODEL_GHOSH ? w->U : w->X, w->agg);
     for (int j = 0; j < bb; ++j) {
         double s = 0.0;

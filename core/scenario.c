@@ -72,11 +72,184 @@ done:
 static const char *accepted_types(ics_model_kind m)
 {
     switch (m) {
-    case ICS_MODEL_LEONTIEF: return "final_demand";
-    case ICS_MODEL_GHOSH: return "value_added";
-    case ICS_MODEL_IIM: return "final_demand, capacity_loss";
+    case ICS_MODEL_LEONTIEF: return "final_demand, capacity_loss, trade_restriction, coefficient";
+    case ICS_MODEL_GHOSH: return "value_added, capacity_loss, trade_restriction, coefficient";
+    case ICS_MODEL_IIM: return "final_demand, capacity_loss, trade_restriction, coefficient";
     default: return "none yet";
     }
+}
+
+static int model_takes(ics_model_kind m, ics_shock_type t)
+{
+    switch (t) {
+    case ICS_SHOCK_FINAL_DEMAND: return m == ICS_MODEL_LEONTIEF || m == ICS_MODEL_IIM;
+    case ICS_SHOCK_VALUE_ADDED: return m == ICS_MODEL_GHOSH;
+    case ICS_SHOCK_CAPACITY_LOSS:
+    case ICS_SHOCK_TRADE_RESTRICTION:
+    case ICS_SHOCK_COEFFICIENT:
+        return m == ICS_MODEL_LEONTIEF || m == ICS_MODEL_GHOSH || m == ICS_MODEL_IIM;
+    }
+    return 0;
+}
+
+/* Support [lo, hi] of a law; *bounded = 0 for laws with an infinite side. */
+static void dist_support(const ics_dist *d, double *lo, double *hi, int *bounded)
+{
+    *bounded = 1;
+    switch (d->kind) {
+    case ICS_DIST_CONST: *lo = *hi = d->value; return;
+    case ICS_DIST_NORMAL: *lo = -INFINITY, *hi = INFINITY, *bounded = 0; return;
+    case ICS_DIST_LOGNORMAL: *lo = 0.0, *hi = INFINITY, *bounded = 0; return;
+    default: *lo = d->min, *hi = d->max; return;
+    }
+}
+
+/* Check that the law of shock sh's `change` can act within [amin, amax]: a bounded law must lie
+ * inside; an unbounded one must reach inside (it is clipped when sampled). */
+static ics_status check_change_range(const ics_config *cfg, const ics_shock *sh, double amin,
+                                     double amax, const char *meaning, ics_error *err)
+{
+    double lo, hi;
+    int bounded;
+    dist_support(&sh->change, &lo, &hi, &bounded);
+    const char *cfgname = cfg->path ? cfg->path : "config";
+    char range[64];
+    if (isinf(amax))
+        snprintf(range, sizeof range, "[%g, inf)", amin);
+    else
+        snprintf(range, sizeof range, "[%g, %g]", amin, amax);
+    if (sh->change.kind == ICS_DIST_CONST && (lo < amin || lo > amax))
+        return ics_error_set(err, ICS_EINPUT, "%s:%d: shock '%s': key 'change': %s and must lie "
+                             "in %s, got %g", cfgname, sh->line, sh->name, meaning, range, lo);
+    if (bounded && (lo < amin || hi > amax))
+        return ics_error_set(err, ICS_EINPUT, "%s:%d: shock '%s': key 'change': %s and must lie "
+                             "in %s, got the range [%g, %g]", cfgname, sh->line, sh->name,
+                             meaning, range, lo, hi);
+    if (!bounded && (lo >= amax || hi <= amin))
+        return ics_error_set(err, ICS_EINPUT, "%s:%d: shock '%s': key 'change': %s and must lie "
+                             "in %s, but its law has support [%g, %g]", cfgname, sh->line,
+                             sh->name, meaning, range, lo, hi);
+    return ICS_OK;
+}
+
+/* Select nodes with the given region and segment selectors (instead of the shock's own). */
+static ics_status select_with(const ics_config *cfg, const ics_shock *sh, const ics_table *t,
+                              char **regs, int nregs, char **segs, int nsegs, unsigned char *mask,
+                              ics_error *err)
+{
+    ics_shock tmp = *sh;
+    tmp.regions = regs, tmp.nregions = nregs;
+    tmp.segments = segs, tmp.nsegments = nsegs;
+    return ics_shock_select(cfg, &tmp, t, mask, err);
+}
+
+static void join_list(char *buf, size_t len, char *const *items, int nitems, const char *none)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (nitems == 0) {
+        snprintf(buf, len, "%s", none);
+        return;
+    }
+    for (int q = 0; q < nitems && used + 2 < len; ++q)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", q ? " " : "", items[q]);
+}
+
+/* Growable triplet list of the low-rank part. */
+typedef struct trip_buf {
+    int cap;
+} trip_buf;
+
+static ics_status trip_push(ics_lowrank *lr, trip_buf *tb, int i, int j, int s, double v,
+                            ics_error *err)
+{
+    if (lr->nnz == tb->cap) {
+        const int cap = tb->cap ? 2 * tb->cap : 256;
+        int *ei = realloc(lr->ei, sizeof *ei * (size_t)cap);
+        if (ei) lr->ei = ei;
+        int *ej = realloc(lr->ej, sizeof *ej * (size_t)cap);
+        if (ej) lr->ej = ej;
+        int *es = realloc(lr->es, sizeof *es * (size_t)cap);
+        if (es) lr->es = es;
+        double *ev = realloc(lr->ev, sizeof *ev * (size_t)cap);
+        if (ev) lr->ev = ev;
+        if (!ei || !ej || !es || !ev)
+            return ics_error_set(err, ICS_ENOMEM, "out of memory for the coefficient changes");
+        tb->cap = cap;
+    }
+    lr->ei[lr->nnz] = i, lr->ej[lr->nnz] = j, lr->es[lr->nnz] = s, lr->ev[lr->nnz] = v;
+    ++lr->nnz;
+    return ICS_OK;
+}
+
+/* Record the entries a_ij (i in sup, j in buy, a_ij != 0) of shock s in the model's C-frame:
+ * leontief C = A (i, j, a_ij); iim C = A* = B (i, j, b_ij); ghosh C = B^T (j, i, b_ij). The
+ * relative change of a_ij is the relative change of b_ij, since b_ij = a_ij x_j / x_i. */
+static ics_status collect_entries(const ics_plan *p, const ics_model *m, const unsigned char *sup,
+                                  const unsigned char *buy, int s, ics_lowrank *lr, trip_buf *tb,
+                                  int *count, ics_error *err)
+{
+    const int n = p->n;
+    *count = 0;
+    for (int j = 0; j < n; ++j) {
+        if (!buy[j]) continue;
+        for (int i = 0; i < n; ++i) {
+            if (!sup[i]) continue;
+            const size_t ij = i + (size_t)j * n;
+            if (m->A[ij] == 0.0) continue;
+            ics_status st;
+            if (p->model == ICS_MODEL_LEONTIEF)
+                st = trip_push(lr, tb, i, j, s, m->A[ij], err);
+            else if (p->model == ICS_MODEL_IIM)
+                st = trip_push(lr, tb, i, j, s, m->B[ij], err);
+            else
+                st = trip_push(lr, tb, j, i, s, m->B[ij], err);
+            if (st != ICS_OK) return st;
+            ++*count;
+        }
+    }
+    return ICS_OK;
+}
+
+/* The spectral radius of C + sum_k thmax_k D_k must stay below 1 (the economy stays productive);
+ * since the D_k are non-negative and theta <= thmax, Perron-Frobenius bounds every scenario by
+ * this worst case. Checked when every coefficient shock's law is bounded above. */
+static ics_status check_productive(const ics_config *cfg, const ics_plan *p, const ics_model *m,
+                                   const double *thmax, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int n = p->n;
+    double *C = NULL, rho = 0.0;
+    const ics_lowrank *lr = &p->lr;
+    int any = 0, worst = -1;
+    for (int s = 0; s < p->k; ++s) {
+        if (!p->lowrank[s]) continue;
+        if (isinf(thmax[s])) return ICS_OK;
+        if (thmax[s] > 0.0) {
+            any = 1;
+            if (worst < 0 || thmax[s] > thmax[worst]) worst = s;
+        }
+    }
+    if (!any || n > 2000) return ICS_OK;
+    ICS_ALLOC(C, (size_t)n * n, err, "the shocked coefficients");
+    memcpy(C, p->model == ICS_MODEL_LEONTIEF ? m->A : m->B, sizeof *C * (size_t)n * n);
+    for (int e = 0; e < lr->nnz; ++e) {
+        /* C-frame (i, j) of ghosh is B^T: the transpose has the same spectral radius */
+        const int i = p->model == ICS_MODEL_GHOSH ? lr->ej[e] : lr->ei[e];
+        const int j = p->model == ICS_MODEL_GHOSH ? lr->ei[e] : lr->ej[e];
+        C[i + (size_t)j * n] += thmax[lr->es[e]] * lr->ev[e];
+    }
+    ICS_TRY(ics_table_spectral_radius(n, C, n, &rho, err));
+    if (!(rho < 1.0)) {
+        const ics_shock *sh = &cfg->shocks[worst];
+        ICS_FAIL(err, ICS_EINPUT, "%s:%d: shock '%s': key 'change': with the coefficient changes "
+                 "at their upper bounds (up to %+g) the economy is no longer productive: the "
+                 "spectral radius of A becomes %.6g >= 1", cfg->path ? cfg->path : "config",
+                 sh->line, sh->name, thmax[worst], rho);
+    }
+done:
+    free(C);
+    return st;
 }
 
 ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
@@ -84,7 +257,9 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
 {
     ics_status st = ICS_OK;
     ics_plan *p = NULL;
-    unsigned char *mask = NULL;
+    unsigned char *mask = NULL, *buy = NULL;
+    double *r = NULL, *d = NULL, *thmax = NULL;
+    trip_buf tb = {0};
     const int n = t->n, k = cfg->nshocks;
     const char *cfgname = cfg->path ? cfg->path : "config";
 
@@ -112,44 +287,125 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
     ICS_ALLOC(p->probability, k ? k : 1, err, "probabilities");
     ICS_ALLOC(p->names, k ? k : 1, err, "shock names");
     ICS_ALLOC(p->nselected, k ? k : 1, err, "selection counts");
+    ICS_ALLOC(p->lo, k ? k : 1, err, "parameter ranges");
+    ICS_ALLOC(p->hi, k ? k : 1, err, "parameter ranges");
+    ICS_ALLOC(p->lowrank, k ? k : 1, err, "shock classes");
+    ICS_ALLOC(thmax, k ? k : 1, err, "parameter ranges");
     ICS_ALLOC(mask, n, err, "node mask");
+    ICS_ALLOC(buy, n, err, "node mask");
+    ICS_ALLOC(r, n, err, "trade shares");
+    ICS_ALLOC(d, n, err, "output changes");
 
+    /* all checks first, in config order: types, selectors, ranges, flows */
     for (int s = 0; s < k; ++s) {
         const ics_shock *sh = &cfg->shocks[s];
-        const int ok = (cfg->model == ICS_MODEL_LEONTIEF && sh->type == ICS_SHOCK_FINAL_DEMAND) ||
-                       (cfg->model == ICS_MODEL_GHOSH && sh->type == ICS_SHOCK_VALUE_ADDED) ||
-                       (cfg->model == ICS_MODEL_IIM && (sh->type == ICS_SHOCK_FINAL_DEMAND ||
-                                                        sh->type == ICS_SHOCK_CAPACITY_LOSS));
-        if (!ok)
+        if (!model_takes(cfg->model, sh->type))
             ICS_FAIL(err, ICS_EINPUT, "%s:%d: shock '%s': type %s is not supported with model %s "
                      "(it takes: %s)", cfgname, sh->line, sh->name, ics_shock_type_name(sh->type),
                      ics_model_name(cfg->model), accepted_types(cfg->model));
-        ICS_TRY(ics_shock_select(cfg, sh, t, mask, err));
+        if (sh->type == ICS_SHOCK_TRADE_RESTRICTION && sh->nregions > 0)
+            ICS_FAIL(err, ICS_EINPUT, "%s:%d: shock '%s': a trade_restriction selects its "
+                     "suppliers with 'from' and 'segments' and its buyers with 'to'; remove "
+                     "'regions'", cfgname, sh->line, sh->name);
+        if (sh->type == ICS_SHOCK_TRADE_RESTRICTION)
+            ICS_TRY(check_change_range(cfg, sh, -1.0, 0.0, "a trade restriction's change is minus "
+                                       "the share of the flows that can no longer be delivered",
+                                       err));
+        if (sh->type == ICS_SHOCK_COEFFICIENT)
+            ICS_TRY(check_change_range(cfg, sh, -1.0, INFINITY, "a coefficient's relative change "
+                                       "cannot remove more than the whole coefficient", err));
+    }
+
+    for (int s = 0; s < k; ++s) {
+        const ics_shock *sh = &cfg->shocks[s];
         double *col = p->P + (size_t)s * n;
         int count = 0;
-        for (int i = 0; i < n; ++i) {
-            if (!mask[i]) continue;
-            ++count;
-            switch (cfg->model) {
-            case ICS_MODEL_LEONTIEF: col[i] = m->y[i]; break;
-            case ICS_MODEL_GHOSH: col[i] = m->va[i]; break;
-            default:
-                if (sh->type == ICS_SHOCK_CAPACITY_LOSS)
-                    col[i] = 1.0;
-                else
-                    col[i] = m->x[i] != 0.0 ? -m->y[i] / m->x[i] : 0.0;
-                break;
+        p->lo[s] = -INFINITY;
+        p->hi[s] = INFINITY;
+        if (sh->type == ICS_SHOCK_TRADE_RESTRICTION) {
+            char fl[256], sl[256], tl[256];
+            double total = 0.0;
+            p->lo[s] = -1.0, p->hi[s] = 0.0;
+            ICS_TRY(select_with(cfg, sh, t, sh->from, sh->nfrom, sh->segments, sh->nsegments, mask,
+                                err));
+            ICS_TRY(select_with(cfg, sh, t, sh->to, sh->nto, NULL, 0, buy, err));
+            ICS_TRY(ics_trade_shares(t, mask, buy, r, &total, err));
+            if (!(total > 0.0)) {
+                join_list(fl, sizeof fl, sh->from, sh->nfrom, "all regions");
+                join_list(sl, sizeof sl, sh->segments, sh->nsegments, "any segment");
+                join_list(tl, sizeof tl, sh->to, sh->nto, "all regions");
+                ICS_FAIL(err, ICS_EINPUT, "%s:%d: shock '%s' restricts no flow: the table has no "
+                         "flows from [%s] in segments [%s] to [%s]", cfgname, sh->line, sh->name,
+                         fl, sl, tl);
             }
+            if (cfg->model == ICS_MODEL_GHOSH) {
+                int nentries = 0;
+                p->lowrank[s] = 1;
+                ICS_TRY(collect_entries(p, m, mask, buy, s, &p->lr, &tb, &nentries, err));
+                for (int j = 0; j < n; ++j) count += r[j] > 0.0;
+                thmax[s] = 0.0;
+            } else {
+                for (int j = 0; j < n; ++j) {
+                    buy[j] = r[j] > 0.0;
+                    count += buy[j];
+                    d[j] = r[j] * m->x[j]; /* dx_j = change * r_j * x_j */
+                    if (cfg->model == ICS_MODEL_IIM) col[j] = -r[j]; /* c*_j = -change * r_j */
+                }
+                if (cfg->model == ICS_MODEL_LEONTIEF)
+                    ICS_TRY(ics_mixed_pattern(cfg->model, m, buy, d, col, err));
+            }
+        } else if (sh->type == ICS_SHOCK_COEFFICIENT) {
+            double lo, hi;
+            int bounded;
+            p->lo[s] = -1.0;
+            p->lowrank[s] = 1;
+            ICS_TRY(ics_shock_select(cfg, sh, t, mask, err));
+            if (sh->nto > 0)
+                ICS_TRY(select_with(cfg, sh, t, sh->to, sh->nto, NULL, 0, buy, err));
+            else
+                memset(buy, 1, (size_t)n);
+            int nentries = 0;
+            ICS_TRY(collect_entries(p, m, mask, buy, s, &p->lr, &tb, &nentries, err));
+            if (nentries == 0)
+                ICS_FAIL(err, ICS_EINPUT, "%s:%d: shock '%s' changes no coefficient: the table "
+                         "has no flows from the selected nodes", cfgname, sh->line, sh->name);
+            for (int i = 0; i < n; ++i) count += mask[i]; /* the selected supplier nodes */
+            dist_support(&sh->change, &lo, &hi, &bounded);
+            thmax[s] = hi > 0.0 ? hi : 0.0;
+        } else {
+            ICS_TRY(ics_shock_select(cfg, sh, t, mask, err));
+            if (sh->type == ICS_SHOCK_CAPACITY_LOSS) p->lo[s] = 0.0, p->hi[s] = 1.0;
+            for (int i = 0; i < n; ++i) d[i] = 0.0;
+            for (int i = 0; i < n; ++i) {
+                if (!mask[i]) continue;
+                ++count;
+                if (sh->type == ICS_SHOCK_CAPACITY_LOSS) {
+                    if (cfg->model == ICS_MODEL_IIM)
+                        col[i] = 1.0;
+                    else
+                        d[i] = -m->x[i]; /* dx_i = -loss * x_i */
+                } else if (sh->type == ICS_SHOCK_VALUE_ADDED) {
+                    col[i] = m->va[i];
+                } else if (cfg->model == ICS_MODEL_LEONTIEF) {
+                    col[i] = m->y[i];
+                } else {
+                    col[i] = m->x[i] != 0.0 ? -m->y[i] / m->x[i] : 0.0;
+                }
+            }
+            if (sh->type == ICS_SHOCK_CAPACITY_LOSS && cfg->model != ICS_MODEL_IIM)
+                ICS_TRY(ics_mixed_pattern(cfg->model, m, mask, d, col, err));
         }
         p->dist[s] = sh->change;
         p->probability[s] = sh->probability;
         p->names[s] = sh->name;
         p->nselected[s] = count;
     }
+    ICS_TRY(check_productive(cfg, p, m, thmax, err));
+    ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
     *out = p;
     p = NULL;
 done:
-    free(mask);
+    free(mask), free(buy), free(r), free(d), free(thmax);
     ics_plan_destroy(&p);
     return st;
 }
@@ -163,6 +419,10 @@ void ics_plan_destroy(ics_plan **pp)
     free(p->probability);
     free(p->names);
     free(p->nselected);
+    free(p->lo);
+    free(p->hi);
+    free(p->lowrank);
+    ics_lowrank_free(&p->lr);
     free(p);
     *pp = NULL;
 }
@@ -201,8 +461,8 @@ void ics_plan_sample(const ics_plan *p, int64_t first, int b, double *Theta, dou
             double occurs = 1.0;
             if (p->probability[s] < 1.0)
                 occurs = ics_rng_uniform(p->key_occur, scen, (uint64_t)s) < p->probability[s];
-            Theta[s + (size_t)j * p->k] = v * occurs;
-            if (Raw) Raw[s + (size_t)j * p->k] = v;
+            Theta[s + (size_t)j * p->k] = ics_plan_theta(p, s, v, occurs);
+            if (Raw) Raw[s + (size_t)j * p->k] = ics_plan_theta(p, s, v, 1.0);
             if (Occ) Occ[s + (size_t)j * p->k] = occurs;
         }
     }

@@ -1,8 +1,13 @@
 /* `icstress run`: plan (config, table, model, shocks), then execute the ensemble block by block:
- * sample -> propagate (one GEMM per block) -> aggregates -> HDF5 rows, with statistics merged in
- * block order so results do not depend on the number of processes. Blocks are dealt round-robin
- * to MPI ranks; each rank writes its own rows of the shared file (independent MPI-IO). */
+ * sample -> propagate (one GEMM per block) -> aggregates -> HDF5 rows at the block's global
+ * offset. Ranks take blocks from a shared counter (dynamic balancing); threads compute a batch of
+ * blocks with single-threaded BLAS; one thread per rank writes (independent MPI-IO). Each finished
+ * block is flagged in /progress/block_done, so a killed run resumes with --resume without
+ * recomputing it. Statistics are computed at the end from the stored per-scenario data in index
+ * order, so they are identical for any decomposition. */
 #include "ics_driver.h"
+#include "ics_sched.h"
+#include "ics_finalize.h"
 #include "ics_config.h"
 #include "ics_h5.h"
 #include "ics_kernels.h"
@@ -28,8 +33,6 @@
 enum { OUT_OUTPUT_CHANGE, OUT_TOTAL, OUT_INOPERABILITY, OUT_VA_REGION, OUT_COUNT };
 static const char *const out_names[OUT_COUNT] = {"output_change", "total_output_loss",
                                                  "inoperability", "va_loss_by_region"};
-static const double quantile_levels[] = {0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99};
-#define NLEVELS ((int)(sizeof quantile_levels / sizeof quantile_levels[0]))
 
 typedef struct run_opts {
     const char *config, *out;
@@ -142,49 +145,6 @@ static void progress_show(progress *p, int64_t done, int final)
     fflush(stderr);
 }
 
-/* Statistics columns: total (1), va by region (R), and node outputs when stored (n each). */
-typedef struct stat_layout {
-    int off[OUT_COUNT], width[OUT_COUNT], on[OUT_COUNT], total;
-} stat_layout;
-
-static ics_status write_stats(hid_t file, const char *name, const ics_moments *m, int width,
-                              const double *quant /* NLEVELS x width row-major or NULL */,
-                              int64_t nscen, ics_error *err)
-{
-    ics_status st = ICS_OK;
-    double *buf = NULL;
-    char path[256];
-    ICS_ALLOC(buf, 4 * width, err, "statistics");
-    for (int c = 0; c < width; ++c) {
-        buf[c] = m[c].mean;
-        buf[width + c] = ics_moments_sd(&m[c]);
-        buf[2 * width + c] = m[c].min;
-        buf[3 * width + c] = m[c].max;
-    }
-    const char *parts[4] = {"mean", "sd", "min", "max"};
-    int64_t dims[2] = {width, 0};
-    for (int q = 0; q < 4; ++q) {
-        snprintf(path, sizeof path, "/statistics/%s/%s", name, parts[q]);
-        ICS_TRY(ics_h5_write_array(file, path, 1, dims, buf + q * width, err));
-    }
-    snprintf(path, sizeof path, "/statistics/%s", name);
-    hid_t g = H5Gopen2(file, path, H5P_DEFAULT);
-    ics_h5_attr_i64(g, "count", nscen, err);
-    H5Gclose(g);
-    if (quant) {
-        int64_t qd[2] = {NLEVELS, width};
-        snprintf(path, sizeof path, "/statistics/%s/quantiles", name);
-        ICS_TRY(ics_h5_write_array(file, path, width > 1 ? 2 : 1, width > 1 ? qd : qd, quant, err));
-        hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-        st = ics_h5_attr_f64(d, "levels", quantile_levels, NLEVELS, err);
-        if (st == ICS_OK) st = ics_h5_attr_str(d, "method", "exact, R-7 (Hyndman & Fan type 7)", err);
-        H5Dclose(d);
-    }
-done:
-    free(buf);
-    return st;
-}
-
 /* Write one computed block's rows: outputs chosen by output.store, then the sampled parameters. */
 static ics_status write_block(const hid_t *dsets, const hid_t *pdsets, const int *store, int k,
                               int n, int R, int64_t first, int bb, const ics_static_ws *w,
@@ -207,89 +167,16 @@ done:
     return st;
 }
 
-int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
+/* Create the layout of a fresh result file (collective): attributes, /table, every dataset. */
+static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *cfg,
+                                const ics_table *t, const ics_plan *plan, const int *store,
+                                int64_t N, int b, int64_t nblocks, const char *blas,
+                                const char *created, hid_t *dsets, hid_t *pdsets, hid_t *done_ds,
+                                ics_error *err)
 {
     ics_status st = ICS_OK;
-    run_opts o;
-    ics_config *cfg = NULL;
-    ics_table *t = NULL;
-    ics_model *m = NULL;
-    ics_plan *plan = NULL;
-    ics_h5file *h5 = NULL;
-    hid_t fapl = H5I_INVALID_HID, dxpl = H5I_INVALID_HID;
-    hid_t dsets[OUT_COUNT], *pdsets = NULL;
-    double *Sva = NULL;
-    ics_static_ws **ws = NULL;
-    int nthreads = 0;
-    double *pbuf = NULL, *scal_local = NULL, *scal_all = NULL;
-    double *mom_local = NULL, *mom_all = NULL, *quant = NULL, *col = NULL;
-    ics_moments *merged = NULL, *blk = NULL;
-    int *counts = NULL, *displs = NULL;
-    int store[OUT_COUNT] = {0};
-    int n = 0, k = 0, R = 0, b = 0, is_iim = 0;
-    int64_t N = 0, nblocks = 0, nlocal = 0;
-    for (int i = 0; i < OUT_COUNT; ++i) dsets[i] = H5I_INVALID_HID;
-
-    ICS_TRY(parse_args(argc, argv, &o, err));
-    ctx->quiet = o.quiet;
-    ICS_TRY(ics_config_load(o.config, &cfg, err));
-    if (o.scenarios > 0) cfg->scenarios = o.scenarios;
-    if (o.have_seed) cfg->seed = o.seed;
-    const char *out = o.out ? o.out : cfg->output_file;
-    if (o.resume)
-        ICS_FAIL(err, ICS_EINPUT, "run: --resume is not available yet in this version of icstress");
-
-    /* ---- plan: everything that can fail on input fails here, before any file exists ----
-     * BLAS runs single-threaded from here on: the factorisation too, so that L is bitwise the
-     * same whatever the number of threads or processes (threaded LU changes the last bits). */
-    ics_blas_set_threads(1);
-    ICS_TRY(ics_table_load(cfg->table, &t, err));
-    ics_validate_opts vopts = ICS_VALIDATE_DEFAULTS;
-    vopts.balance_rtol = cfg->balance_rtol;
-    ics_validate_report rep;
-    ICS_TRY(ics_table_validate(t, &vopts, &rep, err));
-    ICS_TRY(ics_model_create(t, &m, err));
-    ICS_TRY(ics_plan_create(cfg, t, m, &plan, err));
-    for (int s = 0; s < cfg->nstore; ++s) {
-        int found = -1;
-        for (int q = 0; q < OUT_COUNT; ++q)
-            if (!strcmp(cfg->store[s], out_names[q])) found = q;
-        if (found < 0)
-            ICS_FAIL(err, ICS_EINPUT, "%s: output.store: '%s' is only produced by the dynamic "
-                     "models (diim, ario)", cfg->path, cfg->store[s]);
-        if (found == OUT_INOPERABILITY && cfg->model != ICS_MODEL_IIM)
-            ICS_FAIL(err, ICS_EINPUT, "%s: output.store: 'inoperability' needs model iim (this "
-                     "config uses %s)", cfg->path, ics_model_name(cfg->model));
-        store[found] = 1;
-    }
-    ICS_TRY(check_output_path(out, err));
-
-    n = t->n, k = plan->k, R = t->nreg;
-    b = cfg->block_size;
-    N = cfg->scenarios;
-    nblocks = (N + b - 1) / b;
-    nlocal = nblocks > ctx->rank ? (nblocks - ctx->rank + ctx->size - 1) / ctx->size : 0;
-    is_iim = cfg->model == ICS_MODEL_IIM;
-
-    ics_warn_blas_core(ctx);
-    ics_sysinfo si;
-    ics_sysinfo_get(&si);
-    char created[32], blas[256], textbuf[64];
-    iso_now(created, sizeof created);
-    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, MPI_COMM_WORLD);
-    ics_sysinfo_blas_string(&si, blas, sizeof blas);
-    if (ctx->rank == 0 && !o.quiet)
-        fprintf(stderr, "icstress: %s model, table %s (%d nodes), %lld scenarios in %lld blocks of %d, "
-                "%d rank(s) x %d thread(s), %s\n", ics_model_name(cfg->model), t->source, n,
-                (long long)N, (long long)nblocks, b, ctx->size, si.omp_threads, blas);
-
-    /* ---- the output file (collective) ---- */
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
-    dxpl = H5Pcreate(H5P_DATASET_XFER);
-    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_INDEPENDENT);
-    ICS_TRY(ics_h5_create(out, fapl, &h5, err));
-    const hid_t f = h5->file;
+    const int n = t->n, R = t->nreg, k = plan->k;
+    char textbuf[64];
     ICS_TRY(ics_h5_attr_str(f, "icstress_version", ICS_VERSION, err));
     ICS_TRY(ics_h5_attr_str(f, "git_commit", ICS_GIT_COMMIT, err));
     ICS_TRY(ics_h5_attr_str(f, "config", cfg->text, err));
@@ -300,7 +187,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ICS_TRY(ics_h5_attr_i64(f, "scenarios", N, err));
     ICS_TRY(ics_h5_attr_i64(f, "block_size", b, err));
     ICS_TRY(ics_h5_attr_i64(f, "mpi_ranks", ctx->size, err));
-    ICS_TRY(ics_h5_attr_i64(f, "omp_threads", si.omp_threads, err));
+    ICS_TRY(ics_h5_attr_i64(f, "omp_threads", omp_get_max_threads(), err));
     ICS_TRY(ics_h5_attr_str(f, "blas", blas, err));
     ICS_TRY(ics_h5_attr_str(f, "created", created, err));
     ICS_TRY(ics_h5_attr_str(f, "table_source", t->source, err));
@@ -309,9 +196,15 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         H5get_libversion(&a1, &a2, &a3);
         snprintf(textbuf, sizeof textbuf, "%u.%u.%u", a1, a2, a3);
         ICS_TRY(ics_h5_attr_str(f, "hdf5_version", textbuf, err));
+        char mpiver[MPI_MAX_LIBRARY_VERSION_STRING] = "";
+        int len = 0;
+        MPI_Get_library_version(mpiver, &len);
+        for (int i = 0; mpiver[i]; ++i)
+            if (mpiver[i] == '\n' || mpiver[i] == ',') mpiver[i] = '\0';
+        ICS_TRY(ics_h5_attr_str(f, "mpi_version", mpiver, err));
     }
+    ICS_TRY(ics_h5_attr_i64(f, "complete", 0, err));
     ICS_TRY(ics_table_write_h5(t, f, err));
-
     for (int q = 0; q < OUT_COUNT; ++q) {
         if (!store[q]) continue;
         char path[128];
@@ -325,8 +218,6 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_TRY(ics_h5_attr_str(dsets[q], "units", q == OUT_INOPERABILITY ? "share of baseline output"
                                 : "table units (as Z)", err));
     }
-    ICS_ALLOC(pdsets, 2 * (k ? k : 1), err, "parameter datasets");
-    for (int s = 0; s < 2 * k; ++s) pdsets[s] = H5I_INVALID_HID;
     for (int s = 0; s < k; ++s) {
         char path[256];
         const int64_t dims[2] = {N, 0};
@@ -338,188 +229,260 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
             ICS_TRY(ics_h5_dataset(f, path, 1, dims, b, 0, &pdsets[2 * s + 1], err));
         }
     }
+    ICS_TRY(ics_h5_dataset_u8(f, "/progress/block_done", nblocks, done_ds, err));
+done:
+    return st;
+}
 
-    /* ---- workspaces, sized by the block (memory does not grow with N except the scalar
-     *      outputs gathered for exact quantiles) ---- */
-    stat_layout sl = {{0}, {0}, {0}, 0};
-    sl.on[OUT_TOTAL] = 1, sl.width[OUT_TOTAL] = 1;
-    sl.on[OUT_VA_REGION] = 1, sl.width[OUT_VA_REGION] = R;
-    sl.on[OUT_OUTPUT_CHANGE] = store[OUT_OUTPUT_CHANGE], sl.width[OUT_OUTPUT_CHANGE] = n;
-    sl.on[OUT_INOPERABILITY] = store[OUT_INOPERABILITY], sl.width[OUT_INOPERABILITY] = n;
-    for (int q = 0; q < OUT_COUNT; ++q)
-        if (sl.on[q]) sl.off[q] = sl.total, sl.total += sl.width[q];
-    const int nscal = 1 + R; /* total and va by region, gathered for quantiles */
+/* Reopen the datasets of a partial file after checking that it belongs to this very run. */
+static ics_status open_layout(hid_t f, const char *path, const ics_config *cfg,
+                              const ics_plan *plan, const int *store, int64_t N, int b,
+                              hid_t *dsets, hid_t *pdsets, hid_t *done_ds, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    char *text = NULL;
+    int64_t v = 0;
+    ICS_TRY(ics_h5_get_attr_str(f, "config", &text, err));
+    if (strcmp(text, cfg->text) != 0)
+        ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: it was written with a different "
+                 "config; remove it or run without --resume", path);
+    ICS_TRY(ics_h5_get_attr_i64(f, "scenarios", &v, err));
+    if (v != N) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: it holds %lld scenarios, this run asks for %lld", path, (long long)v, (long long)N);
+    ICS_TRY(ics_h5_get_attr_i64(f, "seed", &v, err));
+    if ((uint64_t)v != cfg->seed) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: it was run with seed %lld, this run uses %llu", path, (long long)v, (unsigned long long)cfg->seed);
+    ICS_TRY(ics_h5_get_attr_i64(f, "block_size", &v, err));
+    if (v != b) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: block size %lld differs", path, (long long)v);
+    for (int q = 0; q < OUT_COUNT; ++q) {
+        if (!store[q]) continue;
+        char p[128];
+        snprintf(p, sizeof p, "/scenarios/%s", out_names[q]);
+        if ((dsets[q] = H5Dopen2(f, p, H5P_DEFAULT)) < 0) ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
+    }
+    for (int s = 0; s < plan->k; ++s) {
+        char p[256];
+        snprintf(p, sizeof p, "/scenarios/parameters/%s/%s", plan->names[s],
+                 cfg->shocks[s].type == ICS_SHOCK_CAPACITY_LOSS ? "loss" : "change");
+        if ((pdsets[2 * s] = H5Dopen2(f, p, H5P_DEFAULT)) < 0) ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
+        if (plan->probability[s] < 1.0) {
+            snprintf(p, sizeof p, "/scenarios/parameters/%s/occurs", plan->names[s]);
+            if ((pdsets[2 * s + 1] = H5Dopen2(f, p, H5P_DEFAULT)) < 0) ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
+        }
+    }
+    if ((*done_ds = H5Dopen2(f, "/progress/block_done", H5P_DEFAULT)) < 0)
+        ICS_FAIL(err, ICS_EIO, "%s.partial: missing /progress/block_done", path);
+done:
+    free(text);
+    return st;
+}
 
+int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    run_opts o;
+    ics_config *cfg = NULL;
+    ics_table *t = NULL;
+    ics_model *m = NULL;
+    ics_plan *plan = NULL;
+    ics_h5file *h5 = NULL;
+    hid_t fapl = H5I_INVALID_HID, dxpl = H5I_INVALID_HID, done_ds = H5I_INVALID_HID;
+    hid_t dsets[OUT_COUNT], *pdsets = NULL;
+    double *Sva = NULL, *pbuf = NULL;
+    ics_static_ws **ws = NULL;
+    unsigned char *done_flags = NULL;
+    int64_t *pending = NULL;
+    int nthreads = 0, sched_live = 0, resuming = 0;
+    ics_sched sched;
+    int store[OUT_COUNT] = {0};
+    int n = 0, k = 0, R = 0, b = 0;
+    int64_t N = 0, nblocks = 0, npending = 0;
+    for (int i = 0; i < OUT_COUNT; ++i) dsets[i] = H5I_INVALID_HID;
+
+    ICS_TRY(parse_args(argc, argv, &o, err));
+    ctx->quiet = o.quiet;
+    ICS_TRY(ics_config_load(o.config, &cfg, err));
+    if (o.scenarios > 0) cfg->scenarios = o.scenarios;
+    if (o.have_seed) cfg->seed = o.seed;
+    const char *out = o.out ? o.out : cfg->output_file;
+
+    /* ---- plan: everything that can fail on input fails here, before any file exists ----
+     * BLAS runs single-threaded from here on: the factorisation too, so that L is bitwise the
+     * same whatever the number of threads or processes (threaded LU changes the last bits). */
+    ics_blas_set_threads(1);
+    ICS_TRY(ics_table_load(cfg->table, &t, err));
+    ics_validate_opts vopts = ICS_VALIDATE_DEFAULTS;
+    vopts.balance_rtol = cfg->balance_rtol;
+    ics_validate_report rep;
+    ICS_TRY(ics_table_validate(t, &vopts, &rep, err));
+    ICS_TRY(ics_model_create(t, &m, err));
+    ICS_TRY(ics_plan_create(cfg, t, m, &plan, err));
+    /* The per-scenario scalars are always stored: statistics are computed exactly from them. */
+    store[OUT_TOTAL] = store[OUT_VA_REGION] = 1;
+    for (int s = 0; s < cfg->nstore; ++s) {
+        int found = -1;
+        for (int q = 0; q < OUT_COUNT; ++q)
+            if (!strcmp(cfg->store[s], out_names[q])) found = q;
+        if (found < 0)
+            ICS_FAIL(err, ICS_EINPUT, "%s: output.store: '%s' is only produced by the dynamic "
+                     "models (diim, ario)", cfg->path, cfg->store[s]);
+        if (found == OUT_INOPERABILITY && cfg->model != ICS_MODEL_IIM)
+            ICS_FAIL(err, ICS_EINPUT, "%s: output.store: 'inoperability' needs model iim (this "
+                     "config uses %s)", cfg->path, ics_model_name(cfg->model));
+        store[found] = 1;
+    }
+    ICS_TRY(check_output_path(out, err));
+    {
+        char partial[4096];
+        snprintf(partial, sizeof partial, "%s.partial", out);
+        if (o.resume) {
+            resuming = access(partial, F_OK) == 0;
+            if (!resuming && ctx->rank == 0 && !o.quiet)
+                fprintf(stderr, "icstress: no partial result %s to resume; starting a new run\n", partial);
+        }
+    }
+
+    n = t->n, k = plan->k, R = t->nreg;
+    b = cfg->block_size;
+    N = cfg->scenarios;
+    nblocks = (N + b - 1) / b;
+
+    ics_warn_blas_core(ctx);
+    ics_sysinfo si;
+    ics_sysinfo_get(&si);
+    char created[32], blas[256];
+    iso_now(created, sizeof created);
+    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, MPI_COMM_WORLD);
+    ics_sysinfo_blas_string(&si, blas, sizeof blas);
     nthreads = omp_get_max_threads();
+    if (ctx->rank == 0 && !o.quiet)
+        fprintf(stderr, "icstress: %s model, table %s (%d nodes), %lld scenarios in %lld blocks of %d, "
+                "%d rank(s) x %d thread(s), %s\n", ics_model_name(cfg->model), t->source, n,
+                (long long)N, (long long)nblocks, b, ctx->size, nthreads, blas);
+
+    /* ---- the output file (collective) ---- */
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
+    dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_INDEPENDENT);
+    ICS_ALLOC(pdsets, 2 * (k ? k : 1), err, "parameter datasets");
+    for (int s = 0; s < 2 * (k ? k : 1); ++s) pdsets[s] = H5I_INVALID_HID;
+    if (resuming && ics_h5_open_partial(out, fapl, &h5, err) != ICS_OK) {
+        /* killed before its layout reached the disk: it holds no finished block */
+        if (ctx->rank == 0 && !o.quiet)
+            fprintf(stderr, "icstress: warning: %s.partial is unreadable (killed before its first "
+                    "flush?); it holds no finished block, starting a new run\n", out);
+        ics_error_clear(err);
+        resuming = 0;
+    }
+    if (resuming) {
+        ICS_TRY(open_layout(h5->file, out, cfg, plan, store, N, b, dsets, pdsets, &done_ds, err));
+        int64_t cnt = 0;
+        ICS_TRY(ics_h5_read_u8(h5->file, "/progress/block_done", &done_flags, &cnt, err));
+        if (cnt != nblocks) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: %lld blocks recorded, %lld expected", out, (long long)cnt, (long long)nblocks);
+    } else {
+        ICS_TRY(ics_h5_create(out, fapl, &h5, err));
+        ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, store, N, b, nblocks, blas, created,
+                              dsets, pdsets, &done_ds, err));
+        ICS_ALLOC(done_flags, nblocks, err, "progress flags");
+    }
+    /* metadata on disk before any block is written: a kill from here on leaves a resumable file */
+    H5Fflush(h5->file, H5F_SCOPE_GLOBAL);
+
+    ICS_ALLOC(pending, nblocks ? nblocks : 1, err, "the block list");
+    int64_t pending_scen = 0;
+    for (int64_t bl = 0; bl < nblocks; ++bl)
+        if (!done_flags[bl]) {
+            pending[npending++] = bl;
+            pending_scen += (bl + 1) * b <= N ? b : N - bl * b;
+        }
+    if (resuming && ctx->rank == 0 && !o.quiet)
+        fprintf(stderr, "icstress: resuming %s.partial: %lld of %lld blocks already done and reused, "
+                "%lld to compute\n", out, (long long)(nblocks - npending), (long long)nblocks,
+                (long long)npending);
+
     ICS_ALLOC(ws, nthreads, err, "workspaces");
     for (int th = 0; th < nthreads; ++th)
-        ICS_TRY(ics_static_ws_create(n, k, R, b, is_iim, &ws[th], err));
+        ICS_TRY(ics_static_ws_create(plan, R, b, &ws[th], err));
     ICS_TRY(ics_static_va_matrix(t, m, cfg->model, &Sva, err));
     ICS_ALLOC(pbuf, b, err, "a parameter row");
-    ICS_ALLOC(blk, sl.total, err, "block moments");
-    ICS_ALLOC(mom_local, (size_t)(nlocal ? nlocal : 1) * sl.total * 5, err, "block moments");
-    ICS_ALLOC(scal_local, (size_t)(nlocal ? nlocal : 1) * b * nscal, err, "scalar outputs");
 
-    progress pr = {ctx->rank == 0 && !o.quiet, isatty(2), MPI_Wtime(), MPI_Wtime(), N};
-    int64_t local_scen = 0;
+    if (ics_sched_create(&sched, npending, MPI_COMM_WORLD) != MPI_SUCCESS)
+        ICS_FAIL(err, ICS_EINTERNAL, "cannot create the MPI block counter");
+    sched_live = 1;
+    progress pr = {ctx->rank == 0 && !o.quiet, isatty(2), MPI_Wtime(), MPI_Wtime(), pending_scen};
+    const double t0 = MPI_Wtime();
     /* Threading policy: T OpenMP threads each compute one block with single-threaded BLAS;
-     * then the calling thread alone writes the T blocks and folds their statistics. */
-    for (int64_t lb0 = 0; lb0 < nlocal; lb0 += nthreads) {
-        const int nb = (int)(nlocal - lb0 < nthreads ? nlocal - lb0 : nthreads);
+     * then the calling thread alone writes the T blocks (only one thread calls HDF5). */
+    for (;;) {
+        int64_t firstitem = 0;
+        const int nb = ics_sched_take(&sched, nthreads, &firstitem);
+        if (nb == 0) break;
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
         for (int slot = 0; slot < nb; ++slot) {
-            const int64_t first = (ctx->rank + (lb0 + slot) * ctx->size) * b;
+            const int64_t first = pending[firstitem + slot] * b;
             const int bb = (int)(first + b <= N ? b : N - first);
             ics_static_block(plan, m, Sva, first, bb, ws[slot]);
         }
         for (int slot = 0; slot < nb; ++slot) {
-            const int64_t lb = lb0 + slot;
-            const int64_t first = (ctx->rank + lb * ctx->size) * b;
+            const int64_t blockid = pending[firstitem + slot];
+            const int64_t first = blockid * b;
             const int bb = (int)(first + b <= N ? b : N - first);
-            const ics_static_ws *w = ws[slot];
-            ICS_TRY(write_block(dsets, pdsets, store, k, n, R, first, bb, w, pbuf, dxpl, err));
-            /* block statistics, merged later in global block order */
-            for (int c = 0; c < sl.total; ++c) ics_moments_init(&blk[c]);
-            for (int j = 0; j < bb; ++j) {
-                ics_moments_add(&blk[sl.off[OUT_TOTAL]], w->tot[j]);
-                for (int r = 0; r < R; ++r)
-                    ics_moments_add(&blk[sl.off[OUT_VA_REGION] + r], w->agg[r + (size_t)j * R]);
-                if (sl.on[OUT_OUTPUT_CHANGE])
-                    for (int i = 0; i < n; ++i)
-                        ics_moments_add(&blk[sl.off[OUT_OUTPUT_CHANGE] + i], w->X[i + (size_t)j * n]);
-                if (sl.on[OUT_INOPERABILITY])
-                    for (int i = 0; i < n; ++i)
-                        ics_moments_add(&blk[sl.off[OUT_INOPERABILITY] + i], w->Q[i + (size_t)j * n]);
-            }
-            double *mrow = mom_local + (size_t)lb * sl.total * 5;
-            for (int c = 0; c < sl.total; ++c) {
-                mrow[5 * c] = (double)blk[c].count;
-                mrow[5 * c + 1] = blk[c].mean;
-                mrow[5 * c + 2] = blk[c].m2;
-                mrow[5 * c + 3] = blk[c].min;
-                mrow[5 * c + 4] = blk[c].max;
-            }
-            double *srow = scal_local + (size_t)local_scen * nscal;
-            for (int j = 0; j < bb; ++j) {
-                srow[(size_t)j * nscal] = w->tot[j];
-                for (int r = 0; r < R; ++r) srow[(size_t)j * nscal + 1 + r] = w->agg[r + (size_t)j * R];
-            }
-            local_scen += bb;
+            ICS_TRY(write_block(dsets, pdsets, store, k, n, R, first, bb, ws[slot], pbuf, dxpl, err));
+            /* the flag goes last: a flagged block has all its rows on disk */
+            ICS_TRY(ics_h5_write_u8(done_ds, blockid, 1, dxpl, err));
         }
-        progress_show(&pr, local_scen * ctx->size < N ? local_scen * ctx->size : N, 0);
+        if (pr.enabled) {
+            const int64_t handed = ics_sched_peek(&sched) * (int64_t)b;
+            progress_show(&pr, handed < pending_scen ? handed : pending_scen, 0);
+        }
     }
+    const double compute_s = MPI_Wtime() - t0;
+    ics_sched_destroy(&sched);
+    sched_live = 0;
 
-    /* ---- statistics: block moments merged in global block order on rank 0 ---- */
-    ICS_ALLOC(counts, ctx->size, err, "counts");
-    ICS_ALLOC(displs, ctx->size, err, "displacements");
-    ICS_ALLOC(merged, sl.total, err, "statistics");
-    for (int c = 0; c < sl.total; ++c) ics_moments_init(&merged[c]);
-    {
-        const int mine = (int)(nlocal * sl.total * 5);
-        MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        if (ctx->rank == 0) {
-            for (int r = 0, d = 0; r < ctx->size; ++r) displs[r] = d, d += counts[r];
-            ICS_ALLOC(mom_all, (size_t)nblocks * sl.total * 5, err, "block moments");
-        }
-        MPI_Gatherv(mom_local, mine, MPI_DOUBLE, mom_all, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-        if (ctx->rank == 0) {
-            for (int64_t blockid = 0; blockid < nblocks; ++blockid) {
-                const int owner = (int)(blockid % ctx->size);
-                const int64_t lb = blockid / ctx->size;
-                const double *mrow = mom_all + displs[owner] + (size_t)lb * sl.total * 5;
-                for (int c = 0; c < sl.total; ++c) {
-                    ics_moments bm = {(int64_t)mrow[5 * c], mrow[5 * c + 1], mrow[5 * c + 2],
-                                      mrow[5 * c + 3], mrow[5 * c + 4]};
-                    ics_moments_merge(&merged[c], &bm);
-                }
-            }
-        }
-        MPI_Bcast(merged, (int)(sizeof *merged * (size_t)sl.total), MPI_BYTE, 0, MPI_COMM_WORLD);
-    }
-    /* exact quantiles of the scalar outputs (order-free, so gathered in any order) */
-    ICS_ALLOC(quant, (size_t)NLEVELS * nscal, err, "quantiles");
-    {
-        const int mine = (int)(local_scen * nscal);
-        MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        if (ctx->rank == 0) {
-            for (int r = 0, d = 0; r < ctx->size; ++r) displs[r] = d, d += counts[r];
-            ICS_ALLOC(scal_all, (size_t)N * nscal, err, "scalar outputs");
-        }
-        MPI_Gatherv(scal_local, mine, MPI_DOUBLE, scal_all, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-        if (ctx->rank == 0) {
-            ICS_ALLOC(col, N, err, "a column");
-            double qq[NLEVELS];
-            for (int c = 0; c < nscal; ++c) {
-                for (int64_t j = 0; j < N; ++j) col[j] = scal_all[(size_t)j * nscal + c];
-                ics_quantiles_r7(col, N, quantile_levels, NLEVELS, qq);
-                for (int l = 0; l < NLEVELS; ++l) quant[(size_t)l * nscal + c] = qq[l];
-            }
-        }
-        MPI_Bcast(quant, NLEVELS * nscal, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    }
-    {
-        double *qva = NULL;
-        ICS_ALLOC(qva, (size_t)NLEVELS * R, err, "quantiles");
-        double qtot[NLEVELS];
-        for (int l = 0; l < NLEVELS; ++l) {
-            qtot[l] = quant[(size_t)l * nscal];
-            for (int r = 0; r < R; ++r) qva[(size_t)l * R + r] = quant[(size_t)l * nscal + 1 + r];
-        }
-        st = write_stats(f, out_names[OUT_TOTAL], &merged[sl.off[OUT_TOTAL]], 1, qtot, N, err);
-        if (st == ICS_OK)
-            st = write_stats(f, out_names[OUT_VA_REGION], &merged[sl.off[OUT_VA_REGION]], R, qva, N, err);
-        free(qva);
-        if (st != ICS_OK) goto done;
-    }
-    for (int q = OUT_OUTPUT_CHANGE; q <= OUT_INOPERABILITY; q += OUT_INOPERABILITY - OUT_OUTPUT_CHANGE)
-        if (sl.on[q]) ICS_TRY(write_stats(f, out_names[q], &merged[sl.off[q]], n, NULL, N, err));
-
-    progress_show(&pr, N, 1);
-    iso_now(created, sizeof created);
-    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, MPI_COMM_WORLD);
-    ICS_TRY(ics_h5_attr_str(f, "finished", created, err));
-    ICS_TRY(ics_h5_attr_i64(f, "complete", 1, err));
+    /* ---- close the parallel file, then rank 0 finalizes it alone ---- */
     for (int q = 0; q < OUT_COUNT; ++q)
         if (dsets[q] >= 0) H5Dclose(dsets[q]), dsets[q] = H5I_INVALID_HID;
     for (int s = 0; s < 2 * k; ++s)
         if (pdsets[s] >= 0) H5Dclose(pdsets[s]), pdsets[s] = H5I_INVALID_HID;
+    H5Dclose(done_ds), done_ds = H5I_INVALID_HID;
+    ICS_TRY(ics_h5_finish(&h5, 0, err));
     MPI_Barrier(MPI_COMM_WORLD);
+    if (pr.enabled) progress_show(&pr, pending_scen, 1);
     {
-        ics_status fst = ics_h5_finish(&h5, 0, err);
-        MPI_Barrier(MPI_COMM_WORLD);
-        if (fst == ICS_OK && ctx->rank == 0) {
-            char tmp[4096];
-            snprintf(tmp, sizeof tmp, "%s.partial", out);
-            if (rename(tmp, out) != 0)
-                fst = ics_error_set(err, ICS_EIO, "%s: cannot rename to %s: %s", tmp, out, strerror(errno));
+        int code = ICS_OK;
+        if (ctx->rank == 0) {
+            ics_finalize_info fi = {out, t, cfg->model, store[OUT_OUTPUT_CHANGE],
+                                    store[OUT_INOPERABILITY], nblocks - npending, compute_s,
+                                    ctx->quiet};
+            code = ics_finalize_run(&fi, err);
         }
-        ICS_TRY(fst);
+        MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (code != ICS_OK) {
+            st = (ics_status)code;
+            if (ctx->rank != 0) ics_error_set(err, st, "finalization failed on rank 0");
+            goto done;
+        }
     }
-    if (ctx->rank == 0 && !o.quiet) {
-        const ics_moments *mt = &merged[sl.off[OUT_TOTAL]];
-        printf("icstress: %lld scenarios, model %s, table %s\n", (long long)N,
-               ics_model_name(cfg->model), t->source);
-        printf("  total output loss: mean %.6g, sd %.6g, min %.6g, max %.6g, 5%%..95%% [%.6g, %.6g]"
-               " (table units)\n", mt->mean, ics_moments_sd(mt), mt->min, mt->max,
-               quant[(size_t)1 * nscal], quant[(size_t)7 * nscal]);
-        printf("  value-added loss by region (mean):");
-        for (int r = 0; r < R; ++r) printf(" %s %.4g", t->regions[r], merged[sl.off[OUT_VA_REGION] + r].mean);
-        printf("\n  wrote %s\n", out);
-    }
+    if (ctx->rank == 0 && !o.quiet)
+        fprintf(stderr, "icstress: %lld scenarios computed in %.3g s (%.3g scenarios/s, %d rank(s) x %d "
+                "thread(s))\n", (long long)pending_scen, compute_s,
+                compute_s > 0 ? (double)pending_scen / compute_s : 0.0, ctx->size, nthreads);
 done:
+    if (sched_live) ics_sched_destroy(&sched);
     for (int q = 0; q < OUT_COUNT; ++q)
         if (dsets[q] >= 0) H5Dclose(dsets[q]);
     if (pdsets)
         for (int s = 0; s < 2 * k; ++s)
             if (pdsets[s] >= 0) H5Dclose(pdsets[s]);
-    ics_h5_abort(&h5, ctx->rank == 0);
+    if (done_ds >= 0) H5Dclose(done_ds);
+    /* A failed fresh run removes its partial file; a failed resume keeps it for the next try. */
+    ics_h5_abort(&h5, ctx->rank == 0 && !resuming && st == ICS_EINPUT);
     if (fapl >= 0) H5Pclose(fapl);
     if (dxpl >= 0) H5Pclose(dxpl);
     if (ws)
         for (int th = 0; th < nthreads; ++th) ics_static_ws_destroy(&ws[th]);
     free(ws);
-    free(pdsets); free(Sva); free(pbuf); free(scal_local); free(scal_all); free(mom_local); free(mom_all);
-    free(quant); free(col); free(merged); free(blk); free(counts); free(displs);
+    free(pdsets); free(Sva); free(pbuf); free(done_flags); free(pending);
     ics_plan_destroy(&plan);
     ics_model_destroy(&m);
     ics_table_destroy(&t);

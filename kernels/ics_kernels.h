@@ -23,4 +23,18 @@ void ics_kernel_iim(int n, int b, const double *Sinv, const double *Cstar, doubl
 /* Aggregates: Out (m x b) = S (m x n) * X (n x b); S column-major with leading dimension m. */
 void ics_kernel_aggregate(int m, int n, int b, const double *S, const double *X, double *Out);
 
+/* Low-rank change of the system matrix (Sherman-Morrison-Woodbury), applied to a block.
+ * The model is x = (I - C - U diag(th) V^T)^-1 u with Cinv = (I - C)^-1, W = Cinv U (n x r),
+ * Vt = V^T (r x n, leading dimension r), K = V^T Cinv U (r x r) and vxb = V^T xb (r), where xb
+ * is the baseline solution. X (n x b) holds on entry the linear solution relative to the baseline
+ * (sgn = +1: X = Cinv du, the block is x - xb; sgn = -1: X = Cinv c*, the block is xb - x, as for
+ * IIM inoperability) and on exit the exact solution of the shocked system in the same form:
+ *   h_j = vxb + sgn Vt X_j,  (I - K diag(Th_j)) t_j = h_j,  X_j += sgn W (Th_j .* t_j).
+ * Th (r x b): the scalar of each low-rank column in each scenario (columns of all-zero Th are
+ * left unchanged without a solve). work: 2 r b + r r doubles; ipiv: r ints. A singular r x r
+ * system makes that scenario's column NaN; returns the number of such scenarios. */
+int ics_kernel_lowrank(int n, int r, int b, const double *W, const double *Vt, const double *K,
+                       const double *vxb, double sgn, const double *Th, double *X, double *work,
+                       int *ipiv);
+
 #endif

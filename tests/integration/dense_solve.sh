@@ -38,4 +38,5 @@ output:
 YAML
   "$ICS" run "$tmp/$model.yaml" -o "$tmp/$model.h5" --quiet
   /usr/bin/python3 "$here/check_dense.py" "$tmp/$model.h5" "$tmp/t50" "$model"
+  /usr/bin/python3 "$here/check_stats.py" "$tmp/$model.h5" total_output_loss va_loss_by_region
 done

@@ -1,0 +1,106 @@
+/* Exact statistics of a stored per-scenario dataset, computed at finalization by reading it in
+ * row chunks: moments, extremes, R-7 quantiles, VaR, CVaR (expected shortfall), the
+ * exceedance-probability curve and return-period losses, with memory independent of the number
+ * of scenarios N. Serial HDF5 only: called by one process after the scenarios are written. */
+#ifndef ICS_FINALSTATS_H
+#define ICS_FINALSTATS_H
+
+#include "ics_error.h"
+
+#include <hdf5.h>
+#include <stdint.h>
+
+/* What to compute. Zero-initialise and set what you need; zero/NULL fields take the defaults.
+ * The arrays are borrowed for the duration of the call only.
+ *
+ * Definitions (x_(0) <= ... <= x_(N-1) are the sorted values of one column, 0-based):
+ *  - quantile at level p in [0, 1] (R-7, Hyndman & Fan 1996 type 7, numpy's default):
+ *      h = (N-1) p, l = floor(h), u = min(l+1, N-1),  Q(p) = x_(l) + (h - l) (x_(u) - x_(l)).
+ *  - VaR at level a = Q(a).
+ *  - CVaR (TVaR, expected shortfall) at level a: Acerbi & Tasche (2002) tail expectation of
+ *    the empirical distribution, ES_a = 1/(1-a) * integral_a^1 F^-1(u) du, i.e. with
+ *    j = ceil(N a) (1-based order statistic, 0-based x_(j-1)):
+ *      ES_a = [ sum_{k=j}^{N-1} x_(k) + (j - N a) x_(j-1) ] / (N (1 - a))      for 0 < a < 1,
+ *    (N a in double precision), so the boundary observation enters with its fractional weight
+ *    (j - N a) in [0, 1); ES_0 = mean (as sum / N), ES_1 = max.
+ *    It is coherent and continuous in a; it is >= the lower empirical quantile x_(j-1) but is
+ *    not tied to the interpolated VaR above.
+ *  - exceedance-probability curve: at each threshold t_k, P(X > t_k) = #{i : x_i > t_k} / N.
+ *    Default thresholds: K evenly spaced from min (k = 0) to max (k = K-1).
+ *  - return-period loss at exceedance probability p (return period 1/p scenarios): Q(1 - p),
+ *    the level 1 - p computed in double precision.
+ *  - mean and sd (N - 1 denominator, 0 when N < 2): Welford within fixed 1024-row blocks aligned
+ *    to the row index, blocks merged pairwise (Chan et al.) in index order, so the result
+ *    depends only on the data, never on chunk_rows or how the file was written. */
+typedef struct ics_stats_request {
+    const double *quantile_levels; /* [nquantiles], each in [0, 1] */
+    int nquantiles;
+    const double *var_levels;      /* [nvar]: levels a in [0, 1] for both VaR and CVaR */
+    int nvar;
+    const double *exceedance_probs; /* [nexceed]: p in [0, 1]; return-period losses Q(1-p) */
+    int nexceed;
+    const double *ep_thresholds;   /* optional [ep_points], finite, nondecreasing, shared by
+                                      every column; NULL: evenly spaced per column */
+    int ep_points;                 /* K; 0 -> 101; -1 -> no curve. With ep_thresholds it
+                                      must be given. */
+    int64_t chunk_rows;            /* rows read per chunk; 0 -> 65536, lowered so that one
+                                      chunk holds at most 2^23 values (64 MiB) */
+    int bins;                      /* histogram bins per selection pass; 0 -> 4096 (>= 2) */
+    int64_t collect_cap;           /* values gathered in memory per pass; 0 -> 1 << 20 */
+} ics_stats_request;
+
+/* Statistics of every column of a dataset; owned, free with ics_column_stats_free.
+ * Per-level arrays are row-major (level, column): element [i * ncols + c], which is the
+ * layout of the (L, m) datasets written by ics_write_column_stats. */
+typedef struct ics_column_stats_result {
+    char *source;             /* dataset path the statistics were computed from */
+    int64_t count;            /* N (rows) */
+    int64_t ncols;            /* m (1 for a 1-D dataset) */
+    double *mean, *sd, *min, *max; /* [m]; NaN when N = 0 */
+    int nquantiles;
+    double *quantile_levels;  /* [nquantiles] */
+    double *quantiles;        /* [nquantiles * m] */
+    int nvar;
+    double *var_levels;       /* [nvar] */
+    double *var, *cvar;       /* [nvar * m] */
+    int nexceed;
+    double *exceedance_probs; /* [nexceed] */
+    double *return_period_loss; /* [nexceed * m] */
+    int ep_points;
+    double *ep_threshold;     /* [ep_points * m] */
+    double *ep_probability;   /* [ep_points * m] */
+    int passes;               /* full reads of the dataset that were needed (diagnostic) */
+} ics_column_stats_result;
+
+/* Compute the statistics of the double dataset `dataset` (shape (N) or (N, m)) in `file`.
+ * Memory: one chunk (chunk_rows x m doubles), O(m * (bins + K + levels)) bookkeeping, at most
+ * max(m, 16) histograms of `bins` bins and `collect_cap` gathered values per pass, however
+ * large N is. Exact quantiles by multi-pass selection: pass 1 moments and extremes, then
+ * histogram passes that narrow each needed order statistic to a bin (bins are linear between
+ * the bin's smallest and largest value, or on the order-preserving bit pattern of the doubles
+ * after a few levels, so narrowing ends after at most 4 + ceil(64 / log2(bins)) levels), and a
+ * pass that gathers and sorts the values of bins small enough to fit in collect_cap.
+ * Errors: ICS_EINPUT for a bad request or a dataset that is not rank 1 or 2 floating point,
+ * ICS_ENUMERIC for a NaN or infinite value (naming dataset, row and column), ICS_EIO when the
+ * dataset cannot be opened or read. *out is set only on success. Not collective; not
+ * thread-safe with other HDF5 calls on the same file (only one thread calls HDF5). */
+ics_status ics_column_stats(hid_t file, const char *dataset, const ics_stats_request *req,
+                            ics_column_stats_result **out, ics_error *err);
+
+/* Free a result and clear the caller's pointer; accepts NULL and a pointer to NULL. */
+void ics_column_stats_free(ics_column_stats_result **res);
+
+/* Write res as a new group `group` (intermediate groups created), e.g.
+ * "/statistics/total_output_loss", with H5P_DEFAULT properties (serial):
+ *   attributes count (int64), source (string);
+ *   mean, sd, min, max                     (m)
+ *   quantiles                              (L, m)  attribute levels
+ *   var, cvar                              (A, m)  attribute levels
+ *   return_period_loss                     (P, m)  attribute exceedance_probability
+ *   ep_curve/threshold, ep_curve/probability (K, m)
+ * A dataset whose level list is empty is omitted. Each dataset carries a `definition` string
+ * attribute. ICS_EIO if the group exists or a write fails. */
+ics_status ics_write_column_stats(hid_t file, const char *group, const ics_column_stats_result *res,
+                                  ics_error *err);
+
+#endif

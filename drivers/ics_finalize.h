@@ -1,0 +1,26 @@
+/* Finalizing a run (rank 0 alone, after the parallel file is closed): exact statistics from the
+ * stored per-scenario data, the `complete` mark, and the rename to the output name. */
+#ifndef ICS_FINALIZE_H
+#define ICS_FINALIZE_H
+
+#include "ics_config.h"
+#include "ics_error.h"
+#include "ics_table.h"
+
+#include <stdint.h>
+
+typedef struct ics_finalize_info {
+    const char *out;           /* final output name; the file is out + ".partial" */
+    const ics_table *t;
+    ics_model_kind model;
+    int has_output_change, has_inoperability;
+    int64_t reused_blocks;     /* blocks taken over from an interrupted run */
+    double compute_seconds;
+    int quiet;
+} ics_finalize_info;
+
+/* Serial: reopen, write /statistics, set `finished` and `complete` = 1, close, rename.
+ * Prints the run summary on stdout unless quiet. Returns a status. */
+int ics_finalize_run(const ics_finalize_info *fi, ics_error *err);
+
+#endif

@@ -1,0 +1,576 @@
+/* Exact chunked statistics of stored datasets against direct in-memory computations (sort and
+ * the textbook formulas, written here independently), R's published type-7 quantiles, and
+ * hand-computed expected shortfalls; plus every error path. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "ics_finalstats.h"
+#include "ics_h5.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------------------------------------
+ * Fixtures
+ * ------------------------------------------------------------------------------------------- */
+
+static char g_path[256];
+
+static hid_t temp_file(void)
+{
+    static int serial = 0; /* a failed test leaves its file open: never reuse a name */
+    snprintf(g_path, sizeof g_path, "/tmp/test_finalstats_%ld_%d.h5", (long)getpid(), serial++);
+    hid_t f = H5Fcreate(g_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    return f;
+}
+
+static void close_temp(hid_t f)
+{
+    H5Fclose(f);
+    unlink(g_path);
+}
+
+/* Row-major (n, m) data; rank 1 when m == 0. Chunked by 4096 rows like a result file. */
+static void put_data(hid_t f, const char *path, int64_t n, int64_t m, const double *data)
+{
+    ics_error err;
+    ics_error_clear(&err);
+    hid_t d;
+    const int64_t dims[2] = {n, m ? m : 1};
+    assert_int_equal(ics_h5_dataset(f, path, m ? 2 : 1, dims, n > 0 ? 4096 : 0, 0, &d, &err),
+                     ICS_OK);
+    assert_int_equal(ics_h5_write_rows(d, 0, n, m ? m : 1, data, H5P_DEFAULT, &err), ICS_OK);
+    H5Dclose(d);
+}
+
+static uint64_t g_rng = 0x9E3779B97F4A7C15ULL;
+
+static double urand(void) /* splitmix64 -> [0, 1) */
+{
+    uint64_t z = (g_rng += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53;
+}
+
+static double nrand(void)
+{
+    double u = urand();
+    while (u == 0) u = urand();
+    return sqrt(-2 * log(u)) * cos(6.283185307179586 * urand());
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Reference: sort the column, then the definitions in ics_finalstats.h
+ * ------------------------------------------------------------------------------------------- */
+
+static double ref_quantile(const double *s, int64_t n, double p)
+{
+    const double h = (double)(n - 1) * p;
+    const int64_t l = (int64_t)floor(h);
+    const int64_t u = l + 1 < n ? l + 1 : n - 1;
+    return s[l] + (h - (double)l) * (s[u] - s[l]);
+}
+
+/* Acerbi-Tasche: (1/(1-a)) * integral_a^1 of the empirical quantile function, summed over the
+ * order statistics directly: x_(k) (0-based) covers u in (k/N, (k+1)/N]. */
+static double ref_cvar(const double *s, int64_t n, double a)
+{
+    if (a >= 1) return s[n - 1];
+    long double acc = 0;
+    const long double na = (long double)((double)n * a);
+    for (int64_t k = n - 1; k >= 0; --k) {
+        const long double lo = (long double)k, hi = (long double)(k + 1);
+        if (hi <= na) break;
+        const long double w = lo >= na ? 1.0L : hi - na;
+        acc += w * (long double)s[k];
+    }
+    return (double)(acc / ((long double)n * (long double)(1.0 - a)));
+}
+
+static void check_close(double got, double want, double rel, const char *what, int64_t col)
+{
+    const double tol = rel * fmax(fabs(want), 1e-300);
+    if (!(fabs(got - want) <= tol)) {
+        print_error("%s column %lld: got %.17g want %.17g\n", what, (long long)col, got, want);
+        fail();
+    }
+}
+
+static void check_equal(double got, double want, const char *what, int64_t col, int i)
+{
+    if (!(got == want)) {
+        print_error("%s [%d] column %lld: got %.17g want %.17g\n", what, i, (long long)col, got,
+                    want);
+        fail();
+    }
+}
+
+typedef struct ref_opts {
+    int moments, cvar; /* check these (off for data whose sums overflow) */
+} ref_opts;
+
+/* Compare every statistic of every column of r with the reference computed from data. */
+static void check_against_reference(const ics_column_stats_result *r, const double *data,
+                                    int64_t n, int64_t m, const ics_stats_request *req,
+                                    ref_opts o)
+{
+    assert_int_equal(r->count, n);
+    assert_int_equal(r->ncols, m);
+    double *s = malloc((size_t)n * sizeof *s);
+    assert_non_null(s);
+    for (int64_t c = 0; c < m; ++c) {
+        for (int64_t i = 0; i < n; ++i) s[i] = data[i * m + c];
+        if (o.moments) {
+            long double sum = 0, ss = 0;
+            for (int64_t i = 0; i < n; ++i) sum += s[i];
+            const long double mean = sum / n;
+            for (int64_t i = 0; i < n; ++i) ss += (s[i] - mean) * (s[i] - mean);
+            const double sd = n > 1 ? (double)sqrtl(ss / (n - 1)) : 0.0;
+            check_close(r->mean[c], (double)mean, 1e-12, "mean", c);
+            if (sd == 0)
+                assert_true(r->sd[c] == 0);
+            else
+                check_close(r->sd[c], sd, 1e-10, "sd", c);
+        }
+        qsort(s, (size_t)n, sizeof *s, cmp_d);
+        check_equal(r->min[c], s[0], "min", c, 0);
+        check_equal(r->max[c], s[n - 1], "max", c, 0);
+        for (int i = 0; i < req->nquantiles; ++i)
+            check_equal(r->quantiles[i * m + c], ref_quantile(s, n, req->quantile_levels[i]),
+                        "quantile", c, i);
+        for (int i = 0; i < req->nvar; ++i) {
+            check_equal(r->var[i * m + c], ref_quantile(s, n, req->var_levels[i]), "VaR", c, i);
+            if (o.cvar) check_close(r->cvar[i * m + c], ref_cvar(s, n, req->var_levels[i]),
+                                    1e-12, "CVaR", c);
+        }
+        for (int i = 0; i < req->nexceed; ++i)
+            check_equal(r->return_period_loss[i * m + c],
+                        ref_quantile(s, n, 1.0 - req->exceedance_probs[i]), "return period", c,
+                        i);
+        /* EP curve: thresholds as documented, probabilities by counting */
+        const int K = r->ep_points;
+        for (int k = 0; k < K; ++k) {
+            const double t = r->ep_threshold[(int64_t)k * m + c];
+            if (req->ep_thresholds) {
+                check_equal(t, req->ep_thresholds[k], "threshold", c, k);
+            } else {
+                const double want = k == K - 1 ? s[n - 1]
+                                    : K == 1   ? s[0]
+                                               : s[0] + (s[n - 1] - s[0]) * k / (K - 1);
+                const double scale = fmax(fabs(s[0]), fabs(s[n - 1]));
+                if (isfinite(s[n - 1] - s[0]) && !(fabs(t - want) <= 4e-16 * scale)) {
+                    print_error("threshold %d column %lld: got %.17g want %.17g\n", k,
+                                (long long)c, t, want);
+                    fail();
+                }
+                if (k == 0) check_equal(t, s[0], "threshold", c, k);
+                if (k > 0) assert_true(t >= r->ep_threshold[(int64_t)(k - 1) * m + c]);
+            }
+            int64_t cnt = 0;
+            for (int64_t i = 0; i < n; ++i) cnt += s[i] > t;
+            check_equal(r->ep_probability[(int64_t)k * m + c], (double)cnt / (double)n,
+                        "exceedance probability", c, k);
+        }
+    }
+    free(s);
+}
+
+static const double QLEV[] = {0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1};
+static const double ALEV[] = {0, 0.25, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 1};
+static const double PEXC[] = {0.1, 0.01, 0.001};
+
+static ics_stats_request full_request(void)
+{
+    ics_stats_request q;
+    memset(&q, 0, sizeof q);
+    q.quantile_levels = QLEV;
+    q.nquantiles = (int)(sizeof QLEV / sizeof *QLEV);
+    q.var_levels = ALEV;
+    q.nvar = (int)(sizeof ALEV / sizeof *ALEV);
+    q.exceedance_probs = PEXC;
+    q.nexceed = (int)(sizeof PEXC / sizeof *PEXC);
+    return q;
+}
+
+static ics_column_stats_result *stats_ok(hid_t f, const char *path, const ics_stats_request *q)
+{
+    ics_error err;
+    ics_error_clear(&err);
+    ics_column_stats_result *r = NULL;
+    const ics_status st = ics_column_stats(f, path, q, &r, &err);
+    if (st != ICS_OK) print_error("%s\n", err.msg);
+    assert_int_equal(st, ICS_OK);
+    assert_non_null(r);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------------------------------- */
+
+/* N = 100003 in chunks of 1000 rows, 16 bins and a 64-value cap, so every order statistic is
+ * narrowed through several histogram levels: a continuous column, half exact zeros with heavy
+ * ties (a shock with probability 0.5), a constant column, negative values. */
+static void test_many_chunks_refinement(void **state)
+{
+    (void)state;
+    const int64_t n = 100003, m = 4;
+    double *x = malloc((size_t)(n * m) * sizeof *x);
+    assert_non_null(x);
+    for (int64_t i = 0; i < n; ++i) {
+        x[i * m + 0] = 1e6 * exp(0.5 * nrand());
+        x[i * m + 1] = urand() < 0.5 ? 0.0 : floor(20 * urand()) * 0.25;
+        x[i * m + 2] = 3.25;
+        x[i * m + 3] = -5 + 10 * nrand();
+    }
+    hid_t f = temp_file();
+    put_data(f, "/scenarios/loss", n, m, x);
+    ics_stats_request q = full_request();
+    q.chunk_rows = 1000;
+    q.bins = 16;
+    q.collect_cap = 64;
+    ics_column_stats_result *r = stats_ok(f, "/scenarios/loss", &q);
+    assert_true(r->passes > 4); /* refinement really happened */
+    check_against_reference(r, x, n, m, &q, (ref_opts){1, 1});
+    assert_true(r->mean[2] == 3.25 && r->sd[2] == 0);
+
+    /* Same data, other chunking and the default selection parameters: identical results
+     * (moments depend on the row order only; quantiles are exact). */
+    ics_stats_request q2 = full_request();
+    q2.chunk_rows = 777;
+    ics_column_stats_result *r2 = stats_ok(f, "/scenarios/loss", &q2);
+    assert_true(r2->passes == 2); /* N <= cap: moments, then one gathering pass */
+    for (int64_t c = 0; c < m; ++c) {
+        assert_true(r2->mean[c] == r->mean[c] && r2->sd[c] == r->sd[c]);
+        for (int i = 0; i < q.nquantiles; ++i)
+            assert_true(r2->quantiles[i * m + c] == r->quantiles[i * m + c]);
+        for (int i = 0; i < q.nvar; ++i)
+            check_close(r2->cvar[i * m + c], r->cvar[i * m + c], 1e-14, "CVaR rerun", c);
+    }
+    ics_column_stats_free(&r2);
+    ics_column_stats_free(&r);
+    assert_null(r);
+    ics_column_stats_free(&r);
+    ics_column_stats_free(NULL);
+    close_temp(f);
+    free(x);
+}
+
+/* R: quantile(1:10, c(0, .1, .25, .5, .9, 1), type = 7) = 1, 1.9, 3.25, 5.5, 9.1, 10.
+ * Expected shortfall of 1..10 by hand: a = .5 -> mean of 6..10 = 8; a = .75 -> the top 2.5
+ * values (10, 9 and half of 8) / 2.5 = 9.2; a = 0 -> mean 5.5; a = 1 -> 10. */
+static void test_r7_published_and_es_by_hand(void **state)
+{
+    (void)state;
+    const double v[10] = {10, 3, 5, 1, 2, 4, 9, 8, 7, 6};
+    const double lev[6] = {0, 0.1, 0.25, 0.5, 0.9, 1};
+    const double want[6] = {1, 1.9, 3.25, 5.5, 9.1, 10};
+    const double al[4] = {0, 0.5, 0.75, 1};
+    const double es[4] = {5.5, 8, 9.2, 10};
+    hid_t f = temp_file();
+    put_data(f, "/x", 10, 0, v);
+    ics_stats_request q;
+    memset(&q, 0, sizeof q);
+    q.quantile_levels = lev;
+    q.nquantiles = 6;
+    q.var_levels = al;
+    q.nvar = 4;
+    q.bins = 2;
+    q.collect_cap = 1;
+    q.chunk_rows = 3;
+    ics_column_stats_result *r = stats_ok(f, "/x", &q);
+    for (int i = 0; i < 6; ++i) assert_true(fabs(r->quantiles[i] - want[i]) < 1e-12);
+    for (int i = 0; i < 4; ++i) assert_true(fabs(r->cvar[i] - es[i]) < 1e-12 * es[i]);
+    assert_true(r->mean[0] == 5.5);
+    assert_true(fabs(r->sd[0] - sqrt(55.0 / 6.0)) < 1e-14);
+    /* default EP curve: 101 thresholds from 1 to 10; P(X > 1) = 0.9, P(X > 10) = 0 */
+    assert_int_equal(r->ep_points, 101);
+    assert_true(r->ep_threshold[0] == 1 && r->ep_threshold[100] == 10);
+    assert_true(r->ep_probability[0] == 0.9 && r->ep_probability[100] == 0);
+    check_against_reference(r, v, 10, 1, &q, (ref_opts){1, 1});
+    ics_column_stats_free(&r);
+    q.ep_points = 1; /* a one-point curve sits at the minimum */
+    r = stats_ok(f, "/x", &q);
+    assert_true(r->ep_threshold[0] == 1 && r->ep_probability[0] == 0.9);
+    ics_column_stats_free(&r);
+    close_temp(f);
+}
+
+static void test_tiny_n(void **state)
+{
+    (void)state;
+    hid_t f = temp_file();
+    const double one[1] = {7.5}, two[2] = {3, -1};
+    put_data(f, "/one", 1, 0, one);
+    put_data(f, "/two", 2, 0, two);
+    put_data(f, "/none", 0, 0, one);
+    ics_stats_request q = full_request();
+    q.bins = 2;
+    q.collect_cap = 1;
+    ics_column_stats_result *r = stats_ok(f, "/one", &q);
+    check_against_reference(r, one, 1, 1, &q, (ref_opts){1, 1});
+    assert_true(r->sd[0] == 0 && r->cvar[0] == 7.5 && r->ep_probability[0] == 0);
+    ics_column_stats_free(&r);
+
+    r = stats_ok(f, "/two", &q);
+    check_against_reference(r, two, 2, 1, &q, (ref_opts){1, 1});
+    assert_true(r->quantiles[5] == 1.0); /* median of {-1, 3} */
+    /* ES at .25 by hand: (3 + 0.5 * -1) / 1.5 */
+    assert_true(fabs(r->cvar[1] - 2.5 / 1.5) < 1e-15);
+    ics_column_stats_free(&r);
+
+    r = stats_ok(f, "/none", &q);
+    assert_int_equal(r->count, 0);
+    assert_true(isnan(r->mean[0]) && isnan(r->quantiles[0]) && isnan(r->cvar[0]));
+    ics_column_stats_free(&r);
+    close_temp(f);
+}
+
+/* Values whose range overflows (max - min = inf: the key-space bins), values spread over many
+ * binades, a tight cluster with one far outlier (many linear levels, then key bins), all with
+ * tiny bins and cap; plus user thresholds. */
+static void test_hard_distributions(void **state)
+{
+    (void)state;
+    const int64_t n = 5003, m = 3;
+    double *x = malloc((size_t)(n * m) * sizeof *x);
+    assert_non_null(x);
+    for (int64_t i = 0; i < n; ++i) {
+        const double u = urand();
+        x[i * m + 0] = u < 0.1 ? 1.5e308 : u < 0.2 ? -1.5e308 : (u - 0.5) * 1e-300;
+        x[i * m + 1] = (urand() < 0.5 ? -1 : 1) * ldexp(1 + urand(), (int)(urand() * 2000) - 1000);
+        x[i * m + 2] = i == 17 ? 1e300 : 1.0 + (double)(i % 997) * 0x1.0p-52;
+    }
+    hid_t f = temp_file();
+    put_data(f, "/hard", n, m, x);
+    ics_stats_request q = full_request();
+    q.bins = 4;
+    q.collect_cap = 8;
+    q.chunk_rows = 500;
+    ics_column_stats_result *r = stats_ok(f, "/hard", &q);
+    check_against_reference(r, x, n, m, &q, (ref_opts){0, 0});
+    ics_column_stats_free(&r);
+
+    const double thr[5] = {-1e300, -1, 0, 1.0 + 0x1.0p-50, 1e299};
+    q.ep_thresholds = thr;
+    q.ep_points = 5;
+    r = stats_ok(f, "/hard", &q);
+    check_against_reference(r, x, n, m, &q, (ref_opts){0, 0});
+    ics_column_stats_free(&r);
+    close_temp(f);
+    free(x);
+}
+
+static int64_t read_i64_attr(hid_t obj, const char *name)
+{
+    int64_t v = -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Aread(a, H5T_NATIVE_INT64, &v) >= 0);
+    H5Aclose(a);
+    return v;
+}
+
+static void read_dset(hid_t f, const char *path, int want_rank, const hsize_t *want_dims,
+                      double *buf, const char *attr, double *attr_buf)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[2] = {0, 0};
+    assert_int_equal(H5Sget_simple_extent_dims(sp, dims, NULL), want_rank);
+    for (int i = 0; i < want_rank; ++i) assert_true(dims[i] == want_dims[i]);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    if (attr) {
+        hid_t a = H5Aopen(d, attr, H5P_DEFAULT);
+        assert_true(a >= 0);
+        assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, attr_buf) >= 0);
+        H5Aclose(a);
+    }
+    assert_true(H5Aexists(d, "definition") > 0);
+    H5Sclose(sp);
+    H5Dclose(d);
+}
+
+static void test_write_layout(void **state)
+{
+    (void)state;
+    const int64_t n = 2000, m = 3;
+    double *x = malloc((size_t)(n * m) * sizeof *x);
+    assert_non_null(x);
+    for (int64_t i = 0; i < n * m; ++i) x[i] = urand() * 100;
+    hid_t f = temp_file();
+    put_data(f, "/scenarios/va_loss_by_region", n, m, x);
+    ics_stats_request q = full_request();
+    q.ep_points = 11;
+    ics_column_stats_result *r = stats_ok(f, "/scenarios/va_loss_by_region", &q);
+    ics_error err;
+    ics_error_clear(&err);
+    assert_int_equal(ics_write_column_stats(f, "/statistics/va_loss_by_region", r, &err), ICS_OK);
+
+    double buf[64], lev[16];
+    hid_t g = H5Gopen2(f, "/statistics/va_loss_by_region", H5P_DEFAULT);
+    assert_true(g >= 0);
+    assert_int_equal(read_i64_attr(g, "count"), n);
+    H5Gclose(g);
+    const hsize_t dm[1] = {3};
+    read_dset(f, "/statistics/va_loss_by_region/mean", 1, dm, buf, NULL, NULL);
+    for (int c = 0; c < 3; ++c) assert_true(buf[c] == r->mean[c]);
+    read_dset(f, "/statistics/va_loss_by_region/max", 1, dm, buf, NULL, NULL);
+    for (int c = 0; c < 3; ++c) assert_true(buf[c] == r->max[c]);
+    const hsize_t dq[2] = {11, 3};
+    read_dset(f, "/statistics/va_loss_by_region/quantiles", 2, dq, buf, "levels", lev);
+    for (int i = 0; i < 11 * 3; ++i) assert_true(buf[i] == r->quantiles[i]);
+    for (int i = 0; i < 11; ++i) assert_true(lev[i] == QLEV[i]);
+    const hsize_t da[2] = {9, 3};
+    read_dset(f, "/statistics/va_loss_by_region/cvar", 2, da, buf, "levels", lev);
+    for (int i = 0; i < 9 * 3; ++i) assert_true(buf[i] == r->cvar[i]);
+    for (int i = 0; i < 9; ++i) assert_true(lev[i] == ALEV[i]);
+    read_dset(f, "/statistics/va_loss_by_region/var", 2, da, buf, "levels", lev);
+    const hsize_t dp[2] = {3, 3};
+    read_dset(f, "/statistics/va_loss_by_region/return_period_loss", 2, dp, buf,
+              "exceedance_probability", lev);
+    for (int i = 0; i < 3; ++i) assert_true(lev[i] == PEXC[i]);
+    const hsize_t de[2] = {11, 3};
+    read_dset(f, "/statistics/va_loss_by_region/ep_curve/threshold", 2, de, buf, NULL, NULL);
+    for (int i = 0; i < 11 * 3; ++i) assert_true(buf[i] == r->ep_threshold[i]);
+    read_dset(f, "/statistics/va_loss_by_region/ep_curve/probability", 2, de, buf, NULL, NULL);
+    for (int i = 0; i < 11 * 3; ++i) assert_true(buf[i] == r->ep_probability[i]);
+
+    /* writing the same group twice is an error, not an overwrite */
+    assert_int_equal(ics_write_column_stats(f, "/statistics/va_loss_by_region", r, &err),
+                     ICS_EIO);
+    assert_non_null(strstr(err.msg, "/statistics/va_loss_by_region"));
+    ics_column_stats_free(&r);
+    close_temp(f);
+    free(x);
+}
+
+static void expect_error(hid_t f, const char *path, const ics_stats_request *q, ics_status want,
+                         const char *needle)
+{
+    ics_error err;
+    ics_error_clear(&err);
+    ics_column_stats_result *r = NULL;
+    assert_int_equal(ics_column_stats(f, path, q, &r, &err), want);
+    assert_null(r);
+    if (!strstr(err.msg, needle)) {
+        print_error("message '%s' lacks '%s'\n", err.msg, needle);
+        fail();
+    }
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    const int64_t n = 300;
+    double x[600];
+    for (int i = 0; i < 600; ++i) x[i] = i;
+    hid_t f = temp_file();
+    put_data(f, "/ok", n, 2, x);
+    x[123 * 2 + 1] = NAN;
+    put_data(f, "/nan", n, 2, x);
+    x[123 * 2 + 1] = 1;
+    x[7] = -INFINITY;
+    put_data(f, "/inf", n, 2, x);
+    {
+        hsize_t d3[3] = {2, 2, 2};
+        hid_t sp = H5Screate_simple(3, d3, NULL);
+        hid_t d = H5Dcreate2(f, "/cube", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT);
+        H5Dclose(d);
+        H5Sclose(sp);
+        hsize_t d1 = 4;
+        sp = H5Screate_simple(1, &d1, NULL);
+        hid_t st = H5Tcopy(H5T_C_S1);
+        H5Tset_size(st, 4);
+        d = H5Dcreate2(f, "/text", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dclose(d);
+        H5Tclose(st);
+        H5Sclose(sp);
+    }
+    ics_stats_request q = full_request();
+    q.chunk_rows = 50;
+    expect_error(f, "/nan", &q, ICS_ENUMERIC, "/nan: row 123, column 1: value is NaN");
+    expect_error(f, "/inf", &q, ICS_ENUMERIC, "/inf: row 3, column 1: value is infinite");
+    expect_error(f, "/missing/data", &q, ICS_EIO, "/missing/data: cannot open");
+    expect_error(f, "/cube", &q, ICS_EINPUT, "rank 3");
+    expect_error(f, "/text", &q, ICS_EINPUT, "numeric dataset");
+
+    const double bad_level[2] = {0.5, 1.5};
+    ics_stats_request b = q;
+    b.quantile_levels = bad_level;
+    b.nquantiles = 2;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "quantile level 1.5 is outside [0, 1]");
+    b = q;
+    b.var_levels = bad_level;
+    b.nvar = 2;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "VaR/CVaR level 1.5");
+    const double nan_level[1] = {NAN};
+    b = q;
+    b.exceedance_probs = nan_level;
+    b.nexceed = 1;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "exceedance probability");
+    const double thr[3] = {0, 2, 1};
+    b = q;
+    b.ep_thresholds = thr;
+    b.ep_points = 3;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "nondecreasing");
+    b.ep_points = 0;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "ep_points");
+    b = q;
+    b.bins = 1;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "histogram bins");
+    b = q;
+    b.collect_cap = -1;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "collect_cap");
+    b = q;
+    b.nquantiles = 3;
+    b.quantile_levels = NULL;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "without values");
+
+    /* the good dataset still works, with only the defaults */
+    ics_stats_request d;
+    memset(&d, 0, sizeof d);
+    ics_column_stats_result *r = stats_ok(f, "/ok", &d);
+    assert_int_equal(r->nquantiles, 0);
+    assert_int_equal(r->ep_points, 101);
+    ics_error err;
+    ics_error_clear(&err);
+    /* a result without levels omits those datasets */
+    assert_int_equal(ics_write_column_stats(f, "/statistics/ok", r, &err), ICS_OK);
+    assert_true(H5Lexists(f, "/statistics/ok/mean", H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(f, "/statistics/ok/quantiles", H5P_DEFAULT) == 0);
+    ics_column_stats_free(&r);
+    close_temp(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_many_chunks_refinement),
+        cmocka_unit_test(test_r7_published_and_es_by_hand),
+        cmocka_unit_test(test_tiny_n),
+        cmocka_unit_test(test_hard_distributions),
+        cmocka_unit_test(test_write_layout),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
