@@ -24,11 +24,13 @@
 
 static const char *const top_keys[] = {"table",   "model",      "scenarios",         "seed",
                                        "sampler", "horizon",    "block_size",        "balance_tolerance",
-                                       "shocks",  "output",     "diim",              "sensitivity"};
+                                       "shocks",  "output",     "diim",              "sensitivity",
+                                       "correlation"};
 static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "regions", "segments",   "change", "loss",
                                          "probability", "start",  "duration", "recovery"};
-static const char *const output_keys[] = {"file", "store"};
+static const char *const output_keys[] = {"file", "store", "compression"};
+static const char *const corr_keys[] = {"factors", "matrix"};
 static const char *const diim_keys[] = {"lambda", "recovery_time"};
 static const char *const sens_keys[] = {"method", "targets", "samples"};
 
@@ -655,6 +657,98 @@ static ics_status parse_output(const pctx *c, yaml_node_t *v, ics_config *cfg)
     if (s && (st = get_name_list(c, s, "output: key 'store'", "output", store_names,
                                  NELEM(store_names), &cfg->store, &cfg->nstore)) != ICS_OK)
         return st;
+    yaml_node_t *z = map_get(c, v, "compression");
+    if (z && (st = get_int(c, z, "output: key 'compression' (gzip level)", 0, 9,
+                           &cfg->compression)) != ICS_OK)
+        return st;
+    return ICS_OK;
+}
+
+/* correlation: {factors: [shock, ...], matrix: [[...], ...]}: symmetric, unit diagonal,
+ * entries in [-1, 1]; positive definiteness is checked when the copula is built. */
+static ics_status parse_correlation(const pctx *c, yaml_node_t *v, ics_config *cfg)
+{
+    ics_status st = ICS_OK;
+    if (v->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(v), "key 'correlation': expected a mapping (factors: [...], "
+                    "matrix: [[...]]), got %s", kind_name(v));
+    ICS_TRY(check_keys(c, v, corr_keys, NELEM(corr_keys), "", "in correlation"));
+    cfg->corr_line = line_of(v);
+    yaml_node_t *f = map_get(c, v, "factors"), *mx = map_get(c, v, "matrix");
+    if (!f || !mx) {
+        st = perr(c, line_of(v), "correlation: needs both 'factors' (shock names) and 'matrix'");
+        goto done;
+    }
+    ICS_TRY(get_str_list(c, f, "correlation: key 'factors'", &cfg->corr_factors, &cfg->ncorr));
+    const int m = cfg->ncorr;
+    if (m < 2) {
+        st = perr(c, line_of(f), "correlation: key 'factors': name at least two shocks");
+        goto done;
+    }
+    if (mx->type != YAML_SEQUENCE_NODE ||
+        (int)(mx->data.sequence.items.top - mx->data.sequence.items.start) != m) {
+        st = perr(c, line_of(mx), "correlation: key 'matrix': expected %d rows (one per factor)", m);
+        goto done;
+    }
+    ICS_ALLOC(cfg->corr_matrix, (size_t)m * m, c->err, "the correlation matrix");
+    for (int i = 0; i < m; ++i) {
+        yaml_node_t *row = yaml_document_get_node(c->doc, mx->data.sequence.items.start[i]);
+        if (row->type != YAML_SEQUENCE_NODE ||
+            (int)(row->data.sequence.items.top - row->data.sequence.items.start) != m) {
+            st = perr(c, line_of(row), "correlation: matrix row %d: expected %d numbers", i + 1, m);
+            goto done;
+        }
+        for (int j = 0; j < m; ++j) {
+            yaml_node_t *e = yaml_document_get_node(c->doc, row->data.sequence.items.start[j]);
+            char what[96];
+            snprintf(what, sizeof what, "correlation: matrix[%d][%d]", i + 1, j + 1);
+            ICS_TRY(get_double(c, e, what, &cfg->corr_matrix[i * m + j]));
+            const double r = cfg->corr_matrix[i * m + j];
+            if (i == j && r != 1.0) {
+                st = perr(c, line_of(e), "%s: the diagonal of a correlation matrix is 1, got %g", what, r);
+                goto done;
+            }
+            if (!(r >= -1.0 && r <= 1.0)) {
+                st = perr(c, line_of(e), "%s: a correlation lies in [-1, 1], got %g", what, r);
+                goto done;
+            }
+        }
+    }
+    for (int i = 0; i < m; ++i)
+        for (int j = 0; j < i; ++j)
+            if (cfg->corr_matrix[i * m + j] != cfg->corr_matrix[j * m + i]) {
+                st = perr(c, line_of(mx), "correlation: matrix is not symmetric: [%d][%d] = %g but "
+                          "[%d][%d] = %g", i + 1, j + 1, cfg->corr_matrix[i * m + j], j + 1, i + 1,
+                          cfg->corr_matrix[j * m + i]);
+                goto done;
+            }
+done:
+    return st;
+}
+
+/* The correlation factors name shocks of this config (checked once all keys are read). */
+static ics_status check_correlation_factors(const pctx *c, ics_config *cfg)
+{
+    for (int q = 0; q < cfg->ncorr; ++q) {
+        const char *f = cfg->corr_factors[q];
+        int found = -1;
+        for (int s = 0; s < cfg->nshocks; ++s) {
+            const char *nm = cfg->shocks[s].name;
+            const size_t len = strlen(nm);
+            const char *par = cfg->shocks[s].type == ICS_SHOCK_CAPACITY_LOSS ? "loss" : "change";
+            if (!strcmp(f, nm) || (!strncmp(f, nm, len) && f[len] == '/' && !strcmp(f + len + 1, par)))
+                found = s;
+        }
+        if (found < 0)
+            return perr(c, cfg->corr_line, "correlation: factor '%s' names no shock of this config "
+                        "(use a shock name, or '<shock>/change')", f);
+        if (cfg->shocks[found].change.kind == ICS_DIST_CONST)
+            return perr(c, cfg->corr_line, "correlation: factor '%s' is a constant, not a random "
+                        "parameter", f);
+        for (int p = 0; p < q; ++p)
+            if (!strcmp(cfg->corr_factors[p], f))
+                return perr(c, cfg->corr_line, "correlation: factor '%s' is listed twice", f);
+    }
     return ICS_OK;
 }
 
@@ -808,8 +902,11 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             ICS_TRY(parse_diim(c, v, cfg));
         } else if (!strcmp(key, "sensitivity")) {
             ICS_TRY(parse_sensitivity(c, v, cfg));
+        } else if (!strcmp(key, "correlation")) {
+            ICS_TRY(parse_correlation(c, v, cfg));
         }
     }
+    if (cfg->ncorr) ICS_TRY(check_correlation_factors(c, cfg));
     if (cfg->has_sensitivity) ICS_TRY(sensitivity_defaults(c, cfg));
 done:
     return st;
@@ -1009,6 +1106,8 @@ void ics_config_destroy(ics_config **pcfg)
     free(cfg->diim_rt_values);
     free(cfg->sens_method);
     free_list(cfg->sens_targets, cfg->sens_ntargets);
+    free_list(cfg->corr_factors, cfg->ncorr);
+    free(cfg->corr_matrix);
     free(cfg);
     *pcfg = NULL;
 }

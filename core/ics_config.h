@@ -69,6 +69,11 @@ typedef struct ics_config {
     ics_shock *shocks; int nshocks;
     char *output_file;     /* output.file; default "results.h5" (owned) */
     char **store; int nstore;  /* output.store; default {output_change, total_output_loss} */
+    int compression;       /* output.compression: gzip level 0..9 (0 = none; default) */
+    /* correlation section: a Gaussian copula over the named shocks' parameters */
+    char **corr_factors; int ncorr;  /* shock names (or "<shock>/change|loss") */
+    double *corr_matrix;   /* [ncorr*ncorr] row-major */
+    int corr_line;         /* line of the section, for messages */
     /* diim section */
     double diim_lambda;    /* default 0.01 */
     /* recovery_time: default and per-segment overrides (segment labels checked later) */

@@ -24,6 +24,7 @@
 #include "ics_model.h"
 #include "ics_table.h"
 #include "ics_rng.h"
+#include "ics_sampler.h"
 #include "ics_shocks.h"
 
 #include <stdint.h>
@@ -42,6 +43,13 @@ typedef struct ics_plan {
     double *lo, *hi;       /* [k] range a sampled value is clipped to (-inf/inf = none) */
     unsigned char *lowrank;/* [k] 1 = the shock changes the system matrix (not in P) */
     ics_lowrank lr;        /* the low-rank part (lr.r = 0 when there is none) */
+    /* the design: one dimension per random `change`/`loss` and per shock with probability < 1 */
+    ics_sampler *sampler;  /* mc, lhs or sobol over ndims dimensions and N points */
+    int ndims;
+    int *dim_change;       /* [k] dimension of shock s's parameter, -1 when it is a constant */
+    int *dim_occ;          /* [k] dimension of shock s's occurrence, -1 when probability = 1 */
+    ics_copula *copula;    /* Gaussian copula over the correlated parameters, or NULL */
+    int *corr_dims;        /* [ncorr] their dimensions */
 } ics_plan;
 
 /* Resolve a shock's region/segment selectors (labels or fnmatch globs) to a node mask[n] (1 =

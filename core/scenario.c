@@ -252,6 +252,46 @@ done:
     return st;
 }
 
+/* The sampling design: dimensions for the random parameters and the occurrences, the sampler
+ * over them, and the copula of the correlated parameters. */
+static ics_status plan_design(const ics_config *cfg, ics_plan *p, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int k = p->k;
+    ICS_ALLOC(p->dim_change, k ? k : 1, err, "dimensions");
+    ICS_ALLOC(p->dim_occ, k ? k : 1, err, "dimensions");
+    for (int s = 0; s < k; ++s)
+        p->dim_change[s] = p->dist[s].kind == ICS_DIST_CONST ? -1 : p->ndims++;
+    for (int s = 0; s < k; ++s) p->dim_occ[s] = p->probability[s] < 1.0 ? p->ndims++ : -1;
+    if (p->ndims > 4096)
+        ICS_FAIL(err, ICS_EINPUT, "%s: %d random dimensions (random parameters plus shocks with a "
+                 "probability); at most 4096 are supported", cfg->path ? cfg->path : "config",
+                 p->ndims);
+    ICS_TRY(ics_sampler_create(cfg->sampler, cfg->seed, cfg->scenarios, p->ndims, &p->sampler, err));
+    if (cfg->ncorr > 0) {
+        ICS_ALLOC(p->corr_dims, cfg->ncorr, err, "correlated dimensions");
+        for (int q = 0; q < cfg->ncorr; ++q) {
+            const char *f = cfg->corr_factors[q];
+            for (int s = 0; s < k; ++s) {
+                const size_t len = strlen(p->names[s]);
+                if (!strcmp(f, p->names[s]) || (!strncmp(f, p->names[s], len) && f[len] == '/'))
+                    p->corr_dims[q] = p->dim_change[s];
+            }
+        }
+        st = ics_copula_create(cfg->ncorr, cfg->corr_matrix, &p->copula, err);
+        if (st != ICS_OK) {
+            /* name the config section in the message */
+            char msg[ICS_ERRMSG_MAX];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            ics_error_clear(err);
+            ICS_FAIL(err, st, "%s:%d: correlation: %s", cfg->path ? cfg->path : "config",
+                     cfg->corr_line, msg);
+        }
+    }
+done:
+    return st;
+}
+
 ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                            ics_plan **out, ics_error *err)
 {
@@ -268,9 +308,6 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
         ICS_FAIL(err, ICS_EINPUT, "%s: model '%s' is not available in this version of icstress "
                  "(available: leontief, ghosh, iim)", cfgname, ics_model_name(cfg->model));
 
-    if (cfg->sampler != ICS_SAMPLER_MC)
-        ICS_FAIL(err, ICS_EINPUT, "%s: sampler '%s' is not available in this version of icstress "
-                 "(available: mc)", cfgname, ics_sampler_name(cfg->sampler));
     if (cfg->has_sensitivity)
         ICS_FAIL(err, ICS_EINPUT, "%s: the 'sensitivity' section is not available in this version "
                  "of icstress", cfgname);
@@ -402,6 +439,7 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
     }
     ICS_TRY(check_productive(cfg, p, m, thmax, err));
     ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
+    ICS_TRY(plan_design(cfg, p, err));
     *out = p;
     p = NULL;
 done:
@@ -423,6 +461,11 @@ void ics_plan_destroy(ics_plan **pp)
     free(p->hi);
     free(p->lowrank);
     ics_lowrank_free(&p->lr);
+    ics_sampler_destroy(&p->sampler);
+    ics_copula_destroy(&p->copula);
+    free(p->dim_change);
+    free(p->dim_occ);
+    free(p->corr_dims);
     free(p);
     *pp = NULL;
 }
@@ -453,17 +496,28 @@ double ics_dist_quantile(const ics_dist *d, double u)
 void ics_plan_sample(const ics_plan *p, int64_t first, int b, double *Theta, double *Raw,
                      double *Occ)
 {
-    for (int j = 0; j < b; ++j) {
-        const uint64_t scen = (uint64_t)(first + j);
-        for (int s = 0; s < p->k; ++s) {
-            const double u = ics_rng_uniform(p->key_sample, scen, (uint64_t)s);
-            const double v = ics_dist_quantile(&p->dist[s], u);
-            double occurs = 1.0;
-            if (p->probability[s] < 1.0)
-                occurs = ics_rng_uniform(p->key_occur, scen, (uint64_t)s) < p->probability[s];
-            Theta[s + (size_t)j * p->k] = ics_plan_theta(p, s, v, occurs);
-            if (Raw) Raw[s + (size_t)j * p->k] = ics_plan_theta(p, s, v, 1.0);
-            if (Occ) Occ[s + (size_t)j * p->k] = occurs;
+    /* uniforms of the design in small chunks on the stack: allocation-free and thread-safe */
+    enum { STACK_VALUES = 4096 };
+    double U[STACK_VALUES];
+    const int nd = p->ndims > 0 ? p->ndims : 1;
+    const int chunk = STACK_VALUES / nd > 0 ? STACK_VALUES / nd : 1;
+    for (int j0 = 0; j0 < b; j0 += chunk) {
+        const int c = b - j0 < chunk ? b - j0 : chunk;
+        if (p->ndims > 0) {
+            ics_sampler_fill(p->sampler, first + j0, c, U);
+            if (p->copula) ics_copula_apply(p->copula, c, p->corr_dims, U, p->ndims);
+        }
+        for (int j = 0; j < c; ++j) {
+            const double *u = U + (size_t)j * p->ndims;
+            for (int s = 0; s < p->k; ++s) {
+                const double v = p->dim_change[s] < 0 ? p->dist[s].value
+                                                      : ics_dist_quantile(&p->dist[s], u[p->dim_change[s]]);
+                const double occurs = p->dim_occ[s] < 0 ? 1.0 : u[p->dim_occ[s]] < p->probability[s];
+                const size_t at = (size_t)s + (size_t)(j0 + j) * p->k;
+                Theta[at] = ics_plan_theta(p, s, v, occurs);
+                if (Raw) Raw[at] = ics_plan_theta(p, s, v, 1.0);
+                if (Occ) Occ[at] = occurs;
+            }
         }
     }
 }

@@ -70,6 +70,26 @@ shocks:
   - {name: s, type: final_demand, regions: [XX], change: -0.1}
 YAML
 sed "s#^table: .*#table: $tmp/nonexistent_dir#" "$tmp/ok.yaml" > "$tmp/missingtable.yaml"
+cat > "$tmp/badprob.yaml" <<YAML
+table: $good
+shocks:
+  - {name: s, type: final_demand, change: -0.1, probability: 1.5}
+YAML
+cat > "$tmp/badsd.yaml" <<YAML
+table: $good
+shocks:
+  - {name: s, type: final_demand, change: {dist: normal, mean: -0.1, sd: -1}}
+YAML
+cat > "$tmp/notpd.yaml" <<YAML
+table: $good
+shocks:
+  - {name: a, type: final_demand, change: {dist: uniform, min: -0.2, max: 0}}
+  - {name: b, type: final_demand, change: {dist: uniform, min: -0.2, max: 0}}
+  - {name: c, type: final_demand, change: {dist: uniform, min: -0.2, max: 0}}
+correlation:
+  factors: [a, b, c]
+  matrix: [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]
+YAML
 for v in unbalanced negative nan nonproductive; do
   sed "s#^table: .*#table: $tmp/$v#" "$tmp/ok.yaml" > "$tmp/$v.yaml"
 done
@@ -96,6 +116,10 @@ expect2 unknown_label "$ICS" run "$tmp/badlabel.yaml"
 expect2 missing_config "$ICS" run "$tmp/no_such_config.yaml"
 expect2 missing_table "$ICS" run "$tmp/missingtable.yaml"
 expect2 bad_option "$ICS" run "$tmp/ok.yaml" --scenarios zero
+expect2 probability_1_5 "$ICS" run "$tmp/badprob.yaml"
+expect2 negative_sd "$ICS" run "$tmp/badsd.yaml"
+expect2 correlation_not_pd "$ICS" run "$tmp/notpd.yaml"
+grep -q "positive definite" <("$ICS" run "$tmp/notpd.yaml" 2>&1) || { echo "FAIL: PD not named"; fail=1; }
 
 # the messages name what was wrong
 grep -q "did you mean 'scenarios'" <("$ICS" run "$tmp/badkey.yaml" 2>&1) || { echo "FAIL: no key hint"; fail=1; }
