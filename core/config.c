@@ -25,7 +25,7 @@
 static const char *const top_keys[] = {"table",   "model",      "scenarios",         "seed",
                                        "sampler", "horizon",    "block_size",        "balance_tolerance",
                                        "shocks",  "output",     "diim",              "sensitivity",
-                                       "correlation"};
+                                       "correlation", "fast_aggregates"};
 static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "regions", "segments",   "change", "loss",
                                          "probability", "start",  "duration", "recovery"};
@@ -245,6 +245,15 @@ static ics_status get_int64(const pctx *c, const yaml_node_t *v, const char *wha
     }
     if (x < lo || x > hi) return range_error(c, v, what, lo, hi, x < lo);
     *out = x;
+    return ICS_OK;
+}
+
+static ics_status get_bool(const pctx *c, const yaml_node_t *v, const char *what, int *out)
+{
+    const char *t = v->type == YAML_SCALAR_NODE ? sval(v) : "";
+    if (!strcmp(t, "true") || !strcmp(t, "yes") || !strcmp(t, "on")) *out = 1;
+    else if (!strcmp(t, "false") || !strcmp(t, "no") || !strcmp(t, "off")) *out = 0;
+    else return perr(c, line_of(v), "%s: expected true or false, got '%s'", what, t);
     return ICS_OK;
 }
 
@@ -904,6 +913,8 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             ICS_TRY(parse_sensitivity(c, v, cfg));
         } else if (!strcmp(key, "correlation")) {
             ICS_TRY(parse_correlation(c, v, cfg));
+        } else if (!strcmp(key, "fast_aggregates")) {
+            ICS_TRY(get_bool(c, v, what, &cfg->fast_aggregates));
         }
     }
     if (cfg->ncorr) ICS_TRY(check_correlation_factors(c, cfg));
@@ -968,6 +979,7 @@ static ics_status set_defaults(ics_config *cfg, ics_error *err)
     cfg->sampler = ICS_SAMPLER_MC;
     cfg->horizon = 104;
     cfg->block_size = 1024;
+    cfg->fast_aggregates = 1;
     cfg->balance_rtol = 1e-6;
     cfg->diim_lambda = 0.01;
     cfg->diim_recovery_default = 26;

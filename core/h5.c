@@ -121,7 +121,7 @@ ics_status ics_h5_dataset(hid_t file, const char *path, int rank, const int64_t 
     hid_t lcpl = lcpl_intermediate();
     /* Space for raw data is allocated at creation, so writing rows never changes the file's
      * metadata: a run killed mid-way leaves a readable file to resume from. */
-    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    if (gzip <= 0) H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
     /* every row is written by the run, so no fill pass over the (large) datasets */
     H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
     if (chunk_rows > 0 && d[0] > 0) {

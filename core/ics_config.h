@@ -70,6 +70,8 @@ typedef struct ics_config {
     char *output_file;     /* output.file; default "results.h5" (owned) */
     char **store; int nstore;  /* output.store; default {output_change, total_output_loss} */
     int compression;       /* output.compression: gzip level 0..9 (0 = none; default) */
+    int fast_aggregates;   /* `fast_aggregates`: aggregates as (S L P) Theta when no node output
+                              is stored and the model is linear (default true) */
     /* correlation section: a Gaussian copula over the named shocks' parameters */
     char **corr_factors; int ncorr;  /* shock names (or "<shock>/change|loss") */
     double *corr_matrix;   /* [ncorr*ncorr] row-major */

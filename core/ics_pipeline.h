@@ -32,8 +32,23 @@ ics_status ics_static_va_matrix(const ics_table *t, const ics_model *m, ics_mode
 ics_status ics_static_ws_create(const ics_plan *p, int R, int b, ics_static_ws **ws,
                                 ics_error *err);
 void ics_static_ws_destroy(ics_static_ws **ws);
-/* Compute scenarios first .. first+bb-1 (bb <= ws->b) into ws. */
-void ics_static_block(const ics_plan *p, const ics_model *m, const double *Sva, int64_t first,
-                      int bb, ics_static_ws *ws);
+/* Aggregates straight from the sampled parameters (PERFORMANCE.md section 2): when no node-level
+ * output is stored and the model is linear in the parameters (leontief or ghosh, no system-matrix
+ * shocks), total and regional losses are (S L P) Theta, an (1+R) x k matrix times k x b, so a
+ * scenario costs its random numbers, not an n x n product. */
+typedef struct ics_static_agg {
+    int k, R;
+    double *M;             /* [(1+R) * k] column-major: row 0 total loss, rows 1..R value added */
+} ics_static_agg;
+
+/* NULL in *out (and ICS_OK) when the plan is not linear in this sense. */
+ics_status ics_static_agg_create(const ics_plan *p, const ics_model *m, const double *Sva, int R,
+                                 ics_static_agg **out, ics_error *err);
+void ics_static_agg_destroy(ics_static_agg **a);
+
+/* Compute scenarios first .. first+bb-1 (bb <= ws->b) into ws. With agg (non-NULL) only
+ * ws->tot, ws->agg and the parameters are computed (ws->X, ws->Q are left untouched). */
+void ics_static_block(const ics_plan *p, const ics_model *m, const double *Sva,
+                      const ics_static_agg *agg, int64_t first, int bb, ics_static_ws *ws);
 
 #endif

@@ -56,11 +56,61 @@ void ics_static_ws_destroy(ics_static_ws **wp)
     *wp = NULL;
 }
 
-void ics_static_block(const ics_plan *p, const ics_model *m, const double *Sva, int64_t first,
-                      int bb, ics_static_ws *w)
+ics_status ics_static_agg_create(const ics_plan *p, const ics_model *m, const double *Sva, int R,
+                                 ics_static_agg **out, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_static_agg *a = NULL;
+    double *CP = NULL;
+    const int n = p->n, k = p->k;
+    *out = NULL;
+    if ((p->model != ICS_MODEL_LEONTIEF && p->model != ICS_MODEL_GHOSH) || p->lr.r > 0 || k == 0)
+        return ICS_OK;
+    ICS_ALLOC(a, 1, err, "the aggregate plan");
+    a->k = k, a->R = R;
+    ICS_ALLOC(a->M, (size_t)(1 + R) * k, err, "the aggregate plan");
+    ICS_ALLOC(CP, (size_t)n * k, err, "the aggregate plan");
+    /* CP = L P (leontief) or G^T P (ghosh): the output change per unit of each parameter */
+    cblas_dgemm(CblasColMajor, p->model == ICS_MODEL_GHOSH ? CblasTrans : CblasNoTrans,
+                CblasNoTrans, n, k, n, 1.0, p->model == ICS_MODEL_GHOSH ? m->G : m->L, n, p->P,
+                n, 0.0, CP, n);
+    for (int s = 0; s < k; ++s) {
+        double sum = 0.0;
+        for (int i = 0; i < n; ++i) sum += CP[i + (size_t)s * n];
+        a->M[(size_t)s * (1 + R)] = -sum;
+    }
+    /* value added: Sva applied to dx (leontief) or to dv = P theta (ghosh) */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, R, k, n, 1.0, Sva, R,
+                p->model == ICS_MODEL_GHOSH ? p->P : CP, n, 0.0, a->M + 1, 1 + R);
+    *out = a;
+    a = NULL;
+done:
+    free(CP);
+    ics_static_agg_destroy(&a);
+    return st;
+}
+
+void ics_static_agg_destroy(ics_static_agg **ap)
+{
+    if (!ap || !*ap) return;
+    free((*ap)->M);
+    free(*ap);
+    *ap = NULL;
+}
+
+void ics_static_block(const ics_plan *p, const ics_model *m, const double *Sva,
+                      const ics_static_agg *agg, int64_t first, int bb, ics_static_ws *w)
 {
     const int n = w->n, k = w->k, R = w->R;
     ics_plan_sample(p, first, bb, w->Theta, w->Raw, w->Occ);
+    if (agg) {
+        /* [tot; agg] = M Theta, written straight into the two output arrays */
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, 1, bb, k, 1.0, agg->M, 1 + R,
+                    w->Theta, k, 0.0, w->tot, 1);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, R, bb, k, 1.0, agg->M + 1, 1 + R,
+                    w->Theta, k, 0.0, w->agg, R);
+        return;
+    }
     if (k > 0)
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, bb, k, 1.0, p->P, n, w->Theta,
                     k, 0.0, w->U, n);

@@ -24,6 +24,7 @@
 #include <libgen.h>
 #include <mpi.h>
 #include <omp.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,10 +212,11 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
         snprintf(path, sizeof path, "/scenarios/%s", out_names[q]);
         const int64_t width = q == OUT_TOTAL ? 1 : q == OUT_VA_REGION ? R : n;
         const int64_t dims[2] = {N, width};
-        int64_t chunk = (4 << 20) / (8 * width);
-        if (chunk > b) chunk = b;
-        if (chunk < 1) chunk = 1;
-        ICS_TRY(ics_h5_dataset(f, path, q == OUT_TOTAL ? 1 : 2, dims, chunk, 0, &dsets[q], err));
+        /* chunks of whole blocks, about 4 MiB: few chunks keep HDF5's index (and its cache)
+         * small however many scenarios there are */
+        int64_t chunk = ((4 << 20) / (8 * width * b)) * b;
+        if (chunk < b) chunk = b;
+        ICS_TRY(ics_h5_dataset(f, path, q == OUT_TOTAL ? 1 : 2, dims, chunk, cfg->compression, &dsets[q], err));
         ICS_TRY(ics_h5_attr_str(dsets[q], "units", q == OUT_INOPERABILITY ? "share of baseline output"
                                 : "table units (as Z)", err));
     }
@@ -223,10 +225,11 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
         const int64_t dims[2] = {N, 0};
         snprintf(path, sizeof path, "/scenarios/parameters/%s/%s", plan->names[s],
                  cfg->shocks[s].type == ICS_SHOCK_CAPACITY_LOSS ? "loss" : "change");
-        ICS_TRY(ics_h5_dataset(f, path, 1, dims, b, 0, &pdsets[2 * s], err));
+        const int64_t pchunk = b * (((4 << 20) / 8 + b - 1) / b);
+        ICS_TRY(ics_h5_dataset(f, path, 1, dims, pchunk, cfg->compression, &pdsets[2 * s], err));
         if (plan->probability[s] < 1.0) {
             snprintf(path, sizeof path, "/scenarios/parameters/%s/occurs", plan->names[s]);
-            ICS_TRY(ics_h5_dataset(f, path, 1, dims, b, 0, &pdsets[2 * s + 1], err));
+            ICS_TRY(ics_h5_dataset(f, path, 1, dims, pchunk, cfg->compression, &pdsets[2 * s + 1], err));
         }
     }
     ICS_TRY(ics_h5_dataset_u8(f, "/progress/block_done", nblocks, done_ds, err));
@@ -288,6 +291,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     hid_t dsets[OUT_COUNT], *pdsets = NULL;
     double *Sva = NULL, *pbuf = NULL;
     ics_static_ws **ws = NULL;
+    ics_static_agg *fast = NULL;
     unsigned char *done_flags = NULL;
     int64_t *pending = NULL;
     int nthreads = 0, sched_live = 0, resuming = 0;
@@ -330,6 +334,10 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         store[found] = 1;
     }
     ICS_TRY(check_output_path(out, err));
+    if (cfg->compression > 0 && ctx->size > 1)
+        ICS_FAIL(err, ICS_EINPUT, "%s: output.compression needs a single process: parallel HDF5 "
+                 "1.10 writes compressed datasets only collectively, and icstress ranks write their "
+                 "blocks independently (run without mpirun, or set compression: 0)", cfg->path);
     {
         char partial[4096];
         snprintf(partial, sizeof partial, "%s.partial", out);
@@ -362,7 +370,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
     dxpl = H5Pcreate(H5P_DATASET_XFER);
-    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_INDEPENDENT);
+    /* one process: collective is trivially possible, and compressed datasets need it */
+    H5Pset_dxpl_mpio(dxpl, cfg->compression > 0 ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT);
     ICS_ALLOC(pdsets, 2 * (k ? k : 1), err, "parameter datasets");
     for (int s = 0; s < 2 * (k ? k : 1); ++s) pdsets[s] = H5I_INVALID_HID;
     if (resuming && ics_h5_open_partial(out, fapl, &h5, err) != ICS_OK) {
@@ -403,6 +412,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     for (int th = 0; th < nthreads; ++th)
         ICS_TRY(ics_static_ws_create(plan, R, b, &ws[th], err));
     ICS_TRY(ics_static_va_matrix(t, m, cfg->model, &Sva, err));
+    if (cfg->fast_aggregates && !store[OUT_OUTPUT_CHANGE] && !store[OUT_INOPERABILITY])
+        ICS_TRY(ics_static_agg_create(plan, m, Sva, R, &fast, err));
     ICS_ALLOC(pbuf, b, err, "a parameter row");
 
     if (ics_sched_create(&sched, npending, MPI_COMM_WORLD) != MPI_SUCCESS)
@@ -420,7 +431,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         for (int slot = 0; slot < nb; ++slot) {
             const int64_t first = pending[firstitem + slot] * b;
             const int bb = (int)(first + b <= N ? b : N - first);
-            ics_static_block(plan, m, Sva, first, bb, ws[slot]);
+            ics_static_block(plan, m, Sva, fast, first, bb, ws[slot]);
         }
         for (int slot = 0; slot < nb; ++slot) {
             const int64_t blockid = pending[firstitem + slot];
@@ -463,10 +474,17 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
             goto done;
         }
     }
-    if (ctx->rank == 0 && !o.quiet)
-        fprintf(stderr, "icstress: %lld scenarios computed in %.3g s (%.3g scenarios/s, %d rank(s) x %d "
-                "thread(s))\n", (long long)pending_scen, compute_s,
-                compute_s > 0 ? (double)pending_scen / compute_s : 0.0, ctx->size, nthreads);
+    {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        long rss_kb = ru.ru_maxrss, rss_max = 0;
+        MPI_Reduce(&rss_kb, &rss_max, 1, MPI_LONG, MPI_MAX, 0, MPI_COMM_WORLD);
+        if (ctx->rank == 0 && !o.quiet)
+            fprintf(stderr, "icstress: %lld scenarios computed in %.3g s (%.4g scenarios/s, %d rank(s) x "
+                    "%d thread(s)); peak RSS %.1f MiB per rank\n", (long long)pending_scen, compute_s,
+                    compute_s > 0 ? (double)pending_scen / compute_s : 0.0, ctx->size, nthreads,
+                    (double)rss_max / 1024.0);
+    }
 done:
     if (sched_live) ics_sched_destroy(&sched);
     for (int q = 0; q < OUT_COUNT; ++q)
@@ -482,6 +500,7 @@ done:
     if (ws)
         for (int th = 0; th < nthreads; ++th) ics_static_ws_destroy(&ws[th]);
     free(ws);
+    ics_static_agg_destroy(&fast);
     free(pdsets); free(Sva); free(pbuf); free(done_flags); free(pending);
     ics_plan_destroy(&plan);
     ics_model_destroy(&m);

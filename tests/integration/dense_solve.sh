@@ -39,4 +39,8 @@ YAML
   "$ICS" run "$tmp/$model.yaml" -o "$tmp/$model.h5" --quiet
   /usr/bin/python3 "$here/check_dense.py" "$tmp/$model.h5" "$tmp/t50" "$model"
   /usr/bin/python3 "$here/check_stats.py" "$tmp/$model.h5" total_output_loss va_loss_by_region
+  # aggregates only: leontief and ghosh take the (S L P) Theta shortcut; same numbers to 1e-10
+  sed -i 's/^  store: .*/  store: [total_output_loss]/' "$tmp/$model.yaml"
+  "$ICS" run "$tmp/$model.yaml" -o "$tmp/${model}_agg.h5" --quiet
+  /usr/bin/python3 "$here/check_dense.py" "$tmp/${model}_agg.h5" "$tmp/t50" "$model"
 done
