@@ -25,7 +25,7 @@
 static const char *const top_keys[] = {"table",   "model",      "scenarios",         "seed",
                                        "sampler", "horizon",    "block_size",        "balance_tolerance",
                                        "shocks",  "output",     "diim",              "sensitivity",
-                                       "correlation", "fast_aggregates"};
+                                       "correlation", "fast_aggregates", "aggregates"};
 static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "regions", "segments",   "change", "loss",
                                          "probability", "start",  "duration", "recovery"};
@@ -40,7 +40,10 @@ static const char *const sampler_names[] = {"mc", "lhs", "sobol"};
 static const char *const type_names[] = {"final_demand", "value_added", "capacity_loss",
                                          "trade_restriction", "coefficient"};
 static const char *const store_names[] = {"output_change",     "total_output_loss", "inoperability",
-                                          "va_loss_by_region", "trajectory",        "recovery_time"};
+                                          "va_loss_by_region", "trajectory",        "recovery_time",
+                                          "output_loss_by_region", "output_loss_by_segment"};
+static const char *const agg_keys[] = {"name", "regions", "segments", "quantity"};
+static const char *const agg_quantities[] = {"output", "value_added"};
 static const char *const sens_methods[] = {"sobol", "morris"};
 
 /* Distributions: dist_names[k] is ics_dist_kind k + 1. dist_keys lists every key the mapping
@@ -735,6 +738,54 @@ done:
     return st;
 }
 
+/* aggregates: [{name, regions, segments, quantity: output|value_added}, ...] */
+static ics_status parse_aggregates(const pctx *c, yaml_node_t *v, ics_config *cfg)
+{
+    ics_status st = ICS_OK;
+    if (v->type != YAML_SEQUENCE_NODE)
+        return perr(c, line_of(v), "key 'aggregates': expected a list ('- name: ...'), got %s",
+                    kind_name(v));
+    const int n = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (n == 0) return ICS_OK;
+    ICS_ALLOC(cfg->aggs, n, c->err, "the aggregates");
+    for (int i = 0; i < n; ++i) {
+        yaml_node_t *m = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
+        ics_aggdef *a = &cfg->aggs[i];
+        cfg->naggs = i + 1;
+        a->line = line_of(m);
+        if (m->type != YAML_MAPPING_NODE) {
+            st = perr(c, line_of(m), "aggregates: entry %d: expected a mapping (name: ..., regions: "
+                      "[...], segments: [...], quantity: output|value_added)", i + 1);
+            goto done;
+        }
+        ICS_TRY(check_keys(c, m, agg_keys, NELEM(agg_keys), "", "in an aggregate"));
+        yaml_node_t *nm = map_get(c, m, "name");
+        if (!nm) {
+            st = perr(c, line_of(m), "aggregates: entry %d: missing key 'name'", i + 1);
+            goto done;
+        }
+        ICS_TRY(get_str(c, nm, "aggregates: key 'name'", &a->name));
+        if (!a->name[0] || strchr(a->name, '/')) {
+            st = perr(c, line_of(nm), "aggregates: name '%s' must be non-empty and without '/'", a->name);
+            goto done;
+        }
+        for (int j = 0; j < i; ++j)
+            if (!strcmp(cfg->aggs[j].name, a->name)) {
+                st = perr(c, line_of(nm), "aggregates: duplicate name '%s' (lines %d and %d)",
+                          a->name, cfg->aggs[j].line, a->line);
+                goto done;
+            }
+        yaml_node_t *r = map_get(c, m, "regions"), *sg = map_get(c, m, "segments");
+        if (r) ICS_TRY(get_str_list(c, r, "aggregates: key 'regions'", &a->regions, &a->nregions));
+        if (sg) ICS_TRY(get_str_list(c, sg, "aggregates: key 'segments'", &a->segments, &a->nsegments));
+        yaml_node_t *q = map_get(c, m, "quantity");
+        if (q) ICS_TRY(get_enum(c, q, "aggregates: key 'quantity'", "quantity", agg_quantities,
+                                NELEM(agg_quantities), &a->value_added));
+    }
+done:
+    return st;
+}
+
 /* The correlation factors name shocks of this config (checked once all keys are read). */
 static ics_status check_correlation_factors(const pctx *c, ics_config *cfg)
 {
@@ -913,6 +964,8 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             ICS_TRY(parse_sensitivity(c, v, cfg));
         } else if (!strcmp(key, "correlation")) {
             ICS_TRY(parse_correlation(c, v, cfg));
+        } else if (!strcmp(key, "aggregates")) {
+            ICS_TRY(parse_aggregates(c, v, cfg));
         } else if (!strcmp(key, "fast_aggregates")) {
             ICS_TRY(get_bool(c, v, what, &cfg->fast_aggregates));
         }
@@ -1119,6 +1172,12 @@ void ics_config_destroy(ics_config **pcfg)
     free(cfg->sens_method);
     free_list(cfg->sens_targets, cfg->sens_ntargets);
     free_list(cfg->corr_factors, cfg->ncorr);
+    for (int i = 0; i < cfg->naggs; ++i) {
+        free(cfg->aggs[i].name);
+        free_list(cfg->aggs[i].regions, cfg->aggs[i].nregions);
+        free_list(cfg->aggs[i].segments, cfg->aggs[i].nsegments);
+    }
+    free(cfg->aggs);
     free(cfg->corr_matrix);
     free(cfg);
     *pcfg = NULL;

@@ -51,6 +51,15 @@ typedef struct ics_shock {
     int line;              /* 1-based line of the shock's entry in the YAML file, for messages */
 } ics_shock;
 
+/* A user-defined aggregate: the loss summed over the selected nodes. */
+typedef struct ics_aggdef {
+    char *name;            /* unique; the dataset /scenarios/aggregates/<name> */
+    char **regions;  int nregions;   /* labels or globs; 0 = all */
+    char **segments; int nsegments;
+    int value_added;       /* quantity: 0 = output (default), 1 = value_added */
+    int line;
+} ics_aggdef;
+
 typedef enum ics_model_kind { ICS_MODEL_LEONTIEF = 0, ICS_MODEL_GHOSH, ICS_MODEL_IIM, ICS_MODEL_DIIM, ICS_MODEL_ARIO } ics_model_kind;
 typedef enum ics_sampler_kind { ICS_SAMPLER_MC = 0, ICS_SAMPLER_LHS, ICS_SAMPLER_SOBOL } ics_sampler_kind;
 
@@ -69,6 +78,7 @@ typedef struct ics_config {
     ics_shock *shocks; int nshocks;
     char *output_file;     /* output.file; default "results.h5" (owned) */
     char **store; int nstore;  /* output.store; default {output_change, total_output_loss} */
+    ics_aggdef *aggs; int naggs; /* `aggregates:` section */
     int compression;       /* output.compression: gzip level 0..9 (0 = none; default) */
     int fast_aggregates;   /* `fast_aggregates`: aggregates as (S L P) Theta when no node output
                               is stored and the model is linear (default true) */

@@ -57,6 +57,10 @@ typedef struct ics_plan {
  * the nearest valid label. */
 ics_status ics_shock_select(const ics_config *cfg, const ics_shock *s, const ics_table *t,
                             unsigned char *mask, ics_error *err);
+/* The same for any selector pair; `owner` names it in messages ("aggregate 'x'"). */
+ics_status ics_select_nodes(const char *cfgpath, int line, const char *owner, char *const *regions,
+                            int nregions, char *const *segments, int nsegments, const ics_table *t,
+                            unsigned char *mask, ics_error *err);
 
 /* Build the plan for cfg on table t with model m. Rejects shock types the model does not take
  * and invalid shocks (ranges, restrictions of no flow, non-productive coefficient changes) with

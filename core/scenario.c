@@ -15,7 +15,7 @@ static int is_glob(const char *s)
 }
 
 /* Mark in sel[count] the labels matching each selector; fail on a selector matching nothing. */
-static ics_status match_labels(const ics_config *cfg, const ics_shock *s, const char *what,
+static ics_status match_labels(const char *cfgpath, int line, const char *owner, const char *what,
                                char *const *sels, int nsel, char *const *labels, int nlab,
                                unsigned char *sel, ics_error *err)
 {
@@ -42,9 +42,9 @@ static ics_status match_labels(const ics_config *cfg, const ics_shock *s, const 
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", r ? " " : "",
                                          labels[r]);
             return ics_error_set(err, ICS_EINPUT,
-                                 "%s:%d: shock '%s': %s '%s' matches no %s of the table%s%s%s "
+                                 "%s:%d: %s: %s '%s' matches no %s of the table%s%s%s "
                                  "(valid: %s)",
-                                 cfg->path ? cfg->path : "config", s->line, s->name, what, sels[q],
+                                 cfgpath ? cfgpath : "config", line, owner, what, sels[q],
                                  what, near ? "; did you mean '" : "", near ? near : "",
                                  near ? "'?" : "", list);
         }
@@ -52,21 +52,32 @@ static ics_status match_labels(const ics_config *cfg, const ics_shock *s, const 
     return ICS_OK;
 }
 
-ics_status ics_shock_select(const ics_config *cfg, const ics_shock *s, const ics_table *t,
+ics_status ics_select_nodes(const char *cfgpath, int line, const char *owner, char *const *regions,
+                            int nregions, char *const *segments, int nsegments, const ics_table *t,
                             unsigned char *mask, ics_error *err)
 {
     ics_status st = ICS_OK;
     unsigned char *rsel = NULL, *ssel = NULL;
     ICS_ALLOC(rsel, t->nreg, err, "region selection");
     ICS_ALLOC(ssel, t->nseg, err, "segment selection");
-    ICS_TRY(match_labels(cfg, s, "region", s->regions, s->nregions, t->regions, t->nreg, rsel, err));
-    ICS_TRY(match_labels(cfg, s, "segment", s->segments, s->nsegments, t->segments, t->nseg, ssel,
-                         err));
+    ICS_TRY(match_labels(cfgpath, line, owner, "region", regions, nregions, t->regions, t->nreg,
+                         rsel, err));
+    ICS_TRY(match_labels(cfgpath, line, owner, "segment", segments, nsegments, t->segments,
+                         t->nseg, ssel, err));
     for (int i = 0; i < t->n; ++i) mask[i] = rsel[t->node_region[i]] && ssel[t->node_segment[i]];
 done:
     free(rsel);
     free(ssel);
     return st;
+}
+
+ics_status ics_shock_select(const ics_config *cfg, const ics_shock *s, const ics_table *t,
+                            unsigned char *mask, ics_error *err)
+{
+    char owner[300];
+    snprintf(owner, sizeof owner, "shock '%s'", s->name);
+    return ics_select_nodes(cfg->path, s->line, owner, s->regions, s->nregions, s->segments,
+                            s->nsegments, t, mask, err);
 }
 
 static const char *accepted_types(ics_model_kind m)

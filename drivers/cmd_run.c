@@ -6,6 +6,7 @@
  * recomputing it. Statistics are computed at the end from the stored per-scenario data in index
  * order, so they are identical for any decomposition. */
 #include "ics_driver.h"
+#include "ics_aggregate.h"
 #include "ics_sched.h"
 #include "ics_finalize.h"
 #include "ics_config.h"
@@ -31,9 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { OUT_OUTPUT_CHANGE, OUT_TOTAL, OUT_INOPERABILITY, OUT_VA_REGION, OUT_COUNT };
-static const char *const out_names[OUT_COUNT] = {"output_change", "total_output_loss",
-                                                 "inoperability", "va_loss_by_region"};
+/* node-level outputs (optional, n values per scenario); the aggregates are in ics_aggset */
+enum { OUT_OUTPUT_CHANGE, OUT_INOPERABILITY, OUT_COUNT };
+static const char *const out_names[OUT_COUNT] = {"output_change", "inoperability"};
 
 typedef struct run_opts {
     const char *config, *out;
@@ -146,37 +147,52 @@ static void progress_show(progress *p, int64_t done, int final)
     fflush(stderr);
 }
 
-/* Write one computed block's rows: outputs chosen by output.store, then the sampled parameters. */
-static ics_status write_block(const hid_t *dsets, const hid_t *pdsets, const int *store, int k,
-                              int n, int R, int64_t first, int bb, const ics_static_ws *w,
-                              double *pbuf, hid_t dxpl, ics_error *err)
+/* Write one computed block's rows: node outputs chosen by output.store, every aggregate, then
+ * the sampled parameters. buf holds max(aggregate width) x b doubles. */
+static ics_status write_block(const hid_t *dsets, const hid_t *adsets, const hid_t *pdsets,
+                              const int *store, const ics_aggset *as, int k, int n, int64_t first,
+                              int bb, const ics_static_ws *w, double *buf, hid_t dxpl,
+                              ics_error *err)
 {
     ics_status st = ICS_OK;
     if (store[OUT_OUTPUT_CHANGE]) ICS_TRY(ics_h5_write_rows(dsets[OUT_OUTPUT_CHANGE], first, bb, n, w->X, dxpl, err));
     if (store[OUT_INOPERABILITY]) ICS_TRY(ics_h5_write_rows(dsets[OUT_INOPERABILITY], first, bb, n, w->Q, dxpl, err));
-    if (store[OUT_TOTAL]) ICS_TRY(ics_h5_write_rows(dsets[OUT_TOTAL], first, bb, 1, w->tot, dxpl, err));
-    if (store[OUT_VA_REGION]) ICS_TRY(ics_h5_write_rows(dsets[OUT_VA_REGION], first, bb, R, w->agg, dxpl, err));
+    for (int a = 0; a < as->nout; ++a) {
+        const ics_aggout *o = &as->out[a];
+        for (int j = 0; j < bb; ++j)
+            for (int c = 0; c < o->width; ++c)
+                buf[c + (size_t)j * o->width] = w->agg[o->row + c + (size_t)j * as->m];
+        ICS_TRY(ics_h5_write_rows(adsets[a], first, bb, o->width, buf, dxpl, err));
+    }
     for (int s = 0; s < k; ++s) {
-        for (int j = 0; j < bb; ++j) pbuf[j] = w->Raw[s + (size_t)j * k];
-        ICS_TRY(ics_h5_write_rows(pdsets[2 * s], first, bb, 1, pbuf, dxpl, err));
+        for (int j = 0; j < bb; ++j) buf[j] = w->Raw[s + (size_t)j * k];
+        ICS_TRY(ics_h5_write_rows(pdsets[2 * s], first, bb, 1, buf, dxpl, err));
         if (pdsets[2 * s + 1] >= 0) {
-            for (int j = 0; j < bb; ++j) pbuf[j] = w->Occ[s + (size_t)j * k];
-            ICS_TRY(ics_h5_write_rows(pdsets[2 * s + 1], first, bb, 1, pbuf, dxpl, err));
+            for (int j = 0; j < bb; ++j) buf[j] = w->Occ[s + (size_t)j * k];
+            ICS_TRY(ics_h5_write_rows(pdsets[2 * s + 1], first, bb, 1, buf, dxpl, err));
         }
     }
 done:
     return st;
 }
 
+/* Chunks of whole blocks, about 4 MiB: few chunks keep HDF5's index (and its cache) small
+ * however many scenarios there are. */
+static int64_t chunk_rows(int64_t width, int b)
+{
+    int64_t chunk = ((4 << 20) / (8 * width * b)) * b;
+    return chunk < b ? b : chunk;
+}
+
 /* Create the layout of a fresh result file (collective): attributes, /table, every dataset. */
 static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *cfg,
-                                const ics_table *t, const ics_plan *plan, const int *store,
-                                int64_t N, int b, int64_t nblocks, const char *blas,
-                                const char *created, hid_t *dsets, hid_t *pdsets, hid_t *done_ds,
-                                ics_error *err)
+                                const ics_table *t, const ics_plan *plan, const ics_aggset *as,
+                                const int *store, int64_t N, int b, int64_t nblocks,
+                                const char *blas, const char *created, hid_t *dsets, hid_t *adsets,
+                                hid_t *pdsets, hid_t *done_ds, ics_error *err)
 {
     ics_status st = ICS_OK;
-    const int n = t->n, R = t->nreg, k = plan->k;
+    const int n = t->n, k = plan->k;
     char textbuf[64];
     ICS_TRY(ics_h5_attr_str(f, "icstress_version", ICS_VERSION, err));
     ICS_TRY(ics_h5_attr_str(f, "git_commit", ICS_GIT_COMMIT, err));
@@ -210,15 +226,20 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
         if (!store[q]) continue;
         char path[128];
         snprintf(path, sizeof path, "/scenarios/%s", out_names[q]);
-        const int64_t width = q == OUT_TOTAL ? 1 : q == OUT_VA_REGION ? R : n;
-        const int64_t dims[2] = {N, width};
-        /* chunks of whole blocks, about 4 MiB: few chunks keep HDF5's index (and its cache)
-         * small however many scenarios there are */
-        int64_t chunk = ((4 << 20) / (8 * width * b)) * b;
-        if (chunk < b) chunk = b;
-        ICS_TRY(ics_h5_dataset(f, path, q == OUT_TOTAL ? 1 : 2, dims, chunk, cfg->compression, &dsets[q], err));
+        const int64_t dims[2] = {N, n};
+        ICS_TRY(ics_h5_dataset(f, path, 2, dims, chunk_rows(n, b), cfg->compression, &dsets[q], err));
         ICS_TRY(ics_h5_attr_str(dsets[q], "units", q == OUT_INOPERABILITY ? "share of baseline output"
                                 : "table units (as Z)", err));
+    }
+    for (int a = 0; a < as->nout; ++a) {
+        char path[320];
+        const ics_aggout *o = &as->out[a];
+        snprintf(path, sizeof path, "/scenarios/%s", o->name);
+        const int64_t dims[2] = {N, o->width};
+        ICS_TRY(ics_h5_dataset(f, path, o->width > 1 ? 2 : 1,
+                               dims, chunk_rows(o->width, b), cfg->compression, &adsets[a], err));
+        ICS_TRY(ics_h5_attr_str(adsets[a], "units", "table units (as Z); a loss: positive = less",
+                                err));
     }
     for (int s = 0; s < k; ++s) {
         char path[256];
@@ -239,8 +260,9 @@ done:
 
 /* Reopen the datasets of a partial file after checking that it belongs to this very run. */
 static ics_status open_layout(hid_t f, const char *path, const ics_config *cfg,
-                              const ics_plan *plan, const int *store, int64_t N, int b,
-                              hid_t *dsets, hid_t *pdsets, hid_t *done_ds, ics_error *err)
+                              const ics_plan *plan, const ics_aggset *as, const int *store,
+                              int64_t N, int b, hid_t *dsets, hid_t *adsets, hid_t *pdsets,
+                              hid_t *done_ds, ics_error *err)
 {
     ics_status st = ICS_OK;
     char *text = NULL;
@@ -260,6 +282,11 @@ static ics_status open_layout(hid_t f, const char *path, const ics_config *cfg,
         char p[128];
         snprintf(p, sizeof p, "/scenarios/%s", out_names[q]);
         if ((dsets[q] = H5Dopen2(f, p, H5P_DEFAULT)) < 0) ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
+    }
+    for (int a = 0; a < as->nout; ++a) {
+        char p[320];
+        snprintf(p, sizeof p, "/scenarios/%s", as->out[a].name);
+        if ((adsets[a] = H5Dopen2(f, p, H5P_DEFAULT)) < 0) ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
     }
     for (int s = 0; s < plan->k; ++s) {
         char p[256];
@@ -288,8 +315,10 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_plan *plan = NULL;
     ics_h5file *h5 = NULL;
     hid_t fapl = H5I_INVALID_HID, dxpl = H5I_INVALID_HID, done_ds = H5I_INVALID_HID;
-    hid_t dsets[OUT_COUNT], *pdsets = NULL;
-    double *Sva = NULL, *pbuf = NULL;
+    hid_t dsets[OUT_COUNT], *pdsets = NULL, *adsets = NULL;
+    double *pbuf = NULL;
+    ics_aggset *as = NULL;
+    int by_region = 0, by_segment = 0;
     ics_static_ws **ws = NULL;
     ics_static_agg *fast = NULL;
     unsigned char *done_flags = NULL;
@@ -297,7 +326,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     int nthreads = 0, sched_live = 0, resuming = 0;
     ics_sched sched;
     int store[OUT_COUNT] = {0};
-    int n = 0, k = 0, R = 0, b = 0;
+    int n = 0, k = 0, b = 0;
     int64_t N = 0, nblocks = 0, npending = 0;
     for (int i = 0; i < OUT_COUNT; ++i) dsets[i] = H5I_INVALID_HID;
 
@@ -319,12 +348,16 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ICS_TRY(ics_table_validate(t, &vopts, &rep, err));
     ICS_TRY(ics_model_create(t, &m, err));
     ICS_TRY(ics_plan_create(cfg, t, m, &plan, err));
-    /* The per-scenario scalars are always stored: statistics are computed exactly from them. */
-    store[OUT_TOTAL] = store[OUT_VA_REGION] = 1;
+    /* The aggregates are always stored: statistics are computed exactly from them. */
     for (int s = 0; s < cfg->nstore; ++s) {
         int found = -1;
         for (int q = 0; q < OUT_COUNT; ++q)
             if (!strcmp(cfg->store[s], out_names[q])) found = q;
+        if (!strcmp(cfg->store[s], "output_loss_by_region")) by_region = 1;
+        if (!strcmp(cfg->store[s], "output_loss_by_segment")) by_segment = 1;
+        if (!strcmp(cfg->store[s], "total_output_loss") || !strcmp(cfg->store[s], "va_loss_by_region") ||
+            by_region || by_segment)
+            continue;
         if (found < 0)
             ICS_FAIL(err, ICS_EINPUT, "%s: output.store: '%s' is only produced by the dynamic "
                      "models (diim, ario)", cfg->path, cfg->store[s]);
@@ -333,6 +366,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                      "config uses %s)", cfg->path, ics_model_name(cfg->model));
         store[found] = 1;
     }
+    ICS_TRY(ics_aggset_create(cfg, t, m, by_region, by_segment, &as, err));
     ICS_TRY(check_output_path(out, err));
     if (cfg->compression > 0 && ctx->size > 1)
         ICS_FAIL(err, ICS_EINPUT, "%s: output.compression needs a single process: parallel HDF5 "
@@ -348,7 +382,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         }
     }
 
-    n = t->n, k = plan->k, R = t->nreg;
+    n = t->n, k = plan->k;
     b = cfg->block_size;
     N = cfg->scenarios;
     nblocks = (N + b - 1) / b;
@@ -374,6 +408,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     H5Pset_dxpl_mpio(dxpl, cfg->compression > 0 ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT);
     ICS_ALLOC(pdsets, 2 * (k ? k : 1), err, "parameter datasets");
     for (int s = 0; s < 2 * (k ? k : 1); ++s) pdsets[s] = H5I_INVALID_HID;
+    ICS_ALLOC(adsets, as->nout, err, "aggregate datasets");
+    for (int a = 0; a < as->nout; ++a) adsets[a] = H5I_INVALID_HID;
     if (resuming && ics_h5_open_partial(out, fapl, &h5, err) != ICS_OK) {
         /* killed before its layout reached the disk: it holds no finished block */
         if (ctx->rank == 0 && !o.quiet)
@@ -383,14 +419,14 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         resuming = 0;
     }
     if (resuming) {
-        ICS_TRY(open_layout(h5->file, out, cfg, plan, store, N, b, dsets, pdsets, &done_ds, err));
+        ICS_TRY(open_layout(h5->file, out, cfg, plan, as, store, N, b, dsets, adsets, pdsets, &done_ds, err));
         int64_t cnt = 0;
         ICS_TRY(ics_h5_read_u8(h5->file, "/progress/block_done", &done_flags, &cnt, err));
         if (cnt != nblocks) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: %lld blocks recorded, %lld expected", out, (long long)cnt, (long long)nblocks);
     } else {
         ICS_TRY(ics_h5_create(out, fapl, &h5, err));
-        ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, store, N, b, nblocks, blas, created,
-                              dsets, pdsets, &done_ds, err));
+        ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, as, store, N, b, nblocks, blas,
+                              created, dsets, adsets, pdsets, &done_ds, err));
         ICS_ALLOC(done_flags, nblocks, err, "progress flags");
     }
     /* metadata on disk before any block is written: a kill from here on leaves a resumable file */
@@ -408,13 +444,17 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                 "%lld to compute\n", out, (long long)(nblocks - npending), (long long)nblocks,
                 (long long)npending);
 
+    if (cfg->fast_aggregates && !store[OUT_OUTPUT_CHANGE] && !store[OUT_INOPERABILITY])
+        ICS_TRY(ics_static_agg_create(plan, m, as, &fast, err));
     ICS_ALLOC(ws, nthreads, err, "workspaces");
     for (int th = 0; th < nthreads; ++th)
-        ICS_TRY(ics_static_ws_create(plan, R, b, &ws[th], err));
-    ICS_TRY(ics_static_va_matrix(t, m, cfg->model, &Sva, err));
-    if (cfg->fast_aggregates && !store[OUT_OUTPUT_CHANGE] && !store[OUT_INOPERABILITY])
-        ICS_TRY(ics_static_agg_create(plan, m, Sva, R, &fast, err));
-    ICS_ALLOC(pbuf, b, err, "a parameter row");
+        ICS_TRY(ics_static_ws_create(plan, as, b, fast == NULL, &ws[th], err));
+    {
+        int maxw = 1;
+        for (int a = 0; a < as->nout; ++a)
+            if (as->out[a].width > maxw) maxw = as->out[a].width;
+        ICS_ALLOC(pbuf, (size_t)maxw * b, err, "a write buffer");
+    }
 
     if (ics_sched_create(&sched, npending, MPI_COMM_WORLD) != MPI_SUCCESS)
         ICS_FAIL(err, ICS_EINTERNAL, "cannot create the MPI block counter");
@@ -431,13 +471,13 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         for (int slot = 0; slot < nb; ++slot) {
             const int64_t first = pending[firstitem + slot] * b;
             const int bb = (int)(first + b <= N ? b : N - first);
-            ics_static_block(plan, m, Sva, fast, first, bb, ws[slot]);
+            ics_static_block(plan, m, as, fast, first, bb, ws[slot]);
         }
         for (int slot = 0; slot < nb; ++slot) {
             const int64_t blockid = pending[firstitem + slot];
             const int64_t first = blockid * b;
             const int bb = (int)(first + b <= N ? b : N - first);
-            ICS_TRY(write_block(dsets, pdsets, store, k, n, R, first, bb, ws[slot], pbuf, dxpl, err));
+            ICS_TRY(write_block(dsets, adsets, pdsets, store, as, k, n, first, bb, ws[slot], pbuf, dxpl, err));
             /* the flag goes last: a flagged block has all its rows on disk */
             ICS_TRY(ics_h5_write_u8(done_ds, blockid, 1, dxpl, err));
         }
@@ -455,6 +495,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         if (dsets[q] >= 0) H5Dclose(dsets[q]), dsets[q] = H5I_INVALID_HID;
     for (int s = 0; s < 2 * k; ++s)
         if (pdsets[s] >= 0) H5Dclose(pdsets[s]), pdsets[s] = H5I_INVALID_HID;
+    for (int a = 0; a < as->nout; ++a)
+        if (adsets[a] >= 0) H5Dclose(adsets[a]), adsets[a] = H5I_INVALID_HID;
     H5Dclose(done_ds), done_ds = H5I_INVALID_HID;
     ICS_TRY(ics_h5_finish(&h5, 0, err));
     MPI_Barrier(MPI_COMM_WORLD);
@@ -462,7 +504,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     {
         int code = ICS_OK;
         if (ctx->rank == 0) {
-            ics_finalize_info fi = {out, t, cfg->model, store[OUT_OUTPUT_CHANGE],
+            ics_finalize_info fi = {out, t, as, cfg->model, store[OUT_OUTPUT_CHANGE],
                                     store[OUT_INOPERABILITY], nblocks - npending, compute_s,
                                     ctx->quiet};
             code = ics_finalize_run(&fi, err);
@@ -492,6 +534,9 @@ done:
     if (pdsets)
         for (int s = 0; s < 2 * k; ++s)
             if (pdsets[s] >= 0) H5Dclose(pdsets[s]);
+    if (adsets)
+        for (int a = 0; a < as->nout; ++a)
+            if (adsets[a] >= 0) H5Dclose(adsets[a]);
     if (done_ds >= 0) H5Dclose(done_ds);
     /* A failed fresh run removes its partial file; a failed resume keeps it for the next try. */
     ics_h5_abort(&h5, ctx->rank == 0 && !resuming && st == ICS_EINPUT);
@@ -501,7 +546,9 @@ done:
         for (int th = 0; th < nthreads; ++th) ics_static_ws_destroy(&ws[th]);
     free(ws);
     ics_static_agg_destroy(&fast);
-    free(pdsets); free(Sva); free(pbuf); free(done_flags); free(pending);
+    free(adsets);
+    ics_aggset_destroy(&as);
+    free(pdsets); free(pbuf); free(done_flags); free(pending);
     ics_plan_destroy(&plan);
     ics_model_destroy(&m);
     ics_table_destroy(&t);

@@ -46,12 +46,17 @@ done:
 int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
 {
     ics_status st = ICS_OK;
-    ics_column_stats_result *tot = NULL, *va = NULL, *node = NULL;
+    ics_column_stats_result *tot = NULL, *va = NULL, *node = NULL, *other = NULL;
     ics_h5file *h5 = NULL;
     ICS_TRY(ics_h5_open_partial(fi->out, H5P_DEFAULT, &h5, err));
     const hid_t f = h5->file;
-    ICS_TRY(stats_for(f, "total_output_loss", 1, &tot, err));
-    ICS_TRY(stats_for(f, "va_loss_by_region", 1, &va, err));
+    for (int a = 0; a < fi->as->nout; ++a) {
+        const char *name = fi->as->out[a].name;
+        ics_column_stats_result **dst = !strcmp(name, "total_output_loss") ? &tot
+                                        : !strcmp(name, "va_loss_by_region") ? &va : &other;
+        ICS_TRY(stats_for(f, name, 1, dst, err));
+        ics_column_stats_free(&other);
+    }
     if (fi->has_output_change) {
         ICS_TRY(stats_for(f, "output_change", 0, &node, err));
         ics_column_stats_free(&node);
@@ -86,5 +91,6 @@ done:
     ics_column_stats_free(&tot);
     ics_column_stats_free(&va);
     ics_column_stats_free(&node);
+    ics_column_stats_free(&other);
     return st;
 }

@@ -3,6 +3,7 @@
 #ifndef ICS_FINALIZE_H
 #define ICS_FINALIZE_H
 
+#include "ics_aggregate.h"
 #include "ics_config.h"
 #include "ics_error.h"
 #include "ics_table.h"
@@ -12,6 +13,7 @@
 typedef struct ics_finalize_info {
     const char *out;           /* final output name; the file is out + ".partial" */
     const ics_table *t;
+    const ics_aggset *as;      /* the aggregates: full statistics for each */
     ics_model_kind model;
     int has_output_change, has_inoperability;
     int64_t reused_blocks;     /* blocks taken over from an interrupted run */

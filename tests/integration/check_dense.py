@@ -69,6 +69,18 @@ def main():
         contrib = -dY if model == "ghosh" else -(va / x)[None, :] * dX
         checks["va_loss_by_region"] = np.stack([contrib[:, node_reg == k].sum(axis=1)
                                                 for k in range(len(regs_all))], axis=1)
+        segs_all = sorted(set(s for _, s in labels), key=[s for _, s in labels].index)
+        node_seg = np.array([segs_all.index(s) for _, s in labels])
+        checks["output_loss_by_region"] = np.stack([-dX[:, node_reg == k].sum(axis=1)
+                                                    for k in range(len(regs_all))], axis=1)
+        checks["output_loss_by_segment"] = np.stack([-dX[:, node_seg == k].sum(axis=1)
+                                                     for k in range(len(segs_all))], axis=1)
+        for ag in cfg.get("aggregates", []):
+            sel = np.array([(ag.get("regions") is None or any(fnmatch.fnmatchcase(r, p) for p in ag["regions"]))
+                            and (ag.get("segments") is None or any(fnmatch.fnmatchcase(s, p) for p in ag["segments"]))
+                            for r, s in labels])
+            src = contrib if ag.get("quantity") == "value_added" else -dX
+            checks["aggregates/" + ag["name"]] = src[:, sel].sum(axis=1)
         for name, want in checks.items():
             if f"/scenarios/{name}" not in f:
                 continue

@@ -10,7 +10,7 @@ mkdir "$tmp/t50"
 /usr/bin/python3 "$here/mktable.py" "$tmp/t50" 5 10 2024
 for model in leontief ghosh iim; do
   if [ "$model" = ghosh ]; then type=value_added; else type=final_demand; fi
-  store="[output_change, total_output_loss, va_loss_by_region]"
+  store="[output_change, total_output_loss, va_loss_by_region, output_loss_by_region, output_loss_by_segment]"
   [ "$model" = iim ] && store="[output_change, total_output_loss, va_loss_by_region, inoperability]"
   cat > "$tmp/$model.yaml" <<YAML
 table: t50
@@ -32,13 +32,16 @@ shocks:
     type: $type
     regions: [r3, r4]
     change: -0.05
+aggregates:
+  - {name: r1_all, regions: [r1]}
+  - {name: s0_va, segments: [s0, s1], quantity: value_added}
 output:
   file: $model.h5
   store: $store
 YAML
   "$ICS" run "$tmp/$model.yaml" -o "$tmp/$model.h5" --quiet
   /usr/bin/python3 "$here/check_dense.py" "$tmp/$model.h5" "$tmp/t50" "$model"
-  /usr/bin/python3 "$here/check_stats.py" "$tmp/$model.h5" total_output_loss va_loss_by_region
+  /usr/bin/python3 "$here/check_stats.py" "$tmp/$model.h5" total_output_loss va_loss_by_region aggregates/r1_all
   # aggregates only: leontief and ghosh take the (S L P) Theta shortcut; same numbers to 1e-10
   sed -i 's/^  store: .*/  store: [total_output_loss]/' "$tmp/$model.yaml"
   "$ICS" run "$tmp/$model.yaml" -o "$tmp/${model}_agg.h5" --quiet

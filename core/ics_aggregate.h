@@ -1,0 +1,37 @@
+/* The aggregates of a run: linear functions of each scenario's output change (and, for the
+ * value added of the Ghosh model, of its exogenous input), as rows of two m x n matrices:
+ * agg = Sx * dx + Su * u. Every aggregate is a loss (a positive number means less).
+ *   total_output_loss          1 row   -sum_i dx_i
+ *   va_loss_by_region          R rows  -sum_{j in r} (va_j/x_j) dx_j  (ghosh: -sum_{j in r} dv_j)
+ *   output_loss_by_region      R rows  -sum_{j in r} dx_j            (when stored)
+ *   output_loss_by_segment     S rows  -sum_{j in s} dx_j            (when stored)
+ *   aggregates/<name>          1 row   a user sum over selected nodes of output or value added
+ * They are always stored per scenario, and their statistics are exact. */
+#ifndef ICS_AGGREGATE_H
+#define ICS_AGGREGATE_H
+
+#include "ics_config.h"
+#include "ics_error.h"
+#include "ics_model.h"
+#include "ics_table.h"
+
+typedef struct ics_aggout {
+    char *name;            /* dataset name under /scenarios and /statistics (owned) */
+    int row, width;        /* rows row .. row+width-1 of the aggregate block */
+} ics_aggout;
+
+typedef struct ics_aggset {
+    int m, n;
+    double *Sx;            /* [m*n] column-major, applied to dx */
+    double *Su;            /* [m*n] column-major, applied to the model input (ghosh va), or NULL */
+    int nout;
+    ics_aggout *out;
+} ics_aggset;
+
+/* Build the aggregates of cfg on table t for model m; by_region / by_segment add the optional
+ * output-loss breakdowns. User selectors matching nothing are ICS_EINPUT. */
+ics_status ics_aggset_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                             int by_region, int by_segment, ics_aggset **out, ics_error *err);
+void ics_aggset_destroy(ics_aggset **a);
+
+#endif
