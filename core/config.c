@@ -25,7 +25,8 @@
 static const char *const top_keys[] = {"table",   "model",      "scenarios",         "seed",
                                        "sampler", "horizon",    "block_size",        "balance_tolerance",
                                        "shocks",  "output",     "diim",              "sensitivity",
-                                       "correlation", "fast_aggregates", "aggregates"};
+                                       "correlation", "fast_aggregates", "aggregates",
+                                       "recovery_level", "steps_per_year", "ario"};
 static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "regions", "segments",   "change", "loss",
                                          "probability", "start",  "duration", "recovery"};
@@ -41,7 +42,8 @@ static const char *const type_names[] = {"final_demand", "value_added", "capacit
                                          "trade_restriction", "coefficient"};
 static const char *const store_names[] = {"output_change",     "total_output_loss", "inoperability",
                                           "va_loss_by_region", "trajectory",        "recovery_time",
-                                          "output_loss_by_region", "output_loss_by_segment"};
+                                          "output_loss_by_region", "output_loss_by_segment",
+                                          "peak_loss"};
 static const char *const agg_keys[] = {"name", "regions", "segments", "quantity"};
 static const char *const agg_quantities[] = {"output", "value_added"};
 static const char *const sens_methods[] = {"sobol", "morris"};
@@ -786,6 +788,129 @@ done:
     return st;
 }
 
+/* ario: the parameters of the ARIO-type model (docs/models.md, "ARIO-type supply-constrained
+ * model"). Values are checked here; segment labels of `inventory` against the table in
+ * ics_ario_create. Durations are in steps; an inventory target may be `inf` (no constraint). */
+static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
+{
+    static const char *const keys[] = {"alpha_max",      "tau_alpha",  "psi",
+                                       "tau_inventory",  "inventory",  "order_type",
+                                       "recovery_curve", "substitution"};
+    static const char *const order_names[] = {"alt", "base"};
+    static const char *const curve_names[] = {"linear", "convex", "concave"};
+    static const char *const subst_keys[] = {"share", "ramp"};
+    ics_status st = ICS_OK;
+    if (v->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(v), "key 'ario': expected a mapping of ARIO parameters, got %s",
+                    kind_name(v));
+    cfg->ario_line = line_of(v);
+    ICS_TRY(check_keys(c, v, keys, NELEM(keys), "", "in ario"));
+    /* plain numbers: key, lower bound (and whether it is excluded), upper bound */
+    struct { const char *key; double *out; double lo; int open; double hi; const char *rule; } num[] = {
+        {"alpha_max", &cfg->ario_alpha_max, 1.0, 0, INFINITY, "must be >= 1"},
+        {"tau_alpha", &cfg->ario_tau_alpha, 1.0, 0, INFINITY, "must be >= 1 step"},
+        {"psi", &cfg->ario_psi, 0.0, 1, 1.0, "must be in (0, 1]"},
+        {"tau_inventory", &cfg->ario_tau_inventory, 1.0, 0, INFINITY, "must be >= 1 step"},
+    };
+    for (int q = 0; q < NELEM(num); ++q) {
+        yaml_node_t *x = map_get(c, v, num[q].key);
+        if (!x) continue;
+        char what[64];
+        double d = 0;
+        snprintf(what, sizeof what, "ario: key '%s'", num[q].key);
+        ICS_TRY(get_double(c, x, what, &d));
+        if (!((num[q].open ? d > num[q].lo : d >= num[q].lo) && d <= num[q].hi)) {
+            st = perr(c, line_of(x), "%s: %s, got %g", what, num[q].rule, d);
+            goto done;
+        }
+        *num[q].out = d;
+    }
+    yaml_node_t *x = map_get(c, v, "order_type");
+    if (x) ICS_TRY(get_enum(c, x, "ario: key 'order_type'", "order type", order_names,
+                            NELEM(order_names), &cfg->ario_order_base));
+    x = map_get(c, v, "recovery_curve");
+    if (x) ICS_TRY(get_enum(c, x, "ario: key 'recovery_curve'", "recovery curve", curve_names,
+                            NELEM(curve_names), &cfg->ario_recovery_curve));
+    x = map_get(c, v, "substitution");
+    if (x) {
+        if (x->type != YAML_MAPPING_NODE) {
+            st = perr(c, line_of(x), "ario: key 'substitution': expected a mapping {share: 0.5, "
+                      "ramp: 13}, got %s", kind_name(x));
+            goto done;
+        }
+        ICS_TRY(check_keys(c, x, subst_keys, NELEM(subst_keys), "ario: ", "in substitution"));
+        yaml_node_t *sh = map_get(c, x, "share"), *rp = map_get(c, x, "ramp");
+        if (sh) {
+            ICS_TRY(get_double(c, sh, "ario: substitution: key 'share'", &cfg->ario_subst_share));
+            if (!(cfg->ario_subst_share >= 0 && cfg->ario_subst_share <= 1)) {
+                st = perr(c, line_of(sh), "ario: substitution: key 'share': must be in [0, 1], "
+                          "got %g", cfg->ario_subst_share);
+                goto done;
+            }
+        }
+        if (rp) {
+            ICS_TRY(get_double(c, rp, "ario: substitution: key 'ramp'", &cfg->ario_subst_ramp));
+            if (!(cfg->ario_subst_ramp >= 0)) {
+                st = perr(c, line_of(rp), "ario: substitution: key 'ramp': must be >= 0 steps, "
+                          "got %g", cfg->ario_subst_ramp);
+                goto done;
+            }
+        }
+    }
+    /* inventory: a number of steps for every product, or {default: n, <segment>: n}; `inf` */
+    x = map_get(c, v, "inventory");
+    if (!x) goto done;
+    if (x->type != YAML_SCALAR_NODE && x->type != YAML_MAPPING_NODE) {
+        st = perr(c, line_of(x), "ario: key 'inventory': expected a number of steps (or inf) or a "
+                  "mapping {default: 13, <segment>: steps}, got %s", kind_name(x));
+        goto done;
+    }
+    int np = 1;
+    if (x->type == YAML_MAPPING_NODE) {
+        ICS_TRY(check_keys(c, x, NULL, 0, "ario: ", "in inventory"));
+        np = (int)(x->data.mapping.pairs.top - x->data.mapping.pairs.start);
+        ICS_ALLOC(cfg->ario_inv_segments, np, c->err, "ario inventory targets");
+        ICS_ALLOC(cfg->ario_inv_values, np, c->err, "ario inventory targets");
+        ICS_ALLOC(cfg->ario_inv_lines, np, c->err, "ario inventory targets");
+    }
+    for (int i = 0; i < np; ++i) {
+        const char *key = "default";
+        yaml_node_t *val = x;
+        if (x->type == YAML_MAPPING_NODE) {
+            yaml_node_pair_t *pr = x->data.mapping.pairs.start + i;
+            key = sval(yaml_document_get_node(c->doc, pr->key));
+            val = yaml_document_get_node(c->doc, pr->value);
+        }
+        char what[300];
+        double d = 0;
+        snprintf(what, sizeof what, "ario: inventory: key '%s'", key);
+        const char *txt = val->type == YAML_SCALAR_NODE ? sval(val) : "";
+        if (!strcmp(txt, "inf") || !strcmp(txt, ".inf") || !strcmp(txt, "Inf") ||
+            !strcmp(txt, ".Inf") || !strcmp(txt, "infinite")) {
+            d = INFINITY;
+        } else {
+            ICS_TRY(get_double(c, val, what, &d));
+            if (!(d > 0)) {
+                st = perr(c, line_of(val), "%s: must be > 0 steps of use (or inf), got %g", what, d);
+                goto done;
+            }
+        }
+        if (!strcmp(key, "default")) {
+            cfg->ario_inv_default = d;
+            continue;
+        }
+        if (!(cfg->ario_inv_segments[cfg->ario_ninv] = ics_strdup(key, c->err))) {
+            st = ICS_ENOMEM;
+            goto done;
+        }
+        cfg->ario_inv_values[cfg->ario_ninv] = d;
+        cfg->ario_inv_lines[cfg->ario_ninv++] = line_of(val);
+    }
+done:
+    if (st != ICS_OK) ics_ario_config_free(cfg);
+    return st;
+}
+
 /* The correlation factors name shocks of this config (checked once all keys are read). */
 static ics_status check_correlation_factors(const pctx *c, ics_config *cfg)
 {
@@ -964,6 +1089,16 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             ICS_TRY(parse_sensitivity(c, v, cfg));
         } else if (!strcmp(key, "correlation")) {
             ICS_TRY(parse_correlation(c, v, cfg));
+        } else if (!strcmp(key, "recovery_level")) {
+            ICS_TRY(get_double(c, v, what, &cfg->recovery_level));
+            if (!(cfg->recovery_level > 0 && cfg->recovery_level < 1)) {
+                st = perr(c, line_of(v), "%s: must be in (0, 1), got %g", what, cfg->recovery_level);
+                goto done;
+            }
+        } else if (!strcmp(key, "steps_per_year")) {
+            ICS_TRY(get_int(c, v, what, 1, 100000, &cfg->steps_per_year));
+        } else if (!strcmp(key, "ario")) {
+            ICS_TRY(parse_ario(c, v, cfg));
         } else if (!strcmp(key, "aggregates")) {
             ICS_TRY(parse_aggregates(c, v, cfg));
         } else if (!strcmp(key, "fast_aggregates")) {
@@ -1033,6 +1168,8 @@ static ics_status set_defaults(ics_config *cfg, ics_error *err)
     cfg->horizon = 104;
     cfg->block_size = 1024;
     cfg->fast_aggregates = 1;
+    cfg->recovery_level = 0.99;
+    cfg->steps_per_year = 52;
     cfg->balance_rtol = 1e-6;
     cfg->diim_lambda = 0.01;
     cfg->diim_recovery_default = 26;

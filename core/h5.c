@@ -115,7 +115,8 @@ ics_status ics_h5_dataset(hid_t file, const char *path, int rank, const int64_t 
                           int64_t chunk_rows, int gzip, hid_t *dset, ics_error *err)
 {
     ics_status st = ICS_OK;
-    hsize_t d[2] = {(hsize_t)dims[0], rank > 1 ? (hsize_t)dims[1] : 1};
+    hsize_t d[3] = {(hsize_t)dims[0], rank > 1 ? (hsize_t)dims[1] : 1,
+                    rank > 2 ? (hsize_t)dims[2] : 1};
     hid_t space = H5Screate_simple(rank, d, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t lcpl = lcpl_intermediate();
@@ -125,7 +126,7 @@ ics_status ics_h5_dataset(hid_t file, const char *path, int rank, const int64_t 
     /* every row is written by the run, so no fill pass over the (large) datasets */
     H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
     if (chunk_rows > 0 && d[0] > 0) {
-        hsize_t c[2] = {(hsize_t)(chunk_rows < dims[0] ? chunk_rows : dims[0]), d[1]};
+        hsize_t c[3] = {(hsize_t)(chunk_rows < dims[0] ? chunk_rows : dims[0]), d[1], d[2]};
         H5Pset_chunk(dcpl, rank, c);
         if (gzip > 0) {
             H5Pset_shuffle(dcpl);
@@ -147,7 +148,12 @@ ics_status ics_h5_write_rows(hid_t dset, int64_t first, int64_t count, int64_t w
     ics_status st = ICS_OK;
     hid_t fspace = H5Dget_space(dset);
     const int rank = H5Sget_simple_extent_ndims(fspace);
-    hsize_t start[2] = {(hsize_t)first, 0}, cnt[2] = {(hsize_t)count, (hsize_t)width};
+    hsize_t ext[3] = {0, 0, 0};
+    H5Sget_simple_extent_dims(fspace, ext, NULL);
+    /* rank 3: rows are (ext[1] x ext[2]) slabs, and width must be their product */
+    hsize_t start[3] = {(hsize_t)first, 0, 0},
+            cnt[3] = {(hsize_t)count, rank > 2 ? ext[1] : (hsize_t)width, ext[2]};
+    (void)width;
     hid_t mspace = H5Screate_simple(rank, cnt, NULL);
     if (count == 0) {
         H5Sselect_none(fspace);

@@ -86,6 +86,12 @@ typedef struct ics_config {
     char **corr_factors; int ncorr;  /* shock names (or "<shock>/change|loss") */
     double *corr_matrix;   /* [ncorr*ncorr] row-major */
     int corr_line;         /* line of the section, for messages */
+    /* dynamic models */
+    double recovery_level; /* `recovery_level`: share of baseline output that counts as
+                              recovered (default 0.99) */
+    int steps_per_year;    /* `steps_per_year`: the table's flows are per year; a step is
+                              1/steps_per_year of it (default 52: weekly steps) */
+    int ario_line;         /* line of the `ario:` section (0 = absent) */
     /* diim section */
     double diim_lambda;    /* default 0.01 */
     /* recovery_time: default and per-segment overrides (segment labels checked later) */
@@ -96,6 +102,23 @@ typedef struct ics_config {
     char *sens_method;     /* "sobol" | "morris" */
     char **sens_targets; int sens_ntargets;
     int64_t sens_samples;
+    /* ario section (core/ario.c; keys in docs/models.md). A value left 0 was not given and
+     * ics_ario_create applies its default: alpha_max 1.25, tau_alpha steps_per_year steps, psi
+     * 0.8, tau_inventory 60 days and inventory 90 days of use (in steps), substitution share 0
+     * and ramp 0. Inventory targets are steps of use, INFINITY for `inf` (no constraint). */
+    double ario_alpha_max;     /* >= 1 */
+    double ario_tau_alpha;     /* steps, >= 1 */
+    double ario_psi;           /* (0, 1] */
+    double ario_tau_inventory; /* steps, >= 1 */
+    double ario_inv_default;   /* steps > 0 or INFINITY */
+    char **ario_inv_segments;  /* [ario_ninv] per-segment targets (labels checked later; owned) */
+    double *ario_inv_values;   /* [ario_ninv] steps > 0 or INFINITY */
+    int *ario_inv_lines;       /* [ario_ninv] config lines, for messages */
+    int ario_ninv;
+    int ario_order_base;       /* order_type: 0 = alt (default), 1 = base */
+    int ario_recovery_curve;   /* 0 = linear (default), 1 = convex, 2 = concave */
+    double ario_subst_share;   /* substitution.share in [0, 1] */
+    double ario_subst_ramp;    /* substitution.ramp, steps >= 0 */
 } ics_config;
 
 /* Parse a YAML config file. Errors are ICS_EINPUT with "FILE:LINE: key 'k': what" messages;
@@ -105,6 +128,10 @@ ics_status ics_config_load(const char *path, ics_config **out, ics_error *err);
 /* Parse from a string (path is only used in messages). */
 ics_status ics_config_parse(const char *text, const char *path, ics_config **out, ics_error *err);
 void ics_config_destroy(ics_config **cfg);
+
+/* Free the ario section's owned lists (ario_config.c); idempotent, clears the fields, so
+ * ics_config_destroy may call it after anyone else has. */
+void ics_ario_config_free(ics_config *cfg);
 
 const char *ics_model_name(ics_model_kind m);
 const char *ics_sampler_name(ics_sampler_kind s);

@@ -27,12 +27,12 @@ ics_status ics_h5_attr_str(hid_t obj, const char *name, const char *value, ics_e
 ics_status ics_h5_attr_i64(hid_t obj, const char *name, int64_t value, ics_error *err);
 ics_status ics_h5_attr_f64(hid_t obj, const char *name, const double *values, int count,
                            ics_error *err);
-/* Create a double dataset at `path` (intermediate groups created) with rank 1 or 2, chunked by
+/* Create a double dataset at `path` (intermediate groups created) with rank 1, 2 or 3, chunked by
  * `chunk` rows when chunk > 0 (contiguous otherwise); optional gzip level (0 = none). */
 ics_status ics_h5_dataset(hid_t file, const char *path, int rank, const int64_t *dims,
                           int64_t chunk_rows, int gzip, hid_t *dset, ics_error *err);
-/* Write rows first .. first+count-1 of a (N) or (N, width) dataset from a row-major buffer
- * (count x width), i.e. a column-major width x count block. dxpl: transfer properties. */
+/* Write rows first .. first+count-1 of a (N), (N, width) or (N, a, c) dataset (width = a*c) from
+ * a row-major buffer (count x width), i.e. a column-major width x count block. */
 ics_status ics_h5_write_rows(hid_t dset, int64_t first, int64_t count, int64_t width,
                              const double *data, hid_t dxpl, ics_error *err);
 /* Write a whole small double array to a new dataset (rank 1 or 2, row-major data). */

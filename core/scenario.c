@@ -86,6 +86,8 @@ static const char *accepted_types(ics_model_kind m)
     case ICS_MODEL_LEONTIEF: return "final_demand, capacity_loss, trade_restriction, coefficient";
     case ICS_MODEL_GHOSH: return "value_added, capacity_loss, trade_restriction, coefficient";
     case ICS_MODEL_IIM: return "final_demand, capacity_loss, trade_restriction, coefficient";
+    case ICS_MODEL_DIIM:
+    case ICS_MODEL_ARIO: return "final_demand, capacity_loss, trade_restriction";
     default: return "none yet";
     }
 }
@@ -93,10 +95,13 @@ static const char *accepted_types(ics_model_kind m)
 static int model_takes(ics_model_kind m, ics_shock_type t)
 {
     switch (t) {
-    case ICS_SHOCK_FINAL_DEMAND: return m == ICS_MODEL_LEONTIEF || m == ICS_MODEL_IIM;
+    case ICS_SHOCK_FINAL_DEMAND:
+        return m == ICS_MODEL_LEONTIEF || m == ICS_MODEL_IIM || m == ICS_MODEL_DIIM ||
+               m == ICS_MODEL_ARIO;
     case ICS_SHOCK_VALUE_ADDED: return m == ICS_MODEL_GHOSH;
     case ICS_SHOCK_CAPACITY_LOSS:
     case ICS_SHOCK_TRADE_RESTRICTION:
+        return 1; /* every model */
     case ICS_SHOCK_COEFFICIENT:
         return m == ICS_MODEL_LEONTIEF || m == ICS_MODEL_GHOSH || m == ICS_MODEL_IIM;
     }
@@ -314,10 +319,7 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
     const int n = t->n, k = cfg->nshocks;
     const char *cfgname = cfg->path ? cfg->path : "config";
 
-    if (cfg->model != ICS_MODEL_LEONTIEF && cfg->model != ICS_MODEL_GHOSH &&
-        cfg->model != ICS_MODEL_IIM)
-        ICS_FAIL(err, ICS_EINPUT, "%s: model '%s' is not available in this version of icstress "
-                 "(available: leontief, ghosh, iim)", cfgname, ics_model_name(cfg->model));
+    const int dynamic = cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO;
 
     if (cfg->has_sensitivity)
         ICS_FAIL(err, ICS_EINPUT, "%s: the 'sensitivity' section is not available in this version "
@@ -364,7 +366,28 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
                                        "cannot remove more than the whole coefficient", err));
     }
 
-    for (int s = 0; s < k; ++s) {
+    for (int s = 0; s < k && dynamic; ++s) {
+        /* dynamic models: the plan samples; ics_dyn_create turns shocks into schedules */
+        const ics_shock *sh = &cfg->shocks[s];
+        p->lo[s] = -INFINITY;
+        p->hi[s] = INFINITY;
+        if (sh->type == ICS_SHOCK_CAPACITY_LOSS) p->lo[s] = 0.0, p->hi[s] = 1.0;
+        if (sh->type == ICS_SHOCK_TRADE_RESTRICTION) {
+            p->lo[s] = -1.0, p->hi[s] = 0.0;
+            ICS_TRY(select_with(cfg, sh, t, sh->from, sh->nfrom, sh->segments, sh->nsegments, mask,
+                                err));
+            ICS_TRY(select_with(cfg, sh, t, sh->to, sh->nto, NULL, 0, buy, err));
+        } else {
+            ICS_TRY(ics_shock_select(cfg, sh, t, mask, err));
+        }
+        int count = 0;
+        for (int i = 0; i < n; ++i) count += mask[i];
+        p->dist[s] = sh->change;
+        p->probability[s] = sh->probability;
+        p->names[s] = sh->name;
+        p->nselected[s] = count;
+    }
+    for (int s = 0; s < k && !dynamic; ++s) {
         const ics_shock *sh = &cfg->shocks[s];
         double *col = p->P + (size_t)s * n;
         int count = 0;
@@ -448,8 +471,10 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
         p->names[s] = sh->name;
         p->nselected[s] = count;
     }
-    ICS_TRY(check_productive(cfg, p, m, thmax, err));
-    ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
+    if (!dynamic) {
+        ICS_TRY(check_productive(cfg, p, m, thmax, err));
+        ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
+    }
     ICS_TRY(plan_design(cfg, p, err));
     *out = p;
     p = NULL;

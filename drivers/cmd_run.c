@@ -7,6 +7,7 @@
  * order, so they are identical for any decomposition. */
 #include "ics_driver.h"
 #include "ics_aggregate.h"
+#include "ics_dynamic.h"
 #include "ics_sched.h"
 #include "ics_finalize.h"
 #include "ics_config.h"
@@ -33,8 +34,24 @@
 #include <unistd.h>
 
 /* node-level outputs (optional, n values per scenario); the aggregates are in ics_aggset */
-enum { OUT_OUTPUT_CHANGE, OUT_INOPERABILITY, OUT_COUNT };
-static const char *const out_names[OUT_COUNT] = {"output_change", "inoperability"};
+enum { OUT_OUTPUT_CHANGE, OUT_INOPERABILITY, OUT_RECOVERY, OUT_PEAK, OUT_TRAJ, OUT_RECREG,
+       OUT_UNMET, OUT_COUNT };
+static const char *const out_names[OUT_COUNT] = {"output_change", "inoperability", "recovery_time",
+                                                 "peak_loss", "trajectory",
+                                                 "recovery_time_by_region", "unmet_final_demand"};
+/* units of each output, for the attribute */
+static const char *const out_units[OUT_COUNT] = {
+    "table units (as Z; dynamic models: cumulative, per step)", "share of baseline output",
+    "steps (horizon + 1 = not recovered within the horizon)", "share of baseline output",
+    "share of baseline output lost", "steps (horizon + 1 = not recovered within the horizon)",
+    "table units per step, cumulative"};
+
+/* One computed block, whichever model made it: column-major arrays, one scenario per column. */
+typedef struct blockview {
+    const double *out[OUT_COUNT]; /* node and extra outputs (NULL when not made) */
+    const double *agg;            /* m x bb aggregates */
+    const double *Raw, *Occ;      /* k x bb parameters */
+} blockview;
 
 typedef struct run_opts {
     const char *config, *out;
@@ -150,13 +167,13 @@ static void progress_show(progress *p, int64_t done, int final)
 /* Write one computed block's rows: node outputs chosen by output.store, every aggregate, then
  * the sampled parameters. buf holds max(aggregate width) x b doubles. */
 static ics_status write_block(const hid_t *dsets, const hid_t *adsets, const hid_t *pdsets,
-                              const int *store, const ics_aggset *as, int k, int n, int64_t first,
-                              int bb, const ics_static_ws *w, double *buf, hid_t dxpl,
+                              const int *store, const int64_t *width, const ics_aggset *as, int k,
+                              int64_t first, int bb, const blockview *w, double *buf, hid_t dxpl,
                               ics_error *err)
 {
     ics_status st = ICS_OK;
-    if (store[OUT_OUTPUT_CHANGE]) ICS_TRY(ics_h5_write_rows(dsets[OUT_OUTPUT_CHANGE], first, bb, n, w->X, dxpl, err));
-    if (store[OUT_INOPERABILITY]) ICS_TRY(ics_h5_write_rows(dsets[OUT_INOPERABILITY], first, bb, n, w->Q, dxpl, err));
+    for (int q = 0; q < OUT_COUNT; ++q)
+        if (store[q]) ICS_TRY(ics_h5_write_rows(dsets[q], first, bb, width[q], w->out[q], dxpl, err));
     for (int a = 0; a < as->nout; ++a) {
         const ics_aggout *o = &as->out[a];
         for (int j = 0; j < bb; ++j)
@@ -180,14 +197,16 @@ done:
  * however many scenarios there are. */
 static int64_t chunk_rows(int64_t width, int b)
 {
-    int64_t chunk = ((4 << 20) / (8 * width * b)) * b;
-    return chunk < b ? b : chunk;
+    const int64_t target = (4 << 20) / (8 * width); /* rows in about 4 MiB */
+    if (target < b) return target > 0 ? target : 1;  /* wide rows (trajectories) */
+    return (target / b) * b;
 }
 
 /* Create the layout of a fresh result file (collective): attributes, /table, every dataset. */
 static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *cfg,
                                 const ics_table *t, const ics_plan *plan, const ics_aggset *as,
-                                const int *store, int64_t N, int b, int64_t nblocks,
+                                const int *store, const int64_t *width, int64_t N, int b,
+                                int64_t nblocks,
                                 const char *blas, const char *created, hid_t *dsets, hid_t *adsets,
                                 hid_t *pdsets, hid_t *done_ds, ics_error *err)
 {
@@ -226,10 +245,11 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
         if (!store[q]) continue;
         char path[128];
         snprintf(path, sizeof path, "/scenarios/%s", out_names[q]);
-        const int64_t dims[2] = {N, n};
-        ICS_TRY(ics_h5_dataset(f, path, 2, dims, chunk_rows(n, b), cfg->compression, &dsets[q], err));
-        ICS_TRY(ics_h5_attr_str(dsets[q], "units", q == OUT_INOPERABILITY ? "share of baseline output"
-                                : "table units (as Z)", err));
+        const int64_t dims[3] = {N, q == OUT_TRAJ ? cfg->horizon + 1 : width[q], n};
+        const int rank = q == OUT_TRAJ ? 3 : q == OUT_UNMET ? 1 : 2;
+        ICS_TRY(ics_h5_dataset(f, path, rank, dims, chunk_rows(width[q], b), cfg->compression,
+                               &dsets[q], err));
+        ICS_TRY(ics_h5_attr_str(dsets[q], "units", out_units[q], err));
     }
     for (int a = 0; a < as->nout; ++a) {
         char path[320];
@@ -321,6 +341,11 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     int by_region = 0, by_segment = 0;
     ics_static_ws **ws = NULL;
     ics_static_agg *fast = NULL;
+    ics_dyn *dyn = NULL;
+    ics_dyn_ws **dws = NULL;
+    double **dagg = NULL;
+    int64_t width[OUT_COUNT] = {0};
+    int dynamic = 0;
     unsigned char *done_flags = NULL;
     int64_t *pending = NULL;
     int nthreads = 0, sched_live = 0, resuming = 0;
@@ -349,23 +374,33 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ICS_TRY(ics_model_create(t, &m, err));
     ICS_TRY(ics_plan_create(cfg, t, m, &plan, err));
     /* The aggregates are always stored: statistics are computed exactly from them. */
+    dynamic = cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO;
     for (int s = 0; s < cfg->nstore; ++s) {
         int found = -1;
         for (int q = 0; q < OUT_COUNT; ++q)
             if (!strcmp(cfg->store[s], out_names[q])) found = q;
         if (!strcmp(cfg->store[s], "output_loss_by_region")) by_region = 1;
         if (!strcmp(cfg->store[s], "output_loss_by_segment")) by_segment = 1;
-        if (!strcmp(cfg->store[s], "total_output_loss") || !strcmp(cfg->store[s], "va_loss_by_region") ||
-            by_region || by_segment)
-            continue;
-        if (found < 0)
-            ICS_FAIL(err, ICS_EINPUT, "%s: output.store: '%s' is only produced by the dynamic "
-                     "models (diim, ario)", cfg->path, cfg->store[s]);
+        if (found < 0) continue; /* the aggregates */
         if (found == OUT_INOPERABILITY && cfg->model != ICS_MODEL_IIM)
             ICS_FAIL(err, ICS_EINPUT, "%s: output.store: 'inoperability' needs model iim (this "
-                     "config uses %s)", cfg->path, ics_model_name(cfg->model));
+                     "config uses %s; the dynamic models store 'trajectory')", cfg->path,
+                     ics_model_name(cfg->model));
+        if (!dynamic && (found == OUT_RECOVERY || found == OUT_PEAK || found == OUT_TRAJ))
+            ICS_FAIL(err, ICS_EINPUT, "%s: output.store: '%s' is only produced by the dynamic "
+                     "models (diim, ario)", cfg->path, cfg->store[s]);
         store[found] = 1;
     }
+    if (dynamic) {
+        store[OUT_RECREG] = 1;
+        store[OUT_UNMET] = cfg->model == ICS_MODEL_ARIO;
+        ICS_TRY(ics_dyn_create(cfg, t, m, plan, &dyn, err));
+    }
+    width[OUT_OUTPUT_CHANGE] = width[OUT_INOPERABILITY] = width[OUT_RECOVERY] = t->n;
+    width[OUT_PEAK] = t->n;
+    width[OUT_TRAJ] = (int64_t)t->n * (cfg->horizon + 1);
+    width[OUT_RECREG] = t->nreg;
+    width[OUT_UNMET] = 1;
     ICS_TRY(ics_aggset_create(cfg, t, m, by_region, by_segment, &as, err));
     ICS_TRY(check_output_path(out, err));
     if (cfg->compression > 0 && ctx->size > 1)
@@ -425,7 +460,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         if (cnt != nblocks) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: %lld blocks recorded, %lld expected", out, (long long)cnt, (long long)nblocks);
     } else {
         ICS_TRY(ics_h5_create(out, fapl, &h5, err));
-        ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, as, store, N, b, nblocks, blas,
+        ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, as, store, width, N, b, nblocks, blas,
                               created, dsets, adsets, pdsets, &done_ds, err));
         ICS_ALLOC(done_flags, nblocks, err, "progress flags");
     }
@@ -444,11 +479,20 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                 "%lld to compute\n", out, (long long)(nblocks - npending), (long long)nblocks,
                 (long long)npending);
 
-    if (cfg->fast_aggregates && !store[OUT_OUTPUT_CHANGE] && !store[OUT_INOPERABILITY])
+    if (!dynamic && cfg->fast_aggregates && !store[OUT_OUTPUT_CHANGE] && !store[OUT_INOPERABILITY])
         ICS_TRY(ics_static_agg_create(plan, m, as, &fast, err));
-    ICS_ALLOC(ws, nthreads, err, "workspaces");
-    for (int th = 0; th < nthreads; ++th)
-        ICS_TRY(ics_static_ws_create(plan, as, b, fast == NULL, &ws[th], err));
+    if (dynamic) {
+        ICS_ALLOC(dws, nthreads, err, "workspaces");
+        ICS_ALLOC(dagg, nthreads, err, "workspaces");
+        for (int th = 0; th < nthreads; ++th) {
+            ICS_TRY(ics_dyn_ws_create(dyn, b, store[OUT_TRAJ], &dws[th], err));
+            ICS_ALLOC(dagg[th], (size_t)as->m * b, err, "aggregates");
+        }
+    } else {
+        ICS_ALLOC(ws, nthreads, err, "workspaces");
+        for (int th = 0; th < nthreads; ++th)
+            ICS_TRY(ics_static_ws_create(plan, as, b, fast == NULL, &ws[th], err));
+    }
     {
         int maxw = 1;
         for (int a = 0; a < as->nout; ++a)
@@ -471,13 +515,32 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         for (int slot = 0; slot < nb; ++slot) {
             const int64_t first = pending[firstitem + slot] * b;
             const int bb = (int)(first + b <= N ? b : N - first);
-            ics_static_block(plan, m, as, fast, first, bb, ws[slot]);
+            if (dynamic) {
+                ics_dyn_block(dyn, plan, m, first, bb, dws[slot]);
+                ics_kernel_aggregate(as->m, n, bb, as->Sx, dws[slot]->X, dagg[slot]);
+            } else {
+                ics_static_block(plan, m, as, fast, first, bb, ws[slot]);
+            }
         }
         for (int slot = 0; slot < nb; ++slot) {
             const int64_t blockid = pending[firstitem + slot];
             const int64_t first = blockid * b;
             const int bb = (int)(first + b <= N ? b : N - first);
-            ICS_TRY(write_block(dsets, adsets, pdsets, store, as, k, n, first, bb, ws[slot], pbuf, dxpl, err));
+            blockview v;
+            memset(&v, 0, sizeof v);
+            if (dynamic) {
+                const ics_dyn_ws *w = dws[slot];
+                v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_RECOVERY] = w->rec;
+                v.out[OUT_PEAK] = w->peak, v.out[OUT_TRAJ] = w->traj;
+                v.out[OUT_RECREG] = w->rec_region, v.out[OUT_UNMET] = w->unmet;
+                v.agg = dagg[slot], v.Raw = w->Raw, v.Occ = w->Occ;
+            } else {
+                const ics_static_ws *w = ws[slot];
+                v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_INOPERABILITY] = w->Q;
+                v.agg = w->agg, v.Raw = w->Raw, v.Occ = w->Occ;
+            }
+            ICS_TRY(write_block(dsets, adsets, pdsets, store, width, as, k, first, bb, &v, pbuf,
+                                dxpl, err));
             /* the flag goes last: a flagged block has all its rows on disk */
             ICS_TRY(ics_h5_write_u8(done_ds, blockid, 1, dxpl, err));
         }
@@ -504,9 +567,17 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     {
         int code = ICS_OK;
         if (ctx->rank == 0) {
-            ics_finalize_info fi = {out, t, as, cfg->model, store[OUT_OUTPUT_CHANGE],
-                                    store[OUT_INOPERABILITY], nblocks - npending, compute_s,
-                                    ctx->quiet};
+            /* node outputs get moments; the regional recovery times and unmet demand, full
+             * statistics like the aggregates; trajectories none */
+            const char *node_names[4], *full_names[2];
+            int nnode = 0, nfull = 0;
+            const int node_outs[4] = {OUT_OUTPUT_CHANGE, OUT_INOPERABILITY, OUT_RECOVERY, OUT_PEAK};
+            for (int q = 0; q < 4; ++q)
+                if (store[node_outs[q]]) node_names[nnode++] = out_names[node_outs[q]];
+            if (store[OUT_RECREG]) full_names[nfull++] = out_names[OUT_RECREG];
+            if (store[OUT_UNMET]) full_names[nfull++] = out_names[OUT_UNMET];
+            ics_finalize_info fi = {out, t, as, cfg->model, node_names, nnode, full_names, nfull,
+                                    nblocks - npending, compute_s, ctx->quiet};
             code = ics_finalize_run(&fi, err);
         }
         MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -545,6 +616,13 @@ done:
     if (ws)
         for (int th = 0; th < nthreads; ++th) ics_static_ws_destroy(&ws[th]);
     free(ws);
+    if (dws)
+        for (int th = 0; th < nthreads; ++th) ics_dyn_ws_destroy(&dws[th]);
+    if (dagg)
+        for (int th = 0; th < nthreads; ++th) free(dagg[th]);
+    free(dws);
+    free(dagg);
+    ics_dyn_destroy(&dyn);
     ics_static_agg_destroy(&fast);
     free(adsets);
     ics_aggset_destroy(&as);

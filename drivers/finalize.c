@@ -57,12 +57,12 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
         ICS_TRY(stats_for(f, name, 1, dst, err));
         ics_column_stats_free(&other);
     }
-    if (fi->has_output_change) {
-        ICS_TRY(stats_for(f, "output_change", 0, &node, err));
-        ics_column_stats_free(&node);
+    for (int q = 0; q < fi->nfull; ++q) {
+        ICS_TRY(stats_for(f, fi->full_stats[q], 1, &other, err));
+        ics_column_stats_free(&other);
     }
-    if (fi->has_inoperability) {
-        ICS_TRY(stats_for(f, "inoperability", 0, &node, err));
+    for (int q = 0; q < fi->nnode; ++q) {
+        ICS_TRY(stats_for(f, fi->node_stats[q], 0, &node, err));
         ics_column_stats_free(&node);
     }
     char now[32];

@@ -15,7 +15,8 @@ typedef struct ics_finalize_info {
     const ics_table *t;
     const ics_aggset *as;      /* the aggregates: full statistics for each */
     ics_model_kind model;
-    int has_output_change, has_inoperability;
+    const char *const *node_stats; int nnode;  /* /scenarios outputs that get moments per node */
+    const char *const *full_stats; int nfull;  /* extra outputs that get full statistics */
     int64_t reused_blocks;     /* blocks taken over from an interrupted run */
     double compute_seconds;
     int quiet;

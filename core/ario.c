@@ -1,0 +1,618 @@
+/* ARIO-type supply-constrained dynamics (Hallegatte 2008; BoARIO's ARIOPsiModel, Juhel et al.)
+ * over a block of b scenarios: capacity with overproduction, inventories of each input product
+ * per node with the psi constraint, proportional rationing, inventory-refilling orders allocated
+ * to suppliers by base or capacity-weighted shares, trade restrictions with substitution.
+ * Equations, units and the differences from BoARIO: docs/models.md, "ARIO-type supply-constrained
+ * model". Each step is two grouped DGEMMs on the block plus fused elementwise passes.
+ *
+ * Internal node order is segment-sorted (perm[ii] = table node), so that the suppliers of each
+ * product p are the contiguous rows segoff[p] .. segoff[p]+segn[p]-1 of Z and the per-product
+ * products are plain DGEMMs on row blocks. Per-product arrays of one block are s blocks of
+ * n x b column-major matrices: element (p, j, scenario c) at p*n*b + j + c*n.
+ *
+ * Block size: a step reads and writes about (4 s + 12) n doubles per scenario in the elementwise
+ * passes plus the shared n x n flows; the DGEMMs want b >= 64. Blocks of 64..256 scenarios keep
+ * the per-product state of a thread within L2 for the built-in table (s = 17, n = 136: ~90 KB
+ * per scenario) only at the low end; beyond that the step is memory-bound (PERFORMANCE.md 6). */
+#include "ics_dynamic.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ario_config.c */
+typedef struct ics__ario_params {
+    double alpha_max, tau_alpha, psi, tau_inventory, subst_share, subst_ramp;
+    int order_base, recovery_curve;
+} ics__ario_params;
+void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p);
+ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
+                               ics_error *err);
+
+/* Test and diagnostic entry points (the caller owns the loop): ics_ario_block is
+ * begin + step for t = 0..T. With probe = 1 the workspace must hold ics__ario_probe_bytes. */
+size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
+void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);
+void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w);
+const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *name);
+const int *ics__ario_perm(const ics_dyn *d);
+
+/* A trade restriction: suppliers (internal indices, ascending, so grouped by segment) and
+ * buyers, and the restricted flows Z[sup, buy] per step. */
+typedef struct ario_trade {
+    int shock;
+    int nsup, nbuy, ngrp;
+    int *sup, *buy;
+    int *gseg, *goff, *gcnt; /* [ngrp] segment, first row in sup, count */
+    double *Z;               /* [nsup * nbuy] column-major */
+} ario_trade;
+
+struct ics_ario {
+    int n, s, k, T;
+    int *perm, *segoff, *segn;
+    double *Z;          /* [n*n] flows per step, internal order */
+    double *xbar, *y;   /* [n] baseline output Z1 + y and final demand, per step */
+    double *U;          /* [s*n] A^S_pj = sum_{i in p} z_ij / xbar_j at p*n + j */
+    double *W0;         /* [s*n] sum_{i in p} z_ij: baseline order weights */
+    double *kappa;      /* [s*n] 1 / (max(psi s_p, 1) A^S_pj); 0 = no inventory constraint */
+    double *tgt;        /* [s*n] s_p A^S_pj (inventory target per unit of x^Opt) */
+    unsigned char *inf; /* [s] unlimited inventory (s_p = inf) */
+    double alpha_max, itau_alpha, itau_inv, subst_share, subst_ramp;
+    int base;
+    double *sched;      /* [(T+1)*k] intensities, recovery curve applied to capacity losses */
+    double *mask;       /* [k*n] 0/1 in internal order */
+    int nq, maxsup, maxbuy;
+    ario_trade *tr;
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plan                                                                                        */
+
+/* d->sched's rule (INTERFACE.md), needed for the extra state t = T that d->sched lacks. */
+static double intensity(const ics_shock *sh, int t)
+{
+    if (t < sh->start) return 0.0;
+    if (sh->duration < 0) return 1.0;
+    const int end = sh->start + sh->duration;
+    if (t < end) return 1.0;
+    if (sh->recovery > 0 && t < end + sh->recovery)
+        return 1.0 - (double)(t - end + 1) / (double)(sh->recovery + 1);
+    return 0.0;
+}
+
+/* The remaining share of a capacity loss for the linear schedule value f (1 at full strength,
+ * falling linearly to 0 over `recovery`): linear f, convex f^2 (fast first), concave 1-(1-f)^2. */
+static double curve(int kind, double f)
+{
+    switch (kind) {
+    case 1: return f * f;
+    case 2: return f * (2.0 - f);
+    default: return f;
+    }
+}
+
+void ics_ario_destroy(struct ics_ario **ap)
+{
+    if (!ap || !*ap) return;
+    struct ics_ario *a = *ap;
+    free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->xbar), free(a->y);
+    free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf), free(a->sched);
+    free(a->mask);
+    for (int q = 0; q < a->nq; ++q) {
+        ario_trade *r = &a->tr[q];
+        free(r->sup), free(r->buy), free(r->gseg), free(r->goff), free(r->gcnt), free(r->Z);
+    }
+    free(a->tr);
+    free(a);
+    *ap = NULL;
+}
+
+ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                           ics_dyn *d, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    struct ics_ario *a = NULL;
+    double *steps = NULL;
+    int *inv = NULL;
+    unsigned char *sup = NULL;
+    const int n = t->n, s = t->nseg, k = d->k, T = d->T;
+    const double spy = cfg->steps_per_year > 0 ? cfg->steps_per_year : 52;
+    const char *cfgname = cfg->path ? cfg->path : "config";
+    ics__ario_params par;
+    ics__ario_params_get(cfg, &par);
+
+    ICS_ALLOC(a, 1, err, "the ARIO plan");
+    a->n = n, a->s = s, a->k = k, a->T = T;
+    a->alpha_max = par.alpha_max;
+    a->itau_alpha = 1.0 / par.tau_alpha;
+    a->itau_inv = 1.0 / par.tau_inventory;
+    a->subst_share = par.subst_share;
+    a->subst_ramp = par.subst_ramp;
+    a->base = par.order_base;
+    ICS_ALLOC(steps, s ? s : 1, err, "inventory targets");
+    ICS_TRY(ics__ario_inventory(cfg, t, steps, err));
+
+    /* segment-sorted order */
+    ICS_ALLOC(a->perm, n, err, "the ARIO plan");
+    ICS_ALLOC(inv, s ? s : 1, err, "the ARIO plan");
+    ICS_ALLOC(a->segoff, s + 1, err, "the ARIO plan");
+    ICS_ALLOC(a->segn, s ? s : 1, err, "the ARIO plan");
+    for (int i = 0; i < n; ++i) a->segn[t->node_segment[i]]++;
+    for (int p = 0; p < s; ++p) a->segoff[p + 1] = a->segoff[p] + a->segn[p];
+    for (int p = 0; p < s; ++p) inv[p] = a->segoff[p]; /* cursor of each segment's rows */
+    for (int i = 0; i < n; ++i) a->perm[inv[t->node_segment[i]]++] = i;
+
+    ICS_ALLOC(a->Z, (size_t)n * n, err, "the ARIO flows");
+    ICS_ALLOC(a->xbar, n, err, "the ARIO plan");
+    ICS_ALLOC(a->y, n, err, "the ARIO plan");
+    for (int jj = 0; jj < n; ++jj)
+        for (int ii = 0; ii < n; ++ii)
+            a->Z[ii + (size_t)jj * n] = t->Z[a->perm[ii] + (size_t)a->perm[jj] * n] / spy;
+    for (int ii = 0; ii < n; ++ii) {
+        double rs = 0.0;
+        for (int jj = 0; jj < n; ++jj) rs += a->Z[ii + (size_t)jj * n];
+        a->y[ii] = m->y[a->perm[ii]] / spy;
+        a->xbar[ii] = rs + a->y[ii];
+    }
+    ICS_ALLOC(a->U, (size_t)s * n, err, "the ARIO plan");
+    ICS_ALLOC(a->W0, (size_t)s * n, err, "the ARIO plan");
+    ICS_ALLOC(a->kappa, (size_t)s * n, err, "the ARIO plan");
+    ICS_ALLOC(a->tgt, (size_t)s * n, err, "the ARIO plan");
+    ICS_ALLOC(a->inf, s ? s : 1, err, "the ARIO plan");
+    for (int p = 0; p < s; ++p) {
+        a->inf[p] = isinf(steps[p]) != 0;
+        const double den = fmax(par.psi * steps[p], 1.0);
+        for (int jj = 0; jj < n; ++jj) {
+            double w = 0.0;
+            for (int ii = a->segoff[p]; ii < a->segoff[p + 1]; ++ii) w += a->Z[ii + (size_t)jj * n];
+            const double u = a->xbar[jj] > 0.0 ? w / a->xbar[jj] : 0.0;
+            a->W0[(size_t)p * n + jj] = w;
+            a->U[(size_t)p * n + jj] = u;
+            a->kappa[(size_t)p * n + jj] = (!a->inf[p] && u > 0.0) ? 1.0 / (den * u) : 0.0;
+            a->tgt[(size_t)p * n + jj] = a->inf[p] ? 0.0 : steps[p] * u;
+        }
+    }
+
+    /* schedules (t = 0..T) and masks */
+    ICS_ALLOC(a->sched, (size_t)(T + 1) * (k ? k : 1), err, "the ARIO schedules");
+    ICS_ALLOC(a->mask, (size_t)n * (k ? k : 1), err, "the ARIO masks");
+    for (int q = 0; q < k; ++q) {
+        for (int tt = 0; tt <= T; ++tt) {
+            double f = tt < T ? d->sched[(size_t)tt * k + q] : intensity(&cfg->shocks[q], tt);
+            if (d->type[q] == ICS_SHOCK_CAPACITY_LOSS) f = curve(par.recovery_curve, f);
+            a->sched[(size_t)tt * k + q] = f;
+        }
+        for (int ii = 0; ii < n; ++ii)
+            a->mask[(size_t)q * n + ii] = d->mask[(size_t)q * n + a->perm[ii]] ? 1.0 : 0.0;
+        if (d->type[q] == ICS_SHOCK_TRADE_RESTRICTION) a->nq++;
+    }
+
+    /* trade restrictions: suppliers from the shock's `from` x `segments`, buyers d->mask */
+    ICS_ALLOC(sup, n, err, "a node mask");
+    ICS_ALLOC(a->tr, a->nq ? a->nq : 1, err, "the ARIO trade restrictions");
+    for (int q = 0, qq = 0; q < k; ++q) {
+        if (d->type[q] != ICS_SHOCK_TRADE_RESTRICTION) continue;
+        const ics_shock *sh = &cfg->shocks[q];
+        ario_trade *r = &a->tr[qq++];
+        char owner[300];
+        snprintf(owner, sizeof owner, "shock '%s'", sh->name);
+        r->shock = q;
+        ICS_TRY(ics_select_nodes(cfg->path, sh->line, owner, sh->from, sh->nfrom, sh->segments,
+                                 sh->nsegments, t, sup, err));
+        for (int ii = 0; ii < n; ++ii) {
+            r->nsup += sup[a->perm[ii]] != 0;
+            r->nbuy += a->mask[(size_t)q * n + ii] != 0.0;
+        }
+        ICS_ALLOC(r->sup, r->nsup ? r->nsup : 1, err, "a trade restriction");
+        ICS_ALLOC(r->buy, r->nbuy ? r->nbuy : 1, err, "a trade restriction");
+        ICS_ALLOC(r->gseg, s ? s : 1, err, "a trade restriction");
+        ICS_ALLOC(r->goff, s ? s : 1, err, "a trade restriction");
+        ICS_ALLOC(r->gcnt, s ? s : 1, err, "a trade restriction");
+        int ns = 0, nb = 0;
+        for (int ii = 0; ii < n; ++ii) {
+            if (sup[a->perm[ii]]) {
+                const int p = t->node_segment[a->perm[ii]];
+                if (!r->ngrp || r->gseg[r->ngrp - 1] != p) {
+                    r->gseg[r->ngrp] = p;
+                    r->goff[r->ngrp++] = ns;
+                }
+                r->gcnt[r->ngrp - 1]++;
+                r->sup[ns++] = ii;
+            }
+            if (a->mask[(size_t)q * n + ii] != 0.0) r->buy[nb++] = ii;
+        }
+        ICS_ALLOC(r->Z, (size_t)(ns ? ns : 1) * (nb ? nb : 1), err, "a trade restriction");
+        for (int jj = 0; jj < nb; ++jj)
+            for (int i2 = 0; i2 < ns; ++i2)
+                r->Z[i2 + (size_t)jj * ns] = a->Z[r->sup[i2] + (size_t)r->buy[jj] * n];
+        if (ns > a->maxsup) a->maxsup = ns;
+        if (nb > a->maxbuy) a->maxbuy = nb;
+    }
+    /* restricted share of a flow is -change of one shock: links may not be in two shocks */
+    for (int q1 = 0; q1 < a->nq; ++q1)
+        for (int q2 = q1 + 1; q2 < a->nq; ++q2) {
+            const ario_trade *r1 = &a->tr[q1], *r2 = &a->tr[q2];
+            for (int u1 = 0; u1 < r1->nsup; ++u1)
+                for (int u2 = 0; u2 < r2->nsup; ++u2) {
+                    if (r1->sup[u1] != r2->sup[u2]) continue;
+                    for (int b1 = 0; b1 < r1->nbuy; ++b1)
+                        for (int b2 = 0; b2 < r2->nbuy; ++b2)
+                            if (r1->buy[b1] == r2->buy[b2] &&
+                                a->Z[r1->sup[u1] + (size_t)r1->buy[b1] * n] > 0.0)
+                                ICS_FAIL(err, ICS_EINPUT,
+                                         "%s:%d: ario: trade restrictions '%s' and '%s' restrict "
+                                         "the same flow (%s/%s to %s/%s); merge them into one "
+                                         "shock", cfgname, cfg->shocks[r2->shock].line,
+                                         cfg->shocks[r1->shock].name, cfg->shocks[r2->shock].name,
+                                         t->regions[t->node_region[a->perm[r1->sup[u1]]]],
+                                         t->segments[t->node_segment[a->perm[r1->sup[u1]]]],
+                                         t->regions[t->node_region[a->perm[r1->buy[b1]]]],
+                                         t->segments[t->node_segment[a->perm[r1->buy[b1]]]]);
+                }
+        }
+    ics_ario_destroy(&d->ario);
+    d->ario = a;
+    a = NULL;
+done:
+    free(steps), free(inv), free(sup);
+    ics_ario_destroy(&a);
+    return st;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Workspace                                                                                   */
+
+typedef struct ario_hdr {
+    int bb, probe;
+    double pad[7]; /* keeps the doubles after it 64-byte aligned relative to the buffer */
+} ario_hdr;
+
+typedef struct aws {
+    double *alpha, *rprev, *D, *xopt, *xa, *cf, *yt, *rho; /* n x bb */
+    double *RR;             /* n x 2bb: [r_prev rho | r(t)], the weights of the transposed GEMM */
+    double *omega, *Gm;     /* s x n x bb: inventories, orders per unit of order weight */
+    double *VW;             /* s x n x 2bb: [received weight | order weight W] */
+    double *rq, *rqprev;    /* nq x bb restricted share now and at the last orders */
+    double *sig;            /* nq */
+    double *Tg, *Ts, *Tv, *Tc; /* trade scratch */
+    double *sum;            /* 5 x bb: produced, final delivered, received, used, stock change */
+    double *recv, *ord;     /* probe: s x n x bb received goods and orders placed */
+} aws;
+
+static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, aws *v)
+{
+    const size_t n = a->n, s = a->s, b = bb, nq = a->nq;
+    size_t o = 0;
+#define TAKE(ptr, cnt)                                                                          \
+    do {                                                                                       \
+        if (v) (v)->ptr = base + o;                                                            \
+        o += ((size_t)(cnt) + 7) & ~(size_t)7;                                                 \
+    } while (0)
+    TAKE(alpha, n * b); TAKE(rprev, n * b); TAKE(D, n * b); TAKE(xopt, n * b);
+    TAKE(xa, n * b); TAKE(cf, n * b); TAKE(yt, n * b); TAKE(rho, n * b);
+    TAKE(RR, 2 * n * b);
+    TAKE(omega, s * n * b); TAKE(Gm, s * n * b); TAKE(VW, 2 * s * n * b);
+    TAKE(rq, nq * b); TAKE(rqprev, nq * b); TAKE(sig, nq);
+    TAKE(Tg, (size_t)a->maxbuy * b); TAKE(Ts, (size_t)a->maxsup * b);
+    TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, (size_t)a->maxbuy * 2 * b);
+    TAKE(sum, 5 * b);
+    if (probe) {
+        TAKE(recv, s * n * b);
+        TAKE(ord, s * n * b);
+    }
+#undef TAKE
+    return o;
+}
+
+size_t ics_ario_ws_bytes(const ics_dyn *d, int b)
+{
+    return sizeof(ario_hdr) + carve(d->ario, b, 0, NULL, NULL) * sizeof(double);
+}
+
+size_t ics__ario_probe_bytes(const ics_dyn *d, int b)
+{
+    return sizeof(ario_hdr) + carve(d->ario, b, 1, NULL, NULL) * sizeof(double);
+}
+
+static void views(const ics_dyn *d, const ics_dyn_ws *w, aws *v, int *bb)
+{
+    ario_hdr *h = w->model_ws;
+    memset(v, 0, sizeof *v);
+    carve(d->ario, h->bb, h->probe, (double *)(h + 1), v);
+    *bb = h->bb;
+}
+
+void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
+{
+    const struct ics_ario *a = d->ario;
+    const int n = a->n, s = a->s;
+    ario_hdr *h = w->model_ws;
+    h->bb = bb;
+    h->probe = probe;
+    aws v;
+    int b2;
+    views(d, w, &v, &b2);
+    for (size_t e = 0; e < (size_t)n * bb; ++e) v.alpha[e] = v.rprev[e] = 1.0;
+    for (int p = 0; p < s; ++p)
+        for (int j = 0; j < bb; ++j) {
+            const size_t o = (size_t)p * n * bb + (size_t)j * n;
+            for (int i = 0; i < n; ++i) {
+                const size_t pi = (size_t)p * n + i;
+                v.omega[o + i] = a->tgt[pi] * a->xbar[i];
+                v.Gm[o + i] = a->W0[pi] > 0.0 ? 1.0 : 0.0; /* baseline orders = W0 */
+            }
+        }
+    if (a->nq) memset(v.rqprev, 0, (size_t)a->nq * bb * sizeof *v.rqprev);
+    ics_dyn_reset(d, bb, w);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* One step                                                                                    */
+
+/* Receipts, inventories and new orders of product p (fused: each array read once).
+ * fin: finite inventory target; probe: store receipts and orders. */
+static inline __attribute__((always_inline)) void
+orders_pass(const struct ics_ario *a, const aws *v, int p, int bb, int useW, int fin, int probe)
+{
+    const int n = a->n;
+    const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
+    const double *W0p = a->W0 + (size_t)p * n, itau = a->itau_inv;
+    for (int j = 0; j < bb; ++j) {
+        const size_t o = (size_t)p * n * bb + (size_t)j * n;
+        const size_t ov = (size_t)p * n * 2 * bb + (size_t)j * n;
+        double *om = v->omega + o, *g = v->Gm + o;
+        const double *V = v->VW + ov;
+        const double *Wv = useW ? v->VW + ov + (size_t)bb * n : W0p;
+        const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
+        double srecv = 0.0, sused = 0.0, sd = 0.0;
+        for (int i = 0; i < n; ++i) {
+            const double rc = g[i] * V[i];
+            const double used = xa[i] * Up[i];
+            double O;
+            if (fin) {
+                const double wv = om[i] + rc - used;
+                if (probe) sd += wv - om[i], sused += used;
+                om[i] = wv;
+                const double gap = Tp[i] * xo[i] - wv;
+                O = (gap > 0.0 ? gap * itau : 0.0) + used;
+            } else {
+                O = used;
+            }
+            const double wd = Wv[i];
+            g[i] = wd > 1e-12 * W0p[i] ? O / wd : 0.0;
+            if (probe) { /* the sums are reductions: kept out of the vectorised production path */
+                srecv += rc;
+                v->recv[o + i] = rc;
+                v->ord[o + i] = O;
+            }
+        }
+        if (probe) {
+            v->sum[2 * bb + j] += srecv;
+            v->sum[3 * bb + j] += sused;
+            v->sum[4 * bb + j] += sd;
+        }
+    }
+}
+
+void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w)
+{
+    const struct ics_ario *a = d->ario;
+    const int n = a->n, s = a->s, k = a->k, T = a->T, nq = a->nq;
+    aws v;
+    int bb;
+    views(d, w, &v, &bb);
+    const size_t nb = (size_t)n * bb;
+    const double *Th = w->Theta;
+    const double *f = a->sched + (size_t)t * k;
+    const int alt = !a->base;
+
+    /* shock effects at t: cf = 1 - capacity loss (clipped to [0, 1]), yt = final demand */
+    memset(v.cf, 0, nb * sizeof *v.cf);
+    memset(v.yt, 0, nb * sizeof *v.yt);
+    for (int q = 0; q < k; ++q) {
+        if (f[q] == 0.0 || d->type[q] == ICS_SHOCK_TRADE_RESTRICTION) continue;
+        double *acc = d->type[q] == ICS_SHOCK_CAPACITY_LOSS ? v.cf : v.yt;
+        const double *mk = a->mask + (size_t)q * n;
+        for (int j = 0; j < bb; ++j) {
+            const double c = Th[q + (size_t)j * k] * f[q];
+            if (c == 0.0) continue;
+            double *ac = acc + (size_t)j * n;
+            for (int i = 0; i < n; ++i) ac[i] += c * mk[i];
+        }
+    }
+    for (int j = 0; j < bb; ++j)
+        for (int i = 0; i < n; ++i) {
+            const size_t e = i + (size_t)j * n;
+            const double loss = v.cf[e] < 0.0 ? 0.0 : v.cf[e] > 1.0 ? 1.0 : v.cf[e];
+            const double g = 1.0 + v.yt[e];
+            v.cf[e] = 1.0 - loss;
+            v.yt[e] = a->y[i] * (g > 0.0 ? g : 0.0);
+        }
+    int trade_now = 0, trade_prev = 0;
+    for (int q = 0; q < nq; ++q) {
+        const ario_trade *r = &a->tr[q];
+        const double fq = f[r->shock];
+        const double el = t - d->start[r->shock] + 1;
+        v.sig[q] = fq > 0.0 ? a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, el / a->subst_ramp) : 1.0)
+                            : 0.0;
+        for (int j = 0; j < bb; ++j) {
+            double c = -Th[r->shock + (size_t)j * k] * fq;
+            c = c < 0.0 ? 0.0 : c > 1.0 ? 1.0 : c;
+            v.rq[q + (size_t)j * nq] = c;
+            trade_now |= c > 0.0;
+            trade_prev |= v.rqprev[q + (size_t)j * nq] > 0.0;
+        }
+    }
+
+    /* GEMM 1: orders reaching each supplier, D_i = sum_j z_ij G_p(i)j (times r_i below) */
+    for (int p = 0; p < s; ++p)
+        if (a->segn[p])
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, a->segn[p], bb, n, 1.0,
+                        a->Z + a->segoff[p], n, v.Gm + (size_t)p * nb, n, 0.0, v.D + a->segoff[p],
+                        n);
+    /* minus the orders of the last step that restricted links did not carry */
+    for (int q = 0; q < nq && trade_prev; ++q) {
+        const ario_trade *r = &a->tr[q];
+        for (int g = 0; g < r->ngrp; ++g) {
+            const size_t po = (size_t)r->gseg[g] * nb;
+            for (int j = 0; j < bb; ++j)
+                for (int jj = 0; jj < r->nbuy; ++jj)
+                    v.Tg[jj + (size_t)j * r->nbuy] = v.Gm[po + r->buy[jj] + (size_t)j * n];
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, r->gcnt[g], bb, r->nbuy, 1.0,
+                        r->Z + r->goff[g], r->nsup, v.Tg, r->nbuy, 0.0, v.Ts, r->gcnt[g]);
+            for (int j = 0; j < bb; ++j) {
+                const double c = v.rqprev[q + (size_t)j * nq];
+                for (int u = 0; u < r->gcnt[g]; ++u)
+                    v.D[r->sup[r->goff[g] + u] + (size_t)j * n] -= c * v.Ts[u + (size_t)j * r->gcnt[g]];
+            }
+        }
+    }
+
+    /* total demand, capacity, optimal production */
+    for (int j = 0; j < bb; ++j)
+        for (int i = 0; i < n; ++i) {
+            const size_t e = i + (size_t)j * n;
+            double Dv = (alt ? v.rprev[e] * v.D[e] : v.D[e]) + v.yt[e];
+            if (Dv < 0.0) Dv = 0.0;
+            const double cap = v.alpha[e] * v.cf[e] * a->xbar[i];
+            const double xo = Dv < cap ? Dv : cap;
+            v.D[e] = Dv;
+            v.xopt[e] = xo;
+            v.xa[e] = xo;
+        }
+    /* the scarcest input: x^a_j <= omega_pj / (max(psi s_p, 1) A^S_pj) */
+    for (int p = 0; p < s; ++p) {
+        if (a->inf[p]) continue;
+        const double *kp = a->kappa + (size_t)p * n;
+        for (int j = 0; j < bb; ++j) {
+            const double *om = v.omega + (size_t)p * nb + (size_t)j * n;
+            double *xa = v.xa + (size_t)j * n;
+            for (int i = 0; i < n; ++i) { /* branch-free, so that it vectorises */
+                const double lim = kp[i] > 0.0 ? kp[i] * om[i] : INFINITY;
+                xa[i] = lim < xa[i] ? lim : xa[i];
+            }
+        }
+    }
+    /* rationing, records, the GEMM-2 weights, overproduction */
+    double *share = w->Q;
+    for (int j = 0; j < bb; ++j) {
+        double prod = 0.0, fin = 0.0, um = 0.0;
+        for (int i = 0; i < n; ++i) {
+            const size_t e = i + (size_t)j * n;
+            const double Dv = v.D[e], xv = v.xa[e];
+            const double rho = Dv > 0.0 ? xv / Dv : 0.0;
+            v.rho[e] = rho;
+            share[a->perm[i] + (size_t)j * n] = a->xbar[i] > 0.0 ? 1.0 - xv / a->xbar[i] : 0.0;
+            prod += xv;
+            fin += rho * v.yt[e];
+            um += v.yt[e] - rho * v.yt[e];
+            const double rnow = alt ? v.alpha[e] * v.cf[e] : 1.0;
+            v.RR[e] = v.rprev[e] * rho;
+            v.RR[e + nb] = rnow;
+            v.rprev[e] = rnow;
+            const double zeta = Dv > 0.0 ? (Dv - xv) / Dv : 0.0;
+            double al = v.alpha[e];
+            al += zeta > 0.0 ? (a->alpha_max - al) * zeta * a->itau_alpha : (1.0 - al) * a->itau_alpha;
+            v.alpha[e] = al < 1.0 ? 1.0 : al;
+        }
+        v.sum[j] = prod;
+        v.sum[bb + j] = fin;
+        v.sum[2 * bb + j] = v.sum[3 * bb + j] = v.sum[4 * bb + j] = 0.0;
+        if (t < T) w->unmet[j] += um;
+    }
+    ics_dyn_record(d, t, bb, share, w);
+    if (t == T) return;
+
+    /* GEMM 2 (transposed): for each client j and product p, the received weight
+     * sum_{i in p} z_ij r_prev_i rho_i and (alt) the order weight W_pj = sum_{i in p} z_ij r_i */
+    const int nc = alt ? 2 * bb : bb;
+    for (int p = 0; p < s; ++p) {
+        double *out = v.VW + (size_t)p * 2 * nb;
+        if (!a->segn[p]) {
+            memset(out, 0, 2 * nb * sizeof *out);
+            continue;
+        }
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, nc, a->segn[p], 1.0,
+                    a->Z + a->segoff[p], n, v.RR + a->segoff[p], n, 0.0, out, n);
+        if (!alt && trade_now)
+            for (int j = 0; j < bb; ++j)
+                memcpy(out + nb + (size_t)j * n, a->W0 + (size_t)p * n, n * sizeof *out);
+    }
+    /* restricted links: received flows and order weights of their buyers */
+    for (int q = 0; q < nq && (trade_now || trade_prev); ++q) {
+        const ario_trade *r = &a->tr[q];
+        for (int c = 0; c < 2 * bb; ++c)
+            for (int u = 0; u < r->nsup; ++u) v.Tv[u + (size_t)c * r->nsup] = v.RR[r->sup[u] + (size_t)c * n];
+        for (int g = 0; g < r->ngrp; ++g) {
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, r->nbuy, 2 * bb, r->gcnt[g], 1.0,
+                        r->Z + r->goff[g], r->nsup, v.Tv + r->goff[g], r->nsup, 0.0, v.Tc, r->nbuy);
+            double *out = v.VW + (size_t)r->gseg[g] * 2 * nb;
+            for (int j = 0; j < bb; ++j) {
+                const double cp = v.rqprev[q + (size_t)j * nq];
+                const double cw = v.sig[q] * v.rq[q + (size_t)j * nq];
+                for (int jj = 0; jj < r->nbuy; ++jj) {
+                    const size_t e = r->buy[jj] + (size_t)j * n;
+                    out[e] -= cp * v.Tc[jj + (size_t)j * r->nbuy];
+                    if (out[e] < 0.0) out[e] = 0.0;
+                    if (cw > 0.0) {
+                        double wv = out[e + nb] - cw * v.Tc[jj + (size_t)(bb + j) * r->nbuy];
+                        out[e + nb] = wv < 0.0 ? 0.0 : wv;
+                    }
+                }
+            }
+        }
+    }
+    /* receipts, inventories, new orders per unit of order weight */
+    const int useW = alt || trade_now;
+    const int probe = ((ario_hdr *)w->model_ws)->probe;
+    for (int p = 0; p < s; ++p) {
+        if (probe)
+            orders_pass(a, &v, p, bb, useW, !a->inf[p], 1);
+        else if (a->inf[p])
+            orders_pass(a, &v, p, bb, useW, 0, 0);
+        else
+            orders_pass(a, &v, p, bb, useW, 1, 0);
+    }
+    if (nq) memcpy(v.rqprev, v.rq, (size_t)nq * bb * sizeof *v.rq);
+}
+
+void ics_ario_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, ics_dyn_ws *w)
+{
+    (void)p;
+    (void)first;
+    ics__ario_begin(d, bb, w, 0);
+    for (int t = 0; t <= d->T; ++t) ics__ario_step(d, t, w);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Diagnostics                                                                                 */
+
+const int *ics__ario_perm(const ics_dyn *d)
+{
+    return d->ario->perm;
+}
+
+/* Arrays of the last step, internal node order: "D" total demand, "cap" is not kept (use
+ * "alpha" and "cf"), "xa" production, "xopt", "rho", "yt", "alpha" (already updated), "cf"
+ * (1 - capacity loss), "omega" (s x n x bb), "recv"/"ord" (probe), "sum" (5 x bb: produced,
+ * final delivered, received, used from finite inventories, change of finite inventories). */
+const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *name)
+{
+    aws v;
+    int bb;
+    views(d, w, &v, &bb);
+    if (!strcmp(name, "D")) return v.D;
+    if (!strcmp(name, "xa")) return v.xa;
+    if (!strcmp(name, "xopt")) return v.xopt;
+    if (!strcmp(name, "rho")) return v.rho;
+    if (!strcmp(name, "yt")) return v.yt;
+    if (!strcmp(name, "alpha")) return v.alpha;
+    if (!strcmp(name, "cf")) return v.cf;
+    if (!strcmp(name, "omega")) return v.omega;
+    if (!strcmp(name, "recv")) return v.recv;
+    if (!strcmp(name, "ord")) return v.ord;
+    if (!strcmp(name, "sum")) return v.sum;
+    return NULL;
+}

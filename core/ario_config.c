@@ -1,0 +1,74 @@
+/* The `ario:` section after parsing: defaults for the values a config left out, the inventory
+ * target of every segment (labels checked against the table, with a nearest-label hint), and
+ * freeing the section's owned lists. Parsing itself is parse_ario in config.c. */
+#include "ics_config.h"
+#include "ics_table.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Resolved parameters (all durations in steps); shared with ario.c. */
+typedef struct ics__ario_params {
+    double alpha_max, tau_alpha, psi, tau_inventory, subst_share, subst_ramp;
+    int order_base, recovery_curve;
+} ics__ario_params;
+
+void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p);
+ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
+                               ics_error *err);
+
+void ics_ario_config_free(ics_config *cfg)
+{
+    if (!cfg) return;
+    if (cfg->ario_inv_segments)
+        for (int i = 0; i < cfg->ario_ninv; ++i) free(cfg->ario_inv_segments[i]);
+    free(cfg->ario_inv_segments);
+    free(cfg->ario_inv_values);
+    free(cfg->ario_inv_lines);
+    cfg->ario_inv_segments = NULL;
+    cfg->ario_inv_values = NULL;
+    cfg->ario_inv_lines = NULL;
+    cfg->ario_ninv = 0;
+}
+
+/* BoARIO's defaults (peers-io.md 2.2), converted from days to steps of 1/steps_per_year. */
+void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p)
+{
+    const double spy = cfg->steps_per_year > 0 ? cfg->steps_per_year : 52;
+    p->alpha_max = cfg->ario_alpha_max > 0 ? cfg->ario_alpha_max : 1.25;
+    p->tau_alpha = cfg->ario_tau_alpha > 0 ? cfg->ario_tau_alpha : spy;
+    p->psi = cfg->ario_psi > 0 ? cfg->ario_psi : 0.8;
+    p->tau_inventory = cfg->ario_tau_inventory > 0 ? cfg->ario_tau_inventory : fmax(1.0, 60.0 * spy / 365.0);
+    p->subst_share = cfg->ario_subst_share;
+    p->subst_ramp = cfg->ario_subst_ramp;
+    p->order_base = cfg->ario_order_base;
+    p->recovery_curve = cfg->ario_recovery_curve;
+}
+
+/* steps[nseg]: the inventory target of each product (segment) in steps of use, INFINITY = none.
+ * A label that is not a segment of the table is ICS_EINPUT with the line and nearest label. */
+ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
+                               ics_error *err)
+{
+    const double spy = cfg->steps_per_year > 0 ? cfg->steps_per_year : 52;
+    const double def = cfg->ario_inv_default > 0 ? cfg->ario_inv_default : 90.0 * spy / 365.0;
+    const char *cfgname = cfg->path ? cfg->path : "config";
+    for (int p = 0; p < t->nseg; ++p) steps[p] = def;
+    for (int q = 0; q < cfg->ario_ninv; ++q) {
+        const int p = ics_table_find_segment(t, cfg->ario_inv_segments[q]);
+        if (p < 0) {
+            const char *hint = ics_nearest(cfg->ario_inv_segments[q],
+                                           (const char *const *)t->segments, t->nseg);
+            if (hint)
+                return ics_error_set(err, ICS_EINPUT, "%s:%d: ario: inventory: '%s' is not a "
+                                     "segment of the table; did you mean '%s'?", cfgname,
+                                     cfg->ario_inv_lines[q], cfg->ario_inv_segments[q], hint);
+            return ics_error_set(err, ICS_EINPUT, "%s:%d: ario: inventory: '%s' is not a segment "
+                                 "of the table (%d segments, e.g. '%s')", cfgname,
+                                 cfg->ario_inv_lines[q], cfg->ario_inv_segments[q], t->nseg,
+                                 t->nseg ? t->segments[0] : "");
+        }
+        steps[p] = cfg->ario_inv_values[q];
+    }
+    return ICS_OK;
+}

@@ -1,0 +1,227 @@
+/* The dynamic plan shared by DIIM and ARIO: shock schedules, node masks and per-unit patterns,
+ * and the per-thread workspace (see ics_dynamic.h). */
+#include "ics_dynamic.h"
+#include "ics_shocks.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Intensity of a shock at step t: 1 during start .. start+duration-1 (to the end without a
+ * duration), then a linear ramp down to 0 over `recovery` steps. */
+static double intensity(const ics_shock *sh, int t)
+{
+    if (t < sh->start) return 0.0;
+    if (sh->duration < 0) return 1.0;
+    const int end = sh->start + sh->duration; /* first step after full strength */
+    if (t < end) return 1.0;
+    if (sh->recovery > 0 && t < end + sh->recovery)
+        return 1.0 - (double)(t - end + 1) / (double)(sh->recovery + 1);
+    return 0.0;
+}
+
+ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                          const ics_plan *p, ics_dyn **out, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_dyn *d = NULL;
+    unsigned char *sup = NULL, *buy = NULL;
+    double *r = NULL;
+    const int n = t->n, k = cfg->nshocks, T = cfg->horizon;
+    const char *cfgname = cfg->path ? cfg->path : "config";
+    (void)p;
+    ICS_ALLOC(d, 1, err, "the dynamic plan");
+    d->model = cfg->model;
+    d->n = n, d->k = k, d->T = T;
+    d->level = cfg->recovery_level;
+    d->x = m->x;
+    d->Astar = m->B;
+    d->nreg = t->nreg;
+    d->node_region = t->node_region;
+    ICS_ALLOC(d->xstep, n, err, "output per step");
+    ICS_ALLOC(d->xreg, t->nreg, err, "regional output");
+    for (int i = 0; i < n; ++i) {
+        d->xstep[i] = m->x[i] / cfg->steps_per_year;
+        d->xreg[t->node_region[i]] += d->xstep[i];
+    }
+    ICS_ALLOC(d->sched, (size_t)T * (k ? k : 1), err, "shock schedules");
+    ICS_ALLOC(d->type, k ? k : 1, err, "shock types");
+    ICS_ALLOC(d->mask, (size_t)n * (k ? k : 1), err, "shock masks");
+    ICS_ALLOC(d->pattern, (size_t)n * (k ? k : 1), err, "shock patterns");
+    ICS_ALLOC(d->start, k ? k : 1, err, "shock starts");
+    ICS_ALLOC(d->duration, k ? k : 1, err, "shock durations");
+    ICS_ALLOC(sup, n, err, "a node mask");
+    ICS_ALLOC(buy, n, err, "a node mask");
+    ICS_ALLOC(r, n, err, "trade shares");
+    for (int s = 0; s < k; ++s) {
+        const ics_shock *sh = &cfg->shocks[s];
+        if (sh->start >= T)
+            ICS_FAIL(err, ICS_EINPUT, "%s:%d: shock '%s': start %d is beyond the horizon (%d steps)",
+                     cfgname, sh->line, sh->name, sh->start, T);
+        d->type[s] = sh->type;
+        d->start[s] = sh->start;
+        d->duration[s] = sh->duration;
+        for (int tt = 0; tt < T; ++tt) d->sched[(size_t)tt * k + s] = intensity(sh, tt);
+        unsigned char *mk = d->mask + (size_t)s * n;
+        double *pt = d->pattern + (size_t)s * n;
+        if (sh->type == ICS_SHOCK_TRADE_RESTRICTION) {
+            double total = 0.0;
+            char owner[300];
+            snprintf(owner, sizeof owner, "shock '%s'", sh->name);
+            ICS_TRY(ics_select_nodes(cfg->path, sh->line, owner, sh->from, sh->nfrom,
+                                     sh->segments, sh->nsegments, t, sup, err));
+            ICS_TRY(ics_select_nodes(cfg->path, sh->line, owner, sh->to, sh->nto, NULL, 0, t,
+                                     buy, err));
+            ICS_TRY(ics_trade_shares(t, sup, buy, r, &total, err));
+            if (!(total > 0.0))
+                ICS_FAIL(err, ICS_EINPUT, "%s:%d: shock '%s' restricts no flow of the table",
+                         cfgname, sh->line, sh->name);
+            for (int j = 0; j < n; ++j) {
+                mk[j] = r[j] > 0.0;
+                pt[j] = r[j]; /* lost share of the scarcest restricted input per unit of -change */
+            }
+        } else {
+            ICS_TRY(ics_shock_select(cfg, sh, t, mk, err));
+            for (int i = 0; i < n; ++i) {
+                if (!mk[i]) continue;
+                if (sh->type == ICS_SHOCK_CAPACITY_LOSS)
+                    pt[i] = 1.0;
+                else if (cfg->model == ICS_MODEL_DIIM) /* c*_i = -dy_i / x_i per unit change */
+                    pt[i] = m->x[i] != 0.0 ? -m->y[i] / m->x[i] : 0.0;
+                else
+                    pt[i] = m->y[i]; /* ARIO: dy_i per unit change */
+            }
+        }
+    }
+    if (cfg->model == ICS_MODEL_DIIM) {
+        /* k_i from recovery times T_i (steps, per segment): the discrete-time equivalent of
+         * Lian & Haimes' -ln(lambda) / (T_i (1 - a*_ii)), so that an isolated node recovers to
+         * lambda of its initial inoperability exactly at T_i: (1 - k_i (1 - a*_ii))^T_i = lambda. */
+        ICS_ALLOC(d->kdiag, n, err, "resilience coefficients");
+        for (int q = 0; q < cfg->diim_nrt; ++q)
+            if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) < 0)
+                ICS_FAIL(err, ICS_EINPUT, "%s: diim: recovery_time: '%s' is not a segment of the "
+                         "table", cfgname, cfg->diim_rt_segments[q]);
+        for (int i = 0; i < n; ++i) {
+            double Ti = cfg->diim_recovery_default;
+            for (int q = 0; q < cfg->diim_nrt; ++q)
+                if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) == t->node_segment[i])
+                    Ti = cfg->diim_rt_values[q];
+            const double aii = m->B[i + (size_t)i * n];
+            const double ki = (1.0 - pow(cfg->diim_lambda, 1.0 / Ti)) / (1.0 - aii);
+            if (!(ki > 0.0 && ki <= 1.0))
+                ICS_FAIL(err, ICS_EINPUT, "%s: diim: node %s/%s: recovery time %g steps gives "
+                         "k = %g outside (0, 1]", cfgname, t->regions[t->node_region[i]],
+                         t->segments[t->node_segment[i]], Ti, ki);
+            d->kdiag[i] = ki;
+        }
+    } else {
+        ICS_TRY(ics_ario_create(cfg, t, m, d, err));
+    }
+    *out = d;
+    d = NULL;
+done:
+    free(sup), free(buy), free(r);
+    ics_dyn_destroy(&d);
+    return st;
+}
+
+void ics_dyn_destroy(ics_dyn **dp)
+{
+    if (!dp || !*dp) return;
+    ics_dyn *d = *dp;
+    free(d->sched), free(d->type), free(d->mask), free(d->pattern), free(d->start);
+    free(d->duration), free(d->kdiag), free(d->xstep), free(d->xreg);
+    ics_ario_destroy(&d->ario);
+    free(d);
+    *dp = NULL;
+}
+
+ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws **out,
+                             ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_dyn_ws *w = NULL;
+    const int n = d->n, k = d->k ? d->k : 1;
+    ICS_ALLOC(w, 1, err, "a dynamic workspace");
+    w->n = n, w->k = d->k, w->b = b, w->T = d->T;
+    ICS_ALLOC(w->Theta, (size_t)k * b, err, "parameters");
+    ICS_ALLOC(w->Raw, (size_t)k * b, err, "parameters");
+    ICS_ALLOC(w->Occ, (size_t)k * b, err, "parameters");
+    ICS_ALLOC(w->Q, (size_t)n * b, err, "the state");
+    ICS_ALLOC(w->G, (size_t)n * b, err, "scratch");
+    ICS_ALLOC(w->C, (size_t)n * b, err, "scratch");
+    ICS_ALLOC(w->X, (size_t)n * b, err, "cumulative output change");
+    ICS_ALLOC(w->rec, (size_t)n * b, err, "recovery times");
+    ICS_ALLOC(w->peak, (size_t)n * b, err, "peak losses");
+    ICS_ALLOC(w->rec_region, (size_t)(d->nreg ? d->nreg : 1) * b, err, "recovery times");
+    ICS_ALLOC(w->regloss, d->nreg ? d->nreg : 1, err, "regional losses");
+    ICS_ALLOC(w->unmet, b, err, "unmet demand");
+    if (with_traj) ICS_ALLOC(w->traj, (size_t)n * (d->T + 1) * b, err, "trajectories");
+    if (d->model == ICS_MODEL_ARIO) {
+        const size_t bytes = ics_ario_ws_bytes(d, b);
+        if (bytes) ICS_ALLOC(w->model_ws, bytes, err, "the ARIO workspace");
+    }
+    *out = w;
+    w = NULL;
+done:
+    ics_dyn_ws_destroy(&w);
+    return st;
+}
+
+void ics_dyn_ws_destroy(ics_dyn_ws **wp)
+{
+    if (!wp || !*wp) return;
+    ics_dyn_ws *w = *wp;
+    free(w->Theta), free(w->Raw), free(w->Occ), free(w->Q), free(w->G), free(w->C);
+    free(w->X), free(w->rec), free(w->peak), free(w->unmet), free(w->traj), free(w->model_ws);
+    free(w->rec_region), free(w->regloss);
+    free(w);
+    *wp = NULL;
+}
+
+void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int64_t first, int bb,
+                   ics_dyn_ws *ws)
+{
+    (void)m;
+    ics_plan_sample(p, first, bb, ws->Theta, ws->Raw, ws->Occ);
+    if (d->model == ICS_MODEL_DIIM)
+        ics_diim_block(d, p, first, bb, ws);
+    else
+        ics_ario_block(d, p, first, bb, ws);
+}
+
+void ics_dyn_reset(const ics_dyn *d, int bb, ics_dyn_ws *w)
+{
+    const size_t nb = (size_t)d->n * bb;
+    memset(w->X, 0, nb * sizeof *w->X);
+    memset(w->rec, 0, nb * sizeof *w->rec);
+    memset(w->peak, 0, nb * sizeof *w->peak);
+    memset(w->rec_region, 0, (size_t)d->nreg * bb * sizeof *w->rec_region);
+    memset(w->unmet, 0, (size_t)bb * sizeof *w->unmet);
+}
+
+void ics_dyn_record(const ics_dyn *d, int t, int bb, const double *share, ics_dyn_ws *w)
+{
+    const int n = d->n, T = d->T, R = d->nreg;
+    const double thr = 1.0 - d->level;
+    /* a share lost above 1 - level is "not recovered" */
+    for (int j = 0; j < bb; ++j) {
+        const double *q = share + (size_t)j * n;
+        double *X = w->X + (size_t)j * n, *pk = w->peak + (size_t)j * n;
+        double *rc = w->rec + (size_t)j * n, *rr = w->rec_region + (size_t)j * R;
+        double *lr = w->regloss;
+        memset(lr, 0, (size_t)R * sizeof *lr);
+        for (int i = 0; i < n; ++i) {
+            const double li = d->xstep[i] * q[i];
+            if (t < T) X[i] -= li;
+            if (q[i] > pk[i]) pk[i] = q[i];
+            if (q[i] > thr) rc[i] = t + 1;
+            lr[d->node_region[i]] += li;
+        }
+        for (int r = 0; r < R; ++r)
+                if (d->xreg[r] > 0.0 && lr[r] > thr * d->xreg[r]) rr[r] = t + 1;
+        if (w->traj) memcpy(w->traj + (size_t)j * (T + 1) * n + (size_t)t * n, q, n * sizeof *q);
+    }
+}

@@ -1,0 +1,97 @@
+/* Dynamic models over a block of scenarios: DIIM (core/diim.c) and the ARIO-type
+ * supply-constrained model (core/ario.c). Both advance an n x b state per time step with a few
+ * BLAS-3 calls on the whole block plus elementwise work (no per-scenario matrix loops), over
+ * `horizon` steps, and report per scenario the cumulative output change (which feeds the same
+ * aggregates as the static models), recovery times, peak losses and optionally trajectories.
+ *
+ * Timing (INTERFACE.md): a shock with start s and duration d acts in steps t = s .. s+d-1 and
+ * shapes the states t+1; without duration it lasts to the end of the horizon; `recovery` r steps
+ * then bring it linearly back to nothing. Plan-then-execute: ics_dyn_create does all set-up;
+ * the block functions allocate nothing and are thread-safe with one workspace per thread. */
+#ifndef ICS_DYNAMIC_H
+#define ICS_DYNAMIC_H
+
+#include "ics_config.h"
+#include "ics_error.h"
+#include "ics_model.h"
+#include "ics_scenario.h"
+#include "ics_table.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ics_ario;
+
+/* The dynamic plan shared by both models. */
+typedef struct ics_dyn {
+    ics_model_kind model;  /* ICS_MODEL_DIIM or ICS_MODEL_ARIO */
+    int n, k, T;           /* nodes, shocks, horizon (steps) */
+    double level;          /* recovered when output >= level * baseline (default 0.99) */
+    /* schedule of each shock k: intensity factor f_k(t) in [0, 1] for t = 0..T-1
+     * (1 during start..start+duration-1, linear ramp down over `recovery`, else 0) */
+    double *sched;         /* [T * k] row t: f_k(t) */
+    ics_shock_type *type;  /* [k] */
+    unsigned char *mask;   /* [n * k] selected nodes of each shock (buyers for trade) */
+    double *pattern;       /* [n * k] per-unit effect of each shock (model-specific meaning) */
+    int *start;            /* [k] */
+    int *duration;         /* [k] (-1 = to the end of the horizon) */
+    /* DIIM */
+    double *Astar;         /* [n*n] borrowed: the model's B (= A*) */
+    double *kdiag;         /* [n] resilience coefficients k_i */
+    double *x;             /* [n] borrowed: baseline gross output (per year, the table's unit) */
+    double *xstep;         /* [n] baseline output per step: x / steps_per_year */
+    int nreg;              /* regions */
+    const int *node_region;/* [n] borrowed from the table */
+    double *xreg;          /* [nreg] baseline output per step of each region */
+    /* ARIO */
+    struct ics_ario *ario; /* ARIO-specific plan (core/ario.c), NULL for DIIM */
+} ics_dyn;
+
+/* Per-thread workspace and per-block results (caller-owned via ics_dyn_ws_create). */
+typedef struct ics_dyn_ws {
+    int n, k, b, T;
+    double *Theta, *Raw, *Occ; /* k x b sampled parameters (ics_plan_sample) */
+    double *Q, *G, *C;     /* n x b state and scratch (DIIM: q, A* q, c*) */
+    double *X;             /* n x b out: cumulative output change over the horizon (table units;
+                              <= 0 for a loss): sum over t = 0..T-1 of (x_i(t) - x0_i) */
+    double *rec;           /* n x b out: recovery time in steps: 1 + the last t with output below
+                              level * baseline; 0 when never below; T + 1 when not recovered */
+    double *peak;          /* n x b out: largest share of baseline output lost */
+    double *rec_region;    /* nreg x b out: recovery time of each region's total output */
+    double *regloss;       /* nreg scratch */
+    double *unmet;         /* b out: cumulative unmet final demand (ARIO; 0 for DIIM) */
+    double *traj;          /* n x (T+1) x b out (or NULL): share of baseline output lost at each
+                              step, traj[i + t*n + j*(T+1)*n] */
+    void *model_ws;        /* model-specific scratch (ARIO) */
+} ics_dyn_ws;
+
+ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                          const ics_plan *p, ics_dyn **out, ics_error *err);
+void ics_dyn_destroy(ics_dyn **d);
+ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws **ws,
+                             ics_error *err);
+void ics_dyn_ws_destroy(ics_dyn_ws **ws);
+
+/* Run scenarios first .. first+bb-1 over the horizon into ws (dispatches on d->model); samples
+ * the parameters into ws->Theta/Raw/Occ first, so the block functions below read them there. */
+void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int64_t first, int bb,
+                   ics_dyn_ws *ws);
+
+/* Record step t (0..T) of a block: share (n x bb) is the share of baseline output each node
+ * has lost at step t (q in DIIM, 1 - x/x0 in ARIO). Updates X (for t < T: X -= xstep * share, so
+ * the cumulative loss is in the table's units per step), peak, rec, rec_region and traj.
+ * Both models call it once per step, starting with t = 0 after zeroing via ics_dyn_reset. */
+void ics_dyn_reset(const ics_dyn *d, int bb, ics_dyn_ws *ws);
+void ics_dyn_record(const ics_dyn *d, int t, int bb, const double *share, ics_dyn_ws *ws);
+
+/* DIIM: q(t+1) = clip(q(t) + K [A* q(t) + c*(t) - q(t)], 0, 1). */
+void ics_diim_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, ics_dyn_ws *ws);
+
+/* ARIO (core/ario.c). */
+ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                           ics_dyn *d, ics_error *err);
+void ics_ario_destroy(struct ics_ario **a);
+size_t ics_ario_ws_bytes(const ics_dyn *d, int b);
+void ics_ario_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, ics_dyn_ws *ws);
+
+#endif
