@@ -22,22 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ario_config.c */
-typedef struct ics__ario_params {
-    double alpha_max, tau_alpha, psi, tau_inventory, subst_share, subst_ramp;
-    int order_base, recovery_curve;
-} ics__ario_params;
-void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p);
-ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
-                               ics_error *err);
-
-/* Test and diagnostic entry points (the caller owns the loop): ics_ario_block is
- * begin + step for t = 0..T. With probe = 1 the workspace must hold ics__ario_probe_bytes. */
-size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
-void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);
-void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w);
-const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *name);
-const int *ics__ario_perm(const ics_dyn *d);
+#include "ics_ario_internal.h"
 
 /* A trade restriction: suppliers (internal indices, ascending, so grouped by segment) and
  * buyers, and the restricted flows Z[sup, buy] per step. */

@@ -1,21 +1,12 @@
 /* The `ario:` section after parsing: defaults for the values a config left out, the inventory
  * target of every segment (labels checked against the table, with a nearest-label hint), and
  * freeing the section's owned lists. Parsing itself is parse_ario in config.c. */
+#include "ics_ario_internal.h"
 #include "ics_config.h"
 #include "ics_table.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-/* Resolved parameters (all durations in steps); shared with ario.c. */
-typedef struct ics__ario_params {
-    double alpha_max, tau_alpha, psi, tau_inventory, subst_share, subst_ramp;
-    int order_base, recovery_curve;
-} ics__ario_params;
-
-void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p);
-ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
-                               ics_error *err);
 
 void ics_ario_config_free(ics_config *cfg)
 {

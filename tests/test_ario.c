@@ -4,24 +4,20 @@
  * demand, inventories change by receipts minus use) every step; losses grow with the size and
  * the duration of a one-node capacity loss; substitution reduces the loss of a trade
  * restriction; rationing gives every client the same share of its order; the ario section's
- * errors. The step-level hooks are ario.c's diagnostic entry points (declared below). */
+ * errors. The step-level hooks are ario.c's diagnostic entry points (core/ics_ario_internal.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "ics_dynamic.h"
+#include "ics_ario_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
-void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);
-void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w);
-const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *name);
-const int *ics__ario_perm(const ics_dyn *d);
 
 /* A region-major table: nreg regions R1.. x nseg segments a, b, c..; Zrow row-major n x n
  * (row sells to column), final demand y; x = Z1 + y exactly. */

@@ -1,0 +1,25 @@
+/* Library-internal pieces of the ARIO model shared by core/ario.c, core/ario_config.c and its
+ * tests: parsed parameters, and the begin/step/view entry points (the caller owns the loop:
+ * ics_ario_block is begin + step for t = 0..T), used by tests and diagnostics. */
+#ifndef ICS_ARIO_INTERNAL_H
+#define ICS_ARIO_INTERNAL_H
+
+#include "ics_dynamic.h"
+
+typedef struct ics__ario_params {
+    double alpha_max, tau_alpha, psi, tau_inventory, subst_share, subst_ramp;
+    int order_base, recovery_curve;
+} ics__ario_params;
+
+void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p);
+ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
+                               ics_error *err);
+
+/* With probe = 1 the workspace must hold ics__ario_probe_bytes(d, b). */
+size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
+void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);
+void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w);
+const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *name);
+const int *ics__ario_perm(const ics_dyn *d);
+
+#endif
