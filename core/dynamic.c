@@ -100,9 +100,13 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
          * lambda of its initial inoperability exactly at T_i: (1 - k_i (1 - a*_ii))^T_i = lambda. */
         ICS_ALLOC(d->kdiag, n, err, "resilience coefficients");
         for (int q = 0; q < cfg->diim_nrt; ++q)
-            if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) < 0)
+            if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) < 0) {
+                const char *near = ics_nearest(cfg->diim_rt_segments[q],
+                                               (const char *const *)t->segments, t->nseg);
                 ICS_FAIL(err, ICS_EINPUT, "%s: diim: recovery_time: '%s' is not a segment of the "
-                         "table", cfgname, cfg->diim_rt_segments[q]);
+                         "table%s%s%s", cfgname, cfg->diim_rt_segments[q],
+                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+            }
         for (int i = 0; i < n; ++i) {
             double Ti = cfg->diim_recovery_default;
             for (int q = 0; q < cfg->diim_nrt; ++q)

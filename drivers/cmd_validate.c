@@ -1,6 +1,8 @@
 /* `icstress validate CONFIG | TABLE`: every check of a run, without computing or writing. */
 #include "ics_driver.h"
 #include "ics_config.h"
+#include "ics_dynamic.h"
+#include "ics_aggregate.h"
 #include "ics_model.h"
 #include "ics_scenario.h"
 #include "ics_table.h"
@@ -25,6 +27,8 @@ int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_table *t = NULL;
     ics_model *m = NULL;
     ics_plan *plan = NULL;
+    ics_aggset *as = NULL;
+    ics_dyn *dyn = NULL;
     if (argc != 2) {
         ics_error_set(err, ICS_EINPUT, "usage: icstress validate CONFIG|TABLE");
         return 2;
@@ -39,7 +43,12 @@ int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_validate_report rep;
     ICS_TRY(ics_table_validate(t, &opts, &rep, err));
     ICS_TRY(ics_model_create(t, &m, err));
-    if (cfg) ICS_TRY(ics_plan_create(cfg, t, m, &plan, err));
+    if (cfg) {
+        ICS_TRY(ics_plan_create(cfg, t, m, &plan, err));
+        ICS_TRY(ics_aggset_create(cfg, t, m, 1, 1, &as, err));
+        if (cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO)
+            ICS_TRY(ics_dyn_create(cfg, t, m, plan, &dyn, err));
+    }
     if (ctx->rank == 0) {
         printf("table %s: %d regions x %d segments, %d nodes, %d final-demand columns\n",
                t->source, t->nreg, t->nseg, t->n, t->ny);
@@ -60,6 +69,8 @@ int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         printf("valid\n");
     }
 done:
+    ics_dyn_destroy(&dyn);
+    ics_aggset_destroy(&as);
     ics_plan_destroy(&plan);
     ics_model_destroy(&m);
     ics_table_destroy(&t);
