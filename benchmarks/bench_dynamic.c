@@ -1,7 +1,17 @@
-/* Speed of the dynamic models per block: scenario-steps/s and GFLOP/s of the DIIM (and ARIO)
- * block update against a plain DGEMM of the step's shape (n x n times n x b) measured in the same
- * run, on random productive tables. Prints a table with the BLAS core; --json appends records.
- * usage: bench_dynamic [--model diim|ario] [--n LIST] [--b LIST] [--steps T] [--json FILE] */
+/* Speed of the dynamic models per block on random productive tables (n = nreg x 16 segments):
+ * scenario-steps/s, and GFLOP/s of the block update against a plain DGEMM measured in the same
+ * run. DIIM: the step is one GEMM n x n times n x b (2 n^2 b flops), the DGEMM has that shape.
+ * ARIO: the flops and bytes the step really performs are counted by core/ario.c
+ * (ics__ario_flops_per_step, ics__ario_bytes_per_step); its dominant GEMMs are grouped per
+ * product with an inner dimension of one segment's suppliers, and the reference DGEMM is the
+ * square-inner shape n x n times n x 2b of the same flops; the step's bytes per second are set
+ * against a single-thread STREAM triad measured in the same run on arrays larger than the last
+ * level cache (DRAM) and on arrays that fit in L2, and the arithmetic intensity (flops/byte)
+ * against the machine balance (DGEMM GFLOP/s / STREAM GB/s), which says which bound applies.
+ * Prints a table with the BLAS core; --json appends records.
+ * usage: bench_dynamic [--model diim|ario] [--n LIST] [--b LIST] [--steps T] [--chunk C]
+ *                      [--json FILE]   (--chunk: ARIO scenarios per chunk, 0 = whole block) */
+#include "ics_ario_internal.h"
 #include "ics_config.h"
 #include "ics_dynamic.h"
 #include "ics_model.h"
@@ -60,14 +70,38 @@ static ics_table *random_table(int nreg, int nseg, ics_error *err)
     return t;
 }
 
+/* STREAM triad a = b + s c, one thread, best of reps; GB/s counting 3 arrays of len doubles
+ * (the write-allocate of a is not counted, as in STREAM) */
+static double triad(size_t len, int reps)
+{
+    double *x = malloc(len * sizeof *x), *y = malloc(len * sizeof *y), *z = malloc(len * sizeof *z);
+    for (size_t i = 0; i < len; ++i) x[i] = 0.0, y[i] = 1.0 + (double)(i % 7), z[i] = 0.5;
+    double best = 1e30, chk = 0.0;
+    const int inner = len * 24 < (size_t)64 << 20 ? (int)(((size_t)64 << 20) / (len * 24)) : 1;
+    for (int r = 0; r < reps; ++r) {
+        const double t0 = now();
+        for (int q = 0; q < inner; ++q) {
+            const double sc = 3.0 + q * 1e-9;
+            for (size_t i = 0; i < len; ++i) x[i] = y[i] + sc * z[i];
+            chk += x[q % len];
+        }
+        const double el = (now() - t0) / inner;
+        if (el < best) best = el;
+    }
+    if (chk == 42.0) printf(" ");
+    free(x), free(y), free(z);
+    return 3.0 * sizeof(double) * (double)len / best * 1e-9;
+}
+
 int main(int argc, char **argv)
 {
     const char *model = "diim", *json = NULL;
-    int ns[8] = {128, 512}, nn = 2, bs[8] = {256, 1024}, nb = 2, steps = 26;
+    int ns[8] = {128, 512}, nn = 2, bs[8] = {256, 1024}, nb = 2, steps = 26, chunk = -1;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
         else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) chunk = atoi(argv[++i]);
         else if ((!strcmp(argv[i], "--n") || !strcmp(argv[i], "--b")) && i + 1 < argc) {
             int *dst = argv[i][2] == 'n' ? ns : bs, *cnt = argv[i][2] == 'n' ? &nn : &nb;
             *cnt = 0;
@@ -75,7 +109,7 @@ int main(int argc, char **argv)
                 dst[(*cnt)++] = atoi(tok);
         } else {
             fprintf(stderr, "usage: %s [--model diim|ario] [--n LIST] [--b LIST] [--steps T] "
-                    "[--json FILE]\n", argv[0]);
+                    "[--chunk C] [--json FILE]\n", argv[0]);
             return 2;
         }
     }
@@ -86,8 +120,18 @@ int main(int argc, char **argv)
     printf("BLAS: %s\nBLAS core: %s   CPU: %s   threads: 1 (one block per thread)\n",
            si.blas_config, si.blas_core, si.cpu_model);
     if (si.generic_core) printf("%s\n", ics_sysinfo_warning(&si, warn, sizeof warn));
-    printf("%-6s %6s %6s %6s %16s %10s %14s %7s\n", "model", "n", "b", "steps", "scen-steps/s",
-           "GFLOP/s", "DGEMM GFLOP/s", "ratio");
+    const int ario = !strcmp(model, "ario");
+    /* 8 x 4 MiB x 3 arrays: beyond L3; 3 x 128 KiB: within L2 */
+    const double bw = triad((size_t)4 << 20, 5), bw2 = triad((size_t)16 << 10, 5);
+    printf("STREAM triad, 1 thread: %.1f GB/s (3 x 32 MiB, memory), %.1f GB/s (3 x 128 KiB, L2)\n",
+           bw, bw2);
+    if (ario)
+        printf("%-5s %5s %5s %5s %4s %12s %9s %9s %8s %6s %9s %9s %6s %6s %6s  %s\n", "model", "n",
+               "b", "steps", "chnk", "scen-steps/s", "MFLOP/st", "GFLOP/s", "DGEMM", "ratio",
+               "MB/step", "GB/s", "/DRAM", "F/B", "bal", "bound");
+    else
+        printf("%-6s %6s %6s %6s %16s %10s %14s %7s\n", "model", "n", "b", "steps",
+               "scen-steps/s", "GFLOP/s", "DGEMM GFLOP/s", "ratio");
     FILE *jf = json ? fopen(json, "a") : NULL;
     for (int a = 0; a < nn; ++a)
         for (int c = 0; c < nb; ++c) {
@@ -106,14 +150,18 @@ int main(int argc, char **argv)
                      model, steps, b);
             if (ics_model_create(t, &m, &err) || ics_config_parse(yaml, "bench", &cfg, &err) ||
                 ics_plan_create(cfg, t, m, &p, &err) || ics_dyn_create(cfg, t, m, p, &d, &err) ||
+                (ario && chunk >= 0 && (ics__ario_set_chunk(d, chunk), 0)) ||
                 ics_dyn_ws_create(d, b, 0, &w, &err)) {
                 fprintf(stderr, "bench_dynamic: %s\n", err.msg);
                 return 1;
             }
-            double *A = malloc(sizeof(double) * n * n), *B = malloc(sizeof(double) * n * b),
-                   *Cm = malloc(sizeof(double) * n * b);
+            /* reference DGEMM: n x n times n x gb, gb = b (DIIM's step) or 2b (ARIO: its grouped
+             * GEMMs are 2 n^2 b (orders) + 4 n^2 b (receipts and order weights) flops) */
+            const int gb = ario ? 2 * b : b;
+            double *A = malloc(sizeof(double) * n * n), *B = malloc(sizeof(double) * n * gb),
+                   *Cm = malloc(sizeof(double) * n * gb);
             for (long q = 0; q < (long)n * n; ++q) A[q] = m->B[q];
-            for (long q = 0; q < (long)n * b; ++q) B[q] = 0.01 * (double)(q % 97);
+            for (long q = 0; q < (long)n * gb; ++q) B[q] = 0.01 * (double)(q % 97);
             double best = 1e30, bestg = 1e30;
             for (int rep = 0; rep < 3; ++rep) {
                 double t0 = now();
@@ -122,20 +170,42 @@ int main(int argc, char **argv)
                 if (el < best) best = el;
                 t0 = now();
                 for (int s = 0; s < steps; ++s)
-                    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, b, n, 1.0, A, n, B,
+                    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, gb, n, 1.0, A, n, B,
                                 n, 0.0, Cm, n);
                 el = now() - t0;
                 if (el < bestg) bestg = el;
             }
-            const double flops = 2.0 * n * (double)n * b * steps;
-            const double gf = flops / best * 1e-9, dg = flops / bestg * 1e-9;
-            printf("%-6s %6d %6d %6d %16.4g %10.2f %14.2f %7.3f\n", model, n, b, steps,
-                   (double)b * steps / best, gf, dg, gf / dg);
-            if (jf)
+            /* the ARIO block runs steps + 1 states (t = 0..T; the last one records only) */
+            const double fstep = ario ? ics__ario_flops_per_step(d, b) : 2.0 * n * (double)n * b;
+            const double bstep = ario ? ics__ario_bytes_per_step(d, b) : 0.0;
+            const double tstep = best / steps, sps = (double)b * steps / best;
+            const double gf = fstep / tstep * 1e-9;
+            const double dg = 2.0 * n * (double)n * gb * steps / bestg * 1e-9;
+            const double gbs = bstep / tstep * 1e-9, ai = ario ? fstep / bstep : 0.0;
+            const double balance = dg / bw;
+            const char *bound = ai < balance ? "memory" : "compute";
+            const int ch = ario ? ics__ario_chunk(d) : 0;
+            if (ario)
+                printf("%-5s %5d %5d %5d %4d %12.4g %9.2f %9.2f %8.2f %6.3f %9.2f %9.1f %6.2f %6.2f "
+                       "%6.2f  %s\n", model, n, b, steps, ch ? ch : b, sps, fstep * 1e-6, gf, dg,
+                       gf / dg, bstep * 1e-6, gbs, gbs / bw, ai, balance, bound);
+            else
+                printf("%-6s %6d %6d %6d %16.4g %10.2f %14.2f %7.3f\n", model, n, b, steps, sps, gf,
+                       dg, gf / dg);
+            if (jf) {
                 fprintf(jf, "{\"case\": \"%s_block\", \"n\": %d, \"block\": %d, \"steps\": %d, "
-                        "\"scenario_steps_per_s\": %.6g, \"gflops\": %.4g, \"dgemm_gflops\": %.4g, "
-                        "\"ratio\": %.4g, \"blas_core\": \"%s\", \"ranks\": 1, \"threads\": 1}\n",
-                        model, n, b, steps, (double)b * steps / best, gf, dg, gf / dg, si.blas_core);
+                        "\"scenario_steps_per_s\": %.6g, \"flops_per_step\": %.6g, \"gflops\": %.4g, "
+                        "\"dgemm_shape\": [%d, %d, %d], \"dgemm_gflops\": %.4g, \"ratio\": %.4g, ",
+                        model, n, b, steps, sps, fstep, gf, n, gb, n, dg, gf / dg);
+                if (ario)
+                    fprintf(jf, "\"chunk\": %d, \"bytes_per_step\": %.6g, \"gbytes_per_s\": %.4g, "
+                            "\"stream_triad_gbs\": %.4g, \"stream_triad_l2_gbs\": %.4g, "
+                            "\"bandwidth_ratio\": %.4g, \"flops_per_byte\": %.4g, "
+                            "\"machine_balance\": %.4g, \"bound\": \"%s\", ",
+                            ch ? ch : b, bstep, gbs, bw, bw2, gbs / bw, ai, balance, bound);
+                fprintf(jf, "\"blas_core\": \"%s\", \"ranks\": 1, \"threads\": 1}\n",
+                        si.blas_core);
+            }
             free(A), free(B), free(Cm);
             ics_dyn_ws_destroy(&w);
             ics_dyn_destroy(&d);

@@ -10,10 +10,12 @@
  * products are plain DGEMMs on row blocks. Per-product arrays of one block are s blocks of
  * n x b column-major matrices: element (p, j, scenario c) at p*n*b + j + c*n.
  *
- * Block size: a step reads and writes about (4 s + 12) n doubles per scenario in the elementwise
- * passes plus the shared n x n flows; the DGEMMs want b >= 64. Blocks of 64..256 scenarios keep
- * the per-product state of a thread within L2 for the built-in table (s = 17, n = 136: ~90 KB
- * per scenario) only at the low end; beyond that the step is memory-bound (PERFORMANCE.md 6). */
+ * Chunks: ics_ario_block runs the whole horizon for one chunk of >= 32 scenarios at a time
+ * (default_chunk: the chunk's 2 s n inventory and order values per scenario plus z within 1 MiB
+ * of L2 where that allows more than 32), so the state stays in cache across steps; any block size
+ * works, and results do not depend on it. Per step each s x n x b array is read once: the
+ * per-column pass holds one scenario's inventories in L1, and each product's GEMM-2 output is
+ * consumed from cache by the orders pass. Bounds and measurements: docs/performance.md. */
 #include "ics_dynamic.h"
 
 #include <cblas.h>
@@ -50,6 +52,7 @@ struct ics_ario {
     double *mask;       /* [k*n] 0/1 in internal order */
     int nq, maxsup, maxbuy;
     ario_trade *tr;
+    int chunk;          /* scenarios per chunk in ics_ario_block (ics__ario_chunk) */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -76,6 +79,19 @@ static double curve(int kind, double f)
     case 2: return f * (2.0 - f);
     default: return f;
     }
+}
+
+/* Scenarios per chunk of ics_ario_block: the chunk's state (inventories and orders, s n values
+ * each, the n-vectors and the per-product GEMM-2 output) plus the flows Z should fit in a core's
+ * L2 (ARIO_CACHE_BYTES, fixed rather than probed so that every host makes the same choice). */
+#define ARIO_CACHE_BYTES (1024.0 * 1024.0)
+static int default_chunk(int n, int s)
+{
+    const double per = 8.0 * (2.0 * s * n + 16.0 * n), zb = 8.0 * n * (double)n;
+    double avail = ARIO_CACHE_BYTES - zb;
+    if (avail < ARIO_CACHE_BYTES / 4) avail = ARIO_CACHE_BYTES / 4;
+    int cb = (int)(avail / per) & ~7;
+    return cb < 32 ? 32 : cb; /* below 32 columns the thin GEMMs' call overhead dominates */
 }
 
 void ics_ario_destroy(struct ics_ario **ap)
@@ -237,6 +253,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
                                          t->segments[t->node_segment[a->perm[r1->buy[b1]]]]);
                 }
         }
+    a->chunk = default_chunk(n, s);
     ics_ario_destroy(&d->ario);
     d->ario = a;
     a = NULL;
@@ -256,12 +273,14 @@ typedef struct ario_hdr {
 
 typedef struct aws {
     double *alpha, *rprev, *D, *xopt, *xa, *cf, *yt, *rho; /* n x bb */
-    double *RR;             /* n x 2bb: [r_prev rho | r(t)], the weights of the transposed GEMM */
     double *omega, *Gm;     /* s x n x bb: inventories, orders per unit of order weight */
-    double *VW;             /* s x n x 2bb: [received weight | order weight W] */
+    double *RR;             /* n x 2cb, the chunk's [r_prev rho | r(t)]: weights of GEMM 2;
+                               then n scratch (a column's lost shares) */
+    double *VW;             /* n x 2cb, one product's [received weight | order weight W] */
     double *rq, *rqprev;    /* nq x bb restricted share now and at the last orders */
     double *sig;            /* nq */
-    double *Tg, *Ts, *Tv, *Tc; /* trade scratch */
+    double *Tg, *Ts, *Tv;   /* trade scratch (chunk) */
+    double *Tc;             /* trade: each (restriction, supplier group)'s n_buy x 2cb product */
     double *sum;            /* 5 x bb: produced, final delivered, received, used, stock change */
     double *recv, *ord;     /* probe: s x n x bb received goods and orders placed */
 } aws;
@@ -269,7 +288,8 @@ typedef struct aws {
 static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, aws *v)
 {
     const size_t n = a->n, s = a->s, b = bb, nq = a->nq;
-    size_t o = 0;
+    size_t o = 0, ntc = 0;
+    for (int q = 0; q < a->nq; ++q) ntc += (size_t)a->tr[q].ngrp * a->tr[q].nbuy;
 #define TAKE(ptr, cnt)                                                                          \
     do {                                                                                       \
         if (v) (v)->ptr = base + o;                                                            \
@@ -277,11 +297,11 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     } while (0)
     TAKE(alpha, n * b); TAKE(rprev, n * b); TAKE(D, n * b); TAKE(xopt, n * b);
     TAKE(xa, n * b); TAKE(cf, n * b); TAKE(yt, n * b); TAKE(rho, n * b);
-    TAKE(RR, 2 * n * b);
-    TAKE(omega, s * n * b); TAKE(Gm, s * n * b); TAKE(VW, 2 * s * n * b);
+    TAKE(omega, s * n * b); TAKE(Gm, s * n * b);
+    TAKE(RR, 2 * n * b + n); TAKE(VW, 2 * n * b);
     TAKE(rq, nq * b); TAKE(rqprev, nq * b); TAKE(sig, nq);
     TAKE(Tg, (size_t)a->maxbuy * b); TAKE(Ts, (size_t)a->maxsup * b);
-    TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, (size_t)a->maxbuy * 2 * b);
+    TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, ntc * 2 * b);
     TAKE(sum, 5 * b);
     if (probe) {
         TAKE(recv, s * n * b);
@@ -309,47 +329,55 @@ static void views(const ics_dyn *d, const ics_dyn_ws *w, aws *v, int *bb)
     *bb = h->bb;
 }
 
+/* Initial state of scenarios c0 .. c0+cb-1 of a block of bb. */
+static void begin_cols(const struct ics_ario *a, const aws *v, int bb, int c0, int cb)
+{
+    const int n = a->n, s = a->s;
+    const size_t nb = (size_t)n * bb;
+    for (size_t e = (size_t)c0 * n; e < (size_t)(c0 + cb) * n; ++e) v->alpha[e] = v->rprev[e] = 1.0;
+    for (int p = 0; p < s; ++p)
+        for (int j = c0; j < c0 + cb; ++j) {
+            const size_t o = (size_t)p * nb + (size_t)j * n;
+            for (int i = 0; i < n; ++i) {
+                const size_t pi = (size_t)p * n + i;
+                v->omega[o + i] = a->tgt[pi] * a->xbar[i];
+                v->Gm[o + i] = a->W0[pi] > 0.0 ? 1.0 : 0.0; /* baseline orders = W0 */
+            }
+        }
+    if (a->nq) memset(v->rqprev + (size_t)c0 * a->nq, 0, (size_t)a->nq * cb * sizeof *v->rqprev);
+}
+
 void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
 {
-    const struct ics_ario *a = d->ario;
-    const int n = a->n, s = a->s;
     ario_hdr *h = w->model_ws;
     h->bb = bb;
     h->probe = probe;
     aws v;
     int b2;
     views(d, w, &v, &b2);
-    for (size_t e = 0; e < (size_t)n * bb; ++e) v.alpha[e] = v.rprev[e] = 1.0;
-    for (int p = 0; p < s; ++p)
-        for (int j = 0; j < bb; ++j) {
-            const size_t o = (size_t)p * n * bb + (size_t)j * n;
-            for (int i = 0; i < n; ++i) {
-                const size_t pi = (size_t)p * n + i;
-                v.omega[o + i] = a->tgt[pi] * a->xbar[i];
-                v.Gm[o + i] = a->W0[pi] > 0.0 ? 1.0 : 0.0; /* baseline orders = W0 */
-            }
-        }
-    if (a->nq) memset(v.rqprev, 0, (size_t)a->nq * bb * sizeof *v.rqprev);
+    begin_cols(d->ario, &v, bb, 0, bb);
     ics_dyn_reset(d, bb, w);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* One step                                                                                    */
 
-/* Receipts, inventories and new orders of product p (fused: each array read once).
+/* Receipts, inventories and new orders of product p for scenarios c0 .. c0+cb-1 (fused: each
+ * array read once); V and W are the chunk's n x cb received and order weights of p.
  * fin: finite inventory target; probe: store receipts and orders. */
 static inline __attribute__((always_inline)) void
-orders_pass(const struct ics_ario *a, const aws *v, int p, int bb, int useW, int fin, int probe)
+orders_pass(const struct ics_ario *a, const aws *v, int p, int bb, int c0, int cb, int useW,
+            int fin, int probe)
 {
     const int n = a->n;
+    const size_t ncb = (size_t)n * cb;
     const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
     const double *W0p = a->W0 + (size_t)p * n, itau = a->itau_inv;
-    for (int j = 0; j < bb; ++j) {
+    for (int j = c0; j < c0 + cb; ++j) {
         const size_t o = (size_t)p * n * bb + (size_t)j * n;
-        const size_t ov = (size_t)p * n * 2 * bb + (size_t)j * n;
         double *om = v->omega + o, *g = v->Gm + o;
-        const double *V = v->VW + ov;
-        const double *Wv = useW ? v->VW + ov + (size_t)bb * n : W0p;
+        const double *V = v->VW + (size_t)(j - c0) * n;
+        const double *Wv = useW ? V + ncb : W0p;
         const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
         double srecv = 0.0, sused = 0.0, sd = 0.0;
         for (int i = 0; i < n; ++i) {
@@ -360,13 +388,15 @@ orders_pass(const struct ics_ario *a, const aws *v, int p, int bb, int useW, int
                 const double wv = om[i] + rc - used;
                 if (probe) sd += wv - om[i], sused += used;
                 om[i] = wv;
-                const double gap = Tp[i] * xo[i] - wv;
-                O = (gap > 0.0 ? gap * itau : 0.0) + used;
+                const double gap = Tp[i] * xo[i] - wv, gi = gap * itau;
+                O = (gap > 0.0 ? gi : 0.0) + used;
             } else {
                 O = used;
             }
             const double wd = Wv[i];
-            g[i] = wd > 1e-12 * W0p[i] ? O / wd : 0.0;
+            const int ok = wd > 1e-12 * W0p[i]; /* divide unconditionally, so that it vectorises */
+            const double gq = O / (ok ? wd : 1.0);
+            g[i] = ok ? gq : 0.0;
             if (probe) { /* the sums are reductions: kept out of the vectorised production path */
                 srecv += rc;
                 v->recv[o + i] = rc;
@@ -381,198 +411,257 @@ orders_pass(const struct ics_ario *a, const aws *v, int p, int bb, int useW, int
     }
 }
 
-void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w)
+/* Step t for scenarios c0 .. c0+cb-1 of a block of bb. Scenarios never interact: every pass is
+ * per column, and the chunk only sets which columns share a GEMM call. */
+static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int bb, int c0,
+                      int cb, int probe)
 {
     const struct ics_ario *a = d->ario;
-    const int n = a->n, s = a->s, k = a->k, T = a->T, nq = a->nq;
-    aws v;
-    int bb;
-    views(d, w, &v, &bb);
-    const size_t nb = (size_t)n * bb;
+    const int n = a->n, s = a->s, k = a->k, T = a->T, nq = a->nq, c1 = c0 + cb;
+    const size_t nb = (size_t)n * bb, ncb = (size_t)n * cb, o0 = (size_t)c0 * n;
     const double *Th = w->Theta;
     const double *f = a->sched + (size_t)t * k;
     const int alt = !a->base;
 
     /* shock effects at t: cf = 1 - capacity loss (clipped to [0, 1]), yt = final demand */
-    memset(v.cf, 0, nb * sizeof *v.cf);
-    memset(v.yt, 0, nb * sizeof *v.yt);
-    for (int q = 0; q < k; ++q) {
-        if (f[q] == 0.0 || d->type[q] == ICS_SHOCK_TRADE_RESTRICTION) continue;
-        double *acc = d->type[q] == ICS_SHOCK_CAPACITY_LOSS ? v.cf : v.yt;
-        const double *mk = a->mask + (size_t)q * n;
-        for (int j = 0; j < bb; ++j) {
+    for (int j = c0; j < c1; ++j) {
+        double *cf = v->cf + (size_t)j * n, *yt = v->yt + (size_t)j * n;
+        memset(cf, 0, (size_t)n * sizeof *cf);
+        memset(yt, 0, (size_t)n * sizeof *yt);
+        for (int q = 0; q < k; ++q) {
+            if (f[q] == 0.0 || d->type[q] == ICS_SHOCK_TRADE_RESTRICTION) continue;
             const double c = Th[q + (size_t)j * k] * f[q];
             if (c == 0.0) continue;
-            double *ac = acc + (size_t)j * n;
+            double *ac = d->type[q] == ICS_SHOCK_CAPACITY_LOSS ? cf : yt;
+            const double *mk = a->mask + (size_t)q * n;
             for (int i = 0; i < n; ++i) ac[i] += c * mk[i];
         }
-    }
-    for (int j = 0; j < bb; ++j)
         for (int i = 0; i < n; ++i) {
-            const size_t e = i + (size_t)j * n;
-            const double loss = v.cf[e] < 0.0 ? 0.0 : v.cf[e] > 1.0 ? 1.0 : v.cf[e];
-            const double g = 1.0 + v.yt[e];
-            v.cf[e] = 1.0 - loss;
-            v.yt[e] = a->y[i] * (g > 0.0 ? g : 0.0);
+            const double loss = cf[i] < 0.0 ? 0.0 : cf[i] > 1.0 ? 1.0 : cf[i];
+            const double g = 1.0 + yt[i];
+            cf[i] = 1.0 - loss;
+            yt[i] = a->y[i] * (g > 0.0 ? g : 0.0);
         }
+    }
     int trade_now = 0, trade_prev = 0;
     for (int q = 0; q < nq; ++q) {
         const ario_trade *r = &a->tr[q];
         const double fq = f[r->shock];
         const double el = t - d->start[r->shock] + 1;
-        v.sig[q] = fq > 0.0 ? a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, el / a->subst_ramp) : 1.0)
-                            : 0.0;
-        for (int j = 0; j < bb; ++j) {
+        v->sig[q] = fq > 0.0 ? a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, el / a->subst_ramp) : 1.0)
+                             : 0.0;
+        for (int j = c0; j < c1; ++j) {
             double c = -Th[r->shock + (size_t)j * k] * fq;
             c = c < 0.0 ? 0.0 : c > 1.0 ? 1.0 : c;
-            v.rq[q + (size_t)j * nq] = c;
+            v->rq[q + (size_t)j * nq] = c;
             trade_now |= c > 0.0;
-            trade_prev |= v.rqprev[q + (size_t)j * nq] > 0.0;
+            trade_prev |= v->rqprev[q + (size_t)j * nq] > 0.0;
         }
     }
 
     /* GEMM 1: orders reaching each supplier, D_i = sum_j z_ij G_p(i)j (times r_i below) */
     for (int p = 0; p < s; ++p)
         if (a->segn[p])
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, a->segn[p], bb, n, 1.0,
-                        a->Z + a->segoff[p], n, v.Gm + (size_t)p * nb, n, 0.0, v.D + a->segoff[p],
-                        n);
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, a->segn[p], cb, n, 1.0,
+                        a->Z + a->segoff[p], n, v->Gm + (size_t)p * nb + o0, n, 0.0,
+                        v->D + a->segoff[p] + o0, n);
     /* minus the orders of the last step that restricted links did not carry */
     for (int q = 0; q < nq && trade_prev; ++q) {
         const ario_trade *r = &a->tr[q];
         for (int g = 0; g < r->ngrp; ++g) {
             const size_t po = (size_t)r->gseg[g] * nb;
-            for (int j = 0; j < bb; ++j)
+            for (int j = c0; j < c1; ++j)
                 for (int jj = 0; jj < r->nbuy; ++jj)
-                    v.Tg[jj + (size_t)j * r->nbuy] = v.Gm[po + r->buy[jj] + (size_t)j * n];
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, r->gcnt[g], bb, r->nbuy, 1.0,
-                        r->Z + r->goff[g], r->nsup, v.Tg, r->nbuy, 0.0, v.Ts, r->gcnt[g]);
-            for (int j = 0; j < bb; ++j) {
-                const double c = v.rqprev[q + (size_t)j * nq];
+                    v->Tg[jj + (size_t)(j - c0) * r->nbuy] = v->Gm[po + r->buy[jj] + (size_t)j * n];
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, r->gcnt[g], cb, r->nbuy, 1.0,
+                        r->Z + r->goff[g], r->nsup, v->Tg, r->nbuy, 0.0, v->Ts, r->gcnt[g]);
+            for (int j = c0; j < c1; ++j) {
+                const double c = v->rqprev[q + (size_t)j * nq];
+                const double *ts = v->Ts + (size_t)(j - c0) * r->gcnt[g];
                 for (int u = 0; u < r->gcnt[g]; ++u)
-                    v.D[r->sup[r->goff[g] + u] + (size_t)j * n] -= c * v.Ts[u + (size_t)j * r->gcnt[g]];
+                    v->D[r->sup[r->goff[g] + u] + (size_t)j * n] -= c * ts[u];
             }
         }
     }
 
-    /* total demand, capacity, optimal production */
-    for (int j = 0; j < bb; ++j)
+    /* Per scenario, one pass over its column (its s n inventories stay in L1): total demand,
+     * capacity, optimal production; the scarcest input, x^a_j <= omega_pj / (max(psi s_p, 1)
+     * A^S_pj); rationing, records, the GEMM-2 weights, overproduction. */
+    double *share = w->Q;
+    const double *xbar = a->xbar, amax = a->alpha_max, ita = a->itau_alpha;
+    for (int j = c0; j < c1; ++j) {
+        const size_t oj = (size_t)j * n;
+        const double *cf = v->cf + oj, *yt = v->yt + oj;
+        double *Dj = v->D + oj, *xoj = v->xopt + oj, *xaj = v->xa + oj, *rp = v->rprev + oj;
+        double *alj = v->alpha + oj, *rhj = v->rho + oj, *shj = v->RR + 2 * ncb;
+        double *R1 = v->RR + (size_t)(j - c0) * n, *R2 = R1 + ncb;
         for (int i = 0; i < n; ++i) {
-            const size_t e = i + (size_t)j * n;
-            double Dv = (alt ? v.rprev[e] * v.D[e] : v.D[e]) + v.yt[e];
+            const double Do = Dj[i], rD = rp[i] * Do; /* unconditional, so that it vectorises */
+            double Dv = (alt ? rD : Do) + yt[i];
             if (Dv < 0.0) Dv = 0.0;
-            const double cap = v.alpha[e] * v.cf[e] * a->xbar[i];
+            const double cap = alj[i] * cf[i] * xbar[i];
             const double xo = Dv < cap ? Dv : cap;
-            v.D[e] = Dv;
-            v.xopt[e] = xo;
-            v.xa[e] = xo;
+            Dj[i] = Dv;
+            xoj[i] = xo;
+            xaj[i] = xo;
         }
-    /* the scarcest input: x^a_j <= omega_pj / (max(psi s_p, 1) A^S_pj) */
-    for (int p = 0; p < s; ++p) {
-        if (a->inf[p]) continue;
-        const double *kp = a->kappa + (size_t)p * n;
-        for (int j = 0; j < bb; ++j) {
-            const double *om = v.omega + (size_t)p * nb + (size_t)j * n;
-            double *xa = v.xa + (size_t)j * n;
+        for (int p = 0; p < s; ++p) {
+            if (a->inf[p]) continue;
+            const double *kp = a->kappa + (size_t)p * n, *om = v->omega + (size_t)p * nb + oj;
             for (int i = 0; i < n; ++i) { /* branch-free, so that it vectorises */
                 const double lim = kp[i] > 0.0 ? kp[i] * om[i] : INFINITY;
-                xa[i] = lim < xa[i] ? lim : xa[i];
+                xaj[i] = lim < xaj[i] ? lim : xaj[i];
+            }
+        }
+        /* branch-free (divisions by a safe divisor) so that it vectorises; the sums below */
+        for (int i = 0; i < n; ++i) {
+            const double Dv = Dj[i], xv = xaj[i];
+            const int pos = Dv > 0.0, xp = xbar[i] > 0.0;
+            const double Ds = pos ? Dv : 1.0;
+            const double rq = xv / Ds, zq = (Dv - xv) / Ds, sq = 1.0 - xv / (xp ? xbar[i] : 1.0);
+            const double rho = pos ? rq : 0.0, zeta = pos ? zq : 0.0;
+            rhj[i] = rho;
+            shj[i] = xp ? sq : 0.0;
+            const double rnow = alt ? alj[i] * cf[i] : 1.0;
+            R1[i] = rp[i] * rho;
+            R2[i] = rnow;
+            rp[i] = rnow;
+            double al = alj[i];
+            const double up = (amax - al) * zeta * ita, down = (1.0 - al) * ita;
+            al += zeta > 0.0 ? up : down;
+            alj[i] = al < 1.0 ? 1.0 : al;
+        }
+        double prod = 0.0, fin = 0.0, um = 0.0;
+        for (int i = 0; i < n; ++i) {
+            const double xv = xaj[i], ry = rhj[i] * yt[i];
+            share[a->perm[i] + oj] = shj[i];
+            prod += xv;
+            fin += ry;
+            um += yt[i] - ry;
+        }
+        v->sum[j] = prod;
+        v->sum[bb + j] = fin;
+        v->sum[2 * bb + j] = v->sum[3 * bb + j] = v->sum[4 * bb + j] = 0.0;
+        if (t < T) w->unmet[j] += um;
+    }
+    {
+        ics_dyn_ws sub = *w; /* the chunk's columns of the per-scenario results */
+        sub.X += o0, sub.rec += o0, sub.peak += o0, sub.unmet += c0;
+        sub.rec_region += (size_t)c0 * d->nreg;
+        if (sub.traj) sub.traj += (size_t)c0 * (T + 1) * n;
+        ics_dyn_record(d, t, cb, share + o0, &sub);
+    }
+    if (t == T) return;
+
+    /* restricted links: received flows and order weights of their buyers, per supplier group */
+    const int trade = nq && (trade_now || trade_prev);
+    if (trade) {
+        size_t to = 0;
+        for (int q = 0; q < nq; ++q) {
+            const ario_trade *r = &a->tr[q];
+            for (int c = 0; c < 2 * cb; ++c)
+                for (int u = 0; u < r->nsup; ++u)
+                    v->Tv[u + (size_t)c * r->nsup] = v->RR[r->sup[u] + (size_t)c * n];
+            for (int g = 0; g < r->ngrp; ++g) {
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, r->nbuy, 2 * cb, r->gcnt[g],
+                            1.0, r->Z + r->goff[g], r->nsup, v->Tv + r->goff[g], r->nsup, 0.0,
+                            v->Tc + to, r->nbuy);
+                to += (size_t)r->nbuy * 2 * cb;
             }
         }
     }
-    /* rationing, records, the GEMM-2 weights, overproduction */
-    double *share = w->Q;
-    for (int j = 0; j < bb; ++j) {
-        double prod = 0.0, fin = 0.0, um = 0.0;
-        for (int i = 0; i < n; ++i) {
-            const size_t e = i + (size_t)j * n;
-            const double Dv = v.D[e], xv = v.xa[e];
-            const double rho = Dv > 0.0 ? xv / Dv : 0.0;
-            v.rho[e] = rho;
-            share[a->perm[i] + (size_t)j * n] = a->xbar[i] > 0.0 ? 1.0 - xv / a->xbar[i] : 0.0;
-            prod += xv;
-            fin += rho * v.yt[e];
-            um += v.yt[e] - rho * v.yt[e];
-            const double rnow = alt ? v.alpha[e] * v.cf[e] : 1.0;
-            v.RR[e] = v.rprev[e] * rho;
-            v.RR[e + nb] = rnow;
-            v.rprev[e] = rnow;
-            const double zeta = Dv > 0.0 ? (Dv - xv) / Dv : 0.0;
-            double al = v.alpha[e];
-            al += zeta > 0.0 ? (a->alpha_max - al) * zeta * a->itau_alpha : (1.0 - al) * a->itau_alpha;
-            v.alpha[e] = al < 1.0 ? 1.0 : al;
-        }
-        v.sum[j] = prod;
-        v.sum[bb + j] = fin;
-        v.sum[2 * bb + j] = v.sum[3 * bb + j] = v.sum[4 * bb + j] = 0.0;
-        if (t < T) w->unmet[j] += um;
-    }
-    ics_dyn_record(d, t, bb, share, w);
-    if (t == T) return;
-
-    /* GEMM 2 (transposed): for each client j and product p, the received weight
-     * sum_{i in p} z_ij r_prev_i rho_i and (alt) the order weight W_pj = sum_{i in p} z_ij r_i */
-    const int nc = alt ? 2 * bb : bb;
+    /* Per product p (its n x 2cb weights stay in cache): GEMM 2 (transposed), for each client j
+     * the received weight sum_{i in p} z_ij r_prev_i rho_i and (alt) the order weight
+     * W_pj = sum_{i in p} z_ij r_i; the restricted links' corrections; receipts, inventories and
+     * new orders per unit of order weight. */
+    const int useW = alt || trade_now;
+    const int nc = alt ? 2 * cb : cb;
+    double *out = v->VW;
     for (int p = 0; p < s; ++p) {
-        double *out = v.VW + (size_t)p * 2 * nb;
         if (!a->segn[p]) {
-            memset(out, 0, 2 * nb * sizeof *out);
-            continue;
+            memset(out, 0, 2 * ncb * sizeof *out);
+        } else {
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, nc, a->segn[p], 1.0,
+                        a->Z + a->segoff[p], n, v->RR + a->segoff[p], n, 0.0, out, n);
+            if (!alt && trade_now)
+                for (int j = 0; j < cb; ++j)
+                    memcpy(out + ncb + (size_t)j * n, a->W0 + (size_t)p * n, n * sizeof *out);
         }
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, nc, a->segn[p], 1.0,
-                    a->Z + a->segoff[p], n, v.RR + a->segoff[p], n, 0.0, out, n);
-        if (!alt && trade_now)
-            for (int j = 0; j < bb; ++j)
-                memcpy(out + nb + (size_t)j * n, a->W0 + (size_t)p * n, n * sizeof *out);
-    }
-    /* restricted links: received flows and order weights of their buyers */
-    for (int q = 0; q < nq && (trade_now || trade_prev); ++q) {
-        const ario_trade *r = &a->tr[q];
-        for (int c = 0; c < 2 * bb; ++c)
-            for (int u = 0; u < r->nsup; ++u) v.Tv[u + (size_t)c * r->nsup] = v.RR[r->sup[u] + (size_t)c * n];
-        for (int g = 0; g < r->ngrp; ++g) {
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, r->nbuy, 2 * bb, r->gcnt[g], 1.0,
-                        r->Z + r->goff[g], r->nsup, v.Tv + r->goff[g], r->nsup, 0.0, v.Tc, r->nbuy);
-            double *out = v.VW + (size_t)r->gseg[g] * 2 * nb;
-            for (int j = 0; j < bb; ++j) {
-                const double cp = v.rqprev[q + (size_t)j * nq];
-                const double cw = v.sig[q] * v.rq[q + (size_t)j * nq];
-                for (int jj = 0; jj < r->nbuy; ++jj) {
-                    const size_t e = r->buy[jj] + (size_t)j * n;
-                    out[e] -= cp * v.Tc[jj + (size_t)j * r->nbuy];
-                    if (out[e] < 0.0) out[e] = 0.0;
-                    if (cw > 0.0) {
-                        double wv = out[e + nb] - cw * v.Tc[jj + (size_t)(bb + j) * r->nbuy];
-                        out[e + nb] = wv < 0.0 ? 0.0 : wv;
+        if (trade) {
+            size_t to = 0;
+            for (int q = 0; q < nq; ++q) {
+                const ario_trade *r = &a->tr[q];
+                for (int g = 0; g < r->ngrp; to += (size_t)r->nbuy * 2 * cb, ++g) {
+                    if (r->gseg[g] != p) continue;
+                    const double *Tc = v->Tc + to;
+                    for (int j = c0; j < c1; ++j) {
+                        const size_t jl = j - c0;
+                        const double cp = v->rqprev[q + (size_t)j * nq];
+                        const double cw = v->sig[q] * v->rq[q + (size_t)j * nq];
+                        for (int jj = 0; jj < r->nbuy; ++jj) {
+                            const size_t e = r->buy[jj] + jl * n;
+                            out[e] -= cp * Tc[jj + jl * r->nbuy];
+                            if (out[e] < 0.0) out[e] = 0.0;
+                            if (cw > 0.0) {
+                                double wv = out[e + ncb] - cw * Tc[jj + (cb + jl) * r->nbuy];
+                                out[e + ncb] = wv < 0.0 ? 0.0 : wv;
+                            }
+                        }
                     }
                 }
             }
         }
-    }
-    /* receipts, inventories, new orders per unit of order weight */
-    const int useW = alt || trade_now;
-    const int probe = ((ario_hdr *)w->model_ws)->probe;
-    for (int p = 0; p < s; ++p) {
         if (probe)
-            orders_pass(a, &v, p, bb, useW, !a->inf[p], 1);
+            orders_pass(a, v, p, bb, c0, cb, useW, !a->inf[p], 1);
         else if (a->inf[p])
-            orders_pass(a, &v, p, bb, useW, 0, 0);
+            orders_pass(a, v, p, bb, c0, cb, useW, 0, 0);
         else
-            orders_pass(a, &v, p, bb, useW, 1, 0);
+            orders_pass(a, v, p, bb, c0, cb, useW, 1, 0);
     }
-    if (nq) memcpy(v.rqprev, v.rq, (size_t)nq * bb * sizeof *v.rq);
+    if (nq) memcpy(v->rqprev + (size_t)c0 * nq, v->rq + (size_t)c0 * nq, (size_t)nq * cb * sizeof *v->rq);
 }
 
+void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w)
+{
+    aws v;
+    int bb;
+    views(d, w, &v, &bb);
+    step_cols(d, t, w, &v, bb, 0, bb, ((ario_hdr *)w->model_ws)->probe);
+}
+
+/* The whole horizon for one chunk of scenarios at a time, so that the chunk's state stays in
+ * cache over all steps (the chunk size is the plan's, ics__ario_chunk). */
 void ics_ario_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, ics_dyn_ws *w)
 {
     (void)p;
     (void)first;
-    ics__ario_begin(d, bb, w, 0);
-    for (int t = 0; t <= d->T; ++t) ics__ario_step(d, t, w);
+    ario_hdr *h = w->model_ws;
+    h->bb = bb;
+    h->probe = 0;
+    aws v;
+    int b2;
+    views(d, w, &v, &b2);
+    ics_dyn_reset(d, bb, w);
+    const int ch = d->ario->chunk > 0 ? d->ario->chunk : bb;
+    for (int c0 = 0; c0 < bb; c0 += ch) {
+        const int cb = bb - c0 < ch ? bb - c0 : ch;
+        begin_cols(d->ario, &v, bb, c0, cb);
+        for (int t = 0; t <= d->T; ++t) step_cols(d, t, w, &v, bb, c0, cb, 0);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Diagnostics                                                                                 */
+
+int ics__ario_chunk(const ics_dyn *d)
+{
+    return d->ario->chunk;
+}
+
+void ics__ario_set_chunk(const ics_dyn *d, int chunk)
+{
+    d->ario->chunk = chunk > 0 ? chunk : 0;
+}
 
 const int *ics__ario_perm(const ics_dyn *d)
 {
@@ -600,4 +689,57 @@ const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *
     if (!strcmp(name, "ord")) return v.ord;
     if (!strcmp(name, "sum")) return v.sum;
     return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Work per step (benchmarks)                                                                  */
+
+/* Counted from the loops of step_cols and the GEMMs for a step of b scenarios in which every
+ * shock acts (a trade restriction in force now and at the last orders); each operation of the
+ * elementwise passes counts 1 (comparisons and selections do not count), a GEMM M x N x K 2MNK.
+ * Bytes: every n x b (or s x n x b) array once per pass that reads it and once per pass that
+ * writes it, the flows once per GEMM; O(s n) plan arrays, which stay in cache, do not count. */
+static void step_work(const ics_dyn *d, int b, double *flops, double *bytes)
+{
+    const struct ics_ario *a = d->ario;
+    const double n = a->n, s = a->s, nb = n * b;
+    const int alt = !a->base, useW = alt || a->nq > 0;
+    double fin = 0, kact = 0;
+    for (int p = 0; p < a->s; ++p) fin += !a->inf[p];
+    for (int q = 0; q < a->k; ++q) kact += d->type[q] != ICS_SHOCK_TRADE_RESTRICTION;
+    const double nc = alt ? 2.0 * b : b;
+    double F = 0, B = 0;
+    F += (2 * kact + 3) * nb, B += 2 * nb;                        /* shock effects */
+    F += 2 * n * n * b, B += n * n + s * nb + nb;                 /* GEMM 1 */
+    F += ((alt ? 4 : 3) + fin + 12 + alt + 5) * nb;               /* per-column pass */
+    B += (5 + fin + 9) * nb;
+    F += 3 * nb, B += 5 * nb;                                     /* ics_dyn_record */
+    F += 2 * n * n * nc, B += n * n + n * nc + s * n * nc;        /* GEMM 2 */
+    if (!alt && a->nq) B += s * nb;                               /* W0 copied for the corrections */
+    F += fin * 10 * nb + (s - fin) * 3 * nb;                      /* orders */
+    B += fin * (7 + useW) * nb + (s - fin) * (3 + useW) * nb;
+    for (int q = 0; q < a->nq; ++q) {                             /* trade restrictions */
+        const ario_trade *r = &a->tr[q];
+        const double ns = r->nsup, nu = r->nbuy, ng = r->ngrp;
+        F += 2 * ns * nu * b + 2 * ns * b;                        /* last orders not carried */
+        B += ng * 3 * nu * b + ns * nu + 4 * ns * b;
+        F += 2 * nu * 2 * b * ns + 4 * ng * nu * b;               /* receipts and weights */
+        B += 4 * ns * b + ns * nu + 2 * ns * b + 2 * ng * nu * b + 6 * ng * nu * b;
+    }
+    *flops = F;
+    *bytes = 8.0 * B;
+}
+
+double ics__ario_flops_per_step(const ics_dyn *d, int b)
+{
+    double f, by;
+    step_work(d, b, &f, &by);
+    return f;
+}
+
+double ics__ario_bytes_per_step(const ics_dyn *d, int b)
+{
+    double f, by;
+    step_work(d, b, &f, &by);
+    return by;
 }

@@ -33,7 +33,14 @@ static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
 static const char *const output_keys[] = {"file", "store", "compression"};
 static const char *const corr_keys[] = {"factors", "matrix"};
 static const char *const diim_keys[] = {"lambda", "recovery_time"};
-static const char *const sens_keys[] = {"method", "targets", "samples"};
+static const char *const sens_keys[] = {"method", "targets", "samples", "groups", "sampler",
+                                        "second_order", "levels", "bootstrap", "ci_target",
+                                        "max_samples"};
+/* outputs a sensitivity target may name (before an optional "/column" or "/name") */
+static const char *const sens_outputs[] = {"total_output_loss", "va_loss_by_region",
+                                           "output_loss_by_region", "output_loss_by_segment",
+                                           "aggregates", "recovery_time_by_region",
+                                           "unmet_final_demand"};
 
 /* Indexed by the enums of ics_config.h. */
 static const char *const model_names[] = {"leontief", "ghosh", "iim", "diim", "ario"};
@@ -1011,6 +1018,10 @@ static ics_status parse_sensitivity(const pctx *c, yaml_node_t *v, ics_config *c
                     kind_name(v));
     if ((st = check_keys(c, v, sens_keys, NELEM(sens_keys), "", "in sensitivity")) != ICS_OK) return st;
     cfg->has_sensitivity = 1;
+    cfg->sens_line = line_of(v);
+    cfg->sens_sampler = ICS_SAMPLER_SOBOL;
+    cfg->sens_levels = 4;
+    cfg->sens_bootstrap = 200;
     yaml_node_t *m = map_get(c, v, "method");
     if (m) {
         int k = 0;
@@ -1021,14 +1032,115 @@ static ics_status parse_sensitivity(const pctx *c, yaml_node_t *v, ics_config *c
         if (!(cfg->sens_method = ics_strdup(sens_methods[k], c->err))) return ICS_ENOMEM;
     }
     yaml_node_t *t = map_get(c, v, "targets");
-    if (t && (st = get_name_list(c, t, "sensitivity: key 'targets'", "output", store_names,
-                                 NELEM(store_names), &cfg->sens_targets, &cfg->sens_ntargets)) !=
-                 ICS_OK)
-        return st;
+    if (t) {
+        /* "X", "X/COLUMN" or "aggregates/NAME"; columns and names are checked against the table
+         * and the aggregates when the design is planned */
+        if ((st = get_str_list(c, t, "sensitivity: key 'targets'", &cfg->sens_targets,
+                               &cfg->sens_ntargets)) != ICS_OK)
+            return st;
+        for (int i = 0; i < cfg->sens_ntargets; ++i) {
+            const char *name = cfg->sens_targets[i], *slash = strchr(name, '/');
+            char head[128];
+            snprintf(head, sizeof head, "%.*s", slash ? (int)(slash - name) : (int)strlen(name), name);
+            if (find_name(head, sens_outputs, NELEM(sens_outputs)) < 0) {
+                const char *hint = ics_nearest(head, sens_outputs, NELEM(sens_outputs));
+                char list[512];
+                return perr(c, line_of(t), "sensitivity: key 'targets': '%s' is not a per-scenario "
+                            "scalar output or aggregate (valid: %s, each optionally '/COLUMN'; "
+                            "aggregates/NAME)%s%s%s", name,
+                            join(list, sizeof list, sens_outputs, NELEM(sens_outputs)),
+                            hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            }
+            if (!strcmp(head, "aggregates") && (!slash || !slash[1]))
+                return perr(c, line_of(t), "sensitivity: key 'targets': '%s': name the aggregate, "
+                            "as aggregates/NAME", name);
+            for (int j = 0; j < i; ++j)
+                if (!strcmp(name, cfg->sens_targets[j]))
+                    return perr(c, line_of(t), "sensitivity: key 'targets': '%s' is listed twice",
+                                name);
+        }
+    }
     yaml_node_t *s = map_get(c, v, "samples");
     if (s && (st = get_int64(c, s, "sensitivity: key 'samples'", 2, INT64_MAX, &cfg->sens_samples)) !=
                  ICS_OK)
         return st;
+    yaml_node_t *x;
+    if ((x = map_get(c, v, "sampler"))) {
+        int k = 0;
+        if ((st = get_enum(c, x, "sensitivity: key 'sampler'", "sampler", sampler_names,
+                           NELEM(sampler_names), &k)) != ICS_OK)
+            return st;
+        cfg->sens_sampler = (ics_sampler_kind)k;
+    }
+    if ((x = map_get(c, v, "second_order")) &&
+        (st = get_bool(c, x, "sensitivity: key 'second_order'", &cfg->sens_second_order)) != ICS_OK)
+        return st;
+    if ((x = map_get(c, v, "levels"))) {
+        if ((st = get_int(c, x, "sensitivity: key 'levels'", 2, 1000, &cfg->sens_levels)) != ICS_OK)
+            return st;
+        if (cfg->sens_levels % 2)
+            return perr(c, line_of(x), "sensitivity: key 'levels': Morris levels p must be even "
+                        "(delta = p / (2 (p - 1)) moves by p/2 levels), got %d", cfg->sens_levels);
+    }
+    if ((x = map_get(c, v, "bootstrap")) &&
+        (st = get_int(c, x, "sensitivity: key 'bootstrap'", 0, 100000, &cfg->sens_bootstrap)) != ICS_OK)
+        return st;
+    if ((x = map_get(c, v, "ci_target"))) {
+        if ((st = get_double(c, x, "sensitivity: key 'ci_target'", &cfg->sens_ci_target)) != ICS_OK)
+            return st;
+        if (!(cfg->sens_ci_target > 0 && cfg->sens_ci_target < 1))
+            return perr(c, line_of(x), "sensitivity: key 'ci_target': the largest half-width of "
+                        "the total indices' intervals, in (0, 1); got %g", cfg->sens_ci_target);
+    }
+    if ((x = map_get(c, v, "max_samples")) &&
+        (st = get_int64(c, x, "sensitivity: key 'max_samples'", 2, INT64_MAX,
+                        &cfg->sens_max_samples)) != ICS_OK)
+        return st;
+    if ((x = map_get(c, v, "groups"))) {
+        if (x->type != YAML_MAPPING_NODE)
+            return perr(c, line_of(x), "sensitivity: key 'groups': expected a mapping {name: "
+                        "[factor, ...]}, got %s", kind_name(x));
+        if ((st = check_keys(c, x, NULL, 0, "sensitivity: ", "in groups")) != ICS_OK) return st;
+        const int ng = (int)(x->data.mapping.pairs.top - x->data.mapping.pairs.start);
+        cfg->sens_group_names = ics_calloc(ng ? ng : 1, sizeof *cfg->sens_group_names, c->err, "groups");
+        if (!cfg->sens_group_names) return ICS_ENOMEM;
+        for (int g = 0; g < ng; ++g) {
+            yaml_node_pair_t *p = x->data.mapping.pairs.start + g;
+            yaml_node_t *key = yaml_document_get_node(c->doc, p->key);
+            yaml_node_t *val = yaml_document_get_node(c->doc, p->value);
+            char what[200], **list = NULL;
+            int nl = 0;
+            snprintf(what, sizeof what, "sensitivity: groups: '%s'", sval(key));
+            if (!(cfg->sens_group_names[g] = ics_strdup(sval(key), c->err))) return ICS_ENOMEM;
+            cfg->sens_ngroups = g + 1;
+            if ((st = get_str_list(c, val, what, &list, &nl)) != ICS_OK) return st;
+            char **nf = realloc(cfg->sens_gfactors, sizeof *nf * (size_t)(cfg->sens_ngfactors + nl));
+            if (nf) cfg->sens_gfactors = nf;
+            int *ng2 = realloc(cfg->sens_gfactor_group, sizeof *ng2 * (size_t)(cfg->sens_ngfactors + nl));
+            if (ng2) cfg->sens_gfactor_group = ng2;
+            int *nli = realloc(cfg->sens_gfactor_line, sizeof *nli * (size_t)(cfg->sens_ngfactors + nl));
+            if (nli) cfg->sens_gfactor_line = nli;
+            if (!nf || !ng2 || !nli) {
+                free_list(list, nl);
+                return ics_error_set(c->err, ICS_ENOMEM, "out of memory for the groups");
+            }
+            for (int i = 0; i < nl; ++i) {
+                const int at = cfg->sens_ngfactors++;
+                cfg->sens_gfactors[at] = list[i];
+                cfg->sens_gfactor_group[at] = g;
+                cfg->sens_gfactor_line[at] = line_of(val);
+                for (int j = 0; j < at; ++j)
+                    if (!strcmp(cfg->sens_gfactors[j], list[i])) {
+                        for (int q = i + 1; q < nl; ++q) free(list[q]);
+                        free(list);
+                        return perr(c, line_of(val), "%s: factor '%s' is already in group '%s'",
+                                    what, cfg->sens_gfactors[j],
+                                    cfg->sens_group_names[cfg->sens_gfactor_group[j]]);
+                    }
+            }
+            free(list);
+        }
+    }
     return ICS_OK;
 }
 
@@ -1308,6 +1420,10 @@ void ics_config_destroy(ics_config **pcfg)
     free(cfg->diim_rt_values);
     free(cfg->sens_method);
     free_list(cfg->sens_targets, cfg->sens_ntargets);
+    free_list(cfg->sens_group_names, cfg->sens_ngroups);
+    free_list(cfg->sens_gfactors, cfg->sens_ngfactors);
+    free(cfg->sens_gfactor_group);
+    free(cfg->sens_gfactor_line);
     free_list(cfg->corr_factors, cfg->ncorr);
     for (int i = 0; i < cfg->naggs; ++i) {
         free(cfg->aggs[i].name);

@@ -22,4 +22,17 @@ void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w);
 const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *name);
 const int *ics__ario_perm(const ics_dyn *d);
 
+/* ics_ario_block runs the whole horizon for one chunk of scenarios at a time, so that the
+ * chunk's state stays in cache; a scenario's results do not depend on the chunk. The plan picks
+ * the chunk from n and s (the state within a core's L2); set_chunk overrides it (0 = the whole
+ * block at once), for benchmarks. */
+int ics__ario_chunk(const ics_dyn *d);
+void ics__ario_set_chunk(const ics_dyn *d, int chunk);
+
+/* Work of one step of a block of b scenarios in which every shock acts, counted from the step's
+ * loops and GEMMs: floating-point operations, and bytes the passes read and write (each array
+ * counted once per pass that reads or writes it; the flows Z once per GEMM). */
+double ics__ario_flops_per_step(const ics_dyn *d, int b);
+double ics__ario_bytes_per_step(const ics_dyn *d, int b);
+
 #endif

@@ -102,6 +102,17 @@ typedef struct ics_config {
     char *sens_method;     /* "sobol" | "morris" */
     char **sens_targets; int sens_ntargets;
     int64_t sens_samples;
+    /* groups: {name: [factor, ...]}; factors "<shock>/change|loss|occurs" (checked against the
+     * plan in core/sensitivity.c). sens_gfactors[i] belongs to group sens_gfactor_group[i]. */
+    char **sens_group_names; int sens_ngroups;
+    char **sens_gfactors; int *sens_gfactor_group; int *sens_gfactor_line; int sens_ngfactors;
+    int sens_line;             /* line of the section, for messages */
+    ics_sampler_kind sens_sampler; /* `sampler` of the design's base set; default sobol */
+    int sens_second_order;     /* `second_order`: default false */
+    int sens_levels;           /* morris `levels` p (even >= 2); default 4 */
+    int sens_bootstrap;        /* `bootstrap` resamples; default 200, 0 = none */
+    double sens_ci_target;     /* `ci_target`: stop when every ST half-width is below (0 = off) */
+    int64_t sens_max_samples;  /* `max_samples`: budget of base samples for the stopping rule */
     /* ario section (core/ario.c; keys in docs/models.md). A value left 0 was not given and
      * ics_ario_create applies its default: alpha_max 1.25, tau_alpha steps_per_year steps, psi
      * 0.8, tau_inventory 60 days and inventory 90 days of use (in steps), substitution share 0

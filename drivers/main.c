@@ -1,5 +1,6 @@
 /* icstress entry point: MPI start-up, verb dispatch, error line and exit code. */
 #include "ics_driver.h"
+#include "ics_table_cmd.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@ static void usage(FILE *f)
           "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
           "  validate CONFIG|TABLE  check a config (with its table) or a table; exit 0 when valid\n"
           "  info                 version, build, BLAS library and core, threads, MPI, HDF5\n"
+          "  table balance PRIOR_DIR -o OUT_DIR\n"
+          "                       balance a prior table to its gross outputs with GRAS\n"
           "  --help, --version\n"
           "\n"
           "Run directly (one process) or under mpirun -np N. Exit status: 0 success,\n"
@@ -47,8 +50,10 @@ int main(int argc, char **argv)
         code = ics_cmd_validate(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "info")) {
         code = ics_cmd_info(&ctx, argc - 1, argv + 1, &err);
+    } else if (!strcmp(argv[1], "table")) {
+        code = ics_cmd_table(&ctx, argc - 1, argv + 1, &err);
     } else {
-        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info; "
+        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, table; "
                       "see icstress --help)", argv[1]);
         code = 2;
     }

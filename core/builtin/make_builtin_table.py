@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Generate core/table_builtin_data.c, the embedded (provisional) IC-chain MRIO table.
+"""Generate core/table_builtin_data.c, the embedded IC-chain MRIO table.
 
-Usage:  python3 core/builtin/make_builtin_table.py [--doc] [-o OUT.c]
+Usage:  python3 core/builtin/make_builtin_table.py ICSTRESS [--doc] [-o OUT.c] [--keep DIR]
 
 Reads only core/data/builtin/*.csv (copies of the public figures it uses, with their
-source/status columns, plus assumptions.csv) and writes core/table_builtin_data.c
-deterministically: the same input gives a byte-identical output (fixed iteration orders, no
-dates, numbers printed with %.17g). Standard library only. --doc prints, in addition, the
-Markdown tables of inputs and results that docs/data.md reproduces.
-
-The table is PROVISIONAL: a structured, balanced and productive first guess. A later
-calibration replaces the numbers with a GRAS-balanced table.
+source/status columns, plus assumptions.csv), builds a PRIOR table from them (steps 1-6
+below), writes it as a pymrio-style directory, balances it with GRAS by running
+`ICSTRESS table balance PRIOR -o BALANCED` (the built icstress binary), reads the balanced
+directory back and writes core/table_builtin_data.c deterministically: the same input and the
+same binary give a byte-identical output (fixed iteration orders, no dates, numbers printed
+with %.17g). Standard library only. --doc prints, in addition, the Markdown tables of inputs
+and results that docs/data.md reproduces; --keep DIR keeps DIR/prior and DIR/balanced.
 
 Layout
 ------
@@ -60,8 +60,19 @@ Procedure
    equipment: SEMI installation region; materials: SEMI consumption region; EDA: ESD
    customer region; end markets: GDP-share proxy).
 5. va = x - 1'Z (value added plus inputs bought from outside the modelled chain).
+   Steps 1-5 give a balanced construction; it is checked, then used as the prior.
+6. Value-added prior: within each stage (EDA, logic, memory, DAO design, equipment, materials,
+   wafer fabrication) the stage's residual value added is redistributed over regions towards
+   the SIA/BCG 2021 regional value-added shares, each region's factor capped to [1/2, 2], the
+   stage total kept. ATP and end markets keep the residual.
+7. GRAS (icstress table balance): [[Z, Y], [va, 0]] to row sums [x; F] and column sums
+   [x; F * prior final-demand column shares], F = total final demand = total value added. x is
+   the target; Z, Y and va move. Then the trade figures (China's IC imports/exports, Taiwan's
+   IC exports by destination) are compared with the table's sales of chips, fab and ATP output
+   across borders (cross-checks, not targets) and dynamics.csv is checked.
 
-Checks (asserted): Z >= 0, Y >= 0, va > 0, x > 0, |x - Z1 - Y1| <= 1e-12 x, max column sum of
+Checks (asserted; construction 1e-12, balanced table 1e-9): Z >= 0, Y >= 0, va > 0, x > 0,
+|x - Z1 - Y1| <= tol x, |x - 1'Z - va| <= tol x, max column sum of
 A = Z diag(x)^-1 < 0.9; the spectral radius of A is computed by power iteration on A + I
 with Collatz-Wielandt bounds and printed.
 """
@@ -69,7 +80,10 @@ import csv
 import math
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
@@ -101,9 +115,16 @@ REGION_MAP = {
     'Europe': 'EU', 'EUR': 'EU', 'GBR': 'EU', 'DEU': 'EU',
     'SE Asia': 'SEA', 'MYS': 'SEA', 'VNM': 'SEA', 'SGP': 'SEA', 'THA': 'SEA', 'PHL': 'SEA',
     'ISR': 'ROW', 'MEX': 'ROW', 'IND': 'ROW', 'RoW/various': 'ROW',
+    'East Asia & others': 'VAR',
+    # BCG 2021 equipment row: the transcription labels Japan's 32% cell "Korea" (see
+    # assumptions.csv, bcg2021_equipment_korea_cell_is_japan)
+    'South Korea (as transcribed; almost certainly Japan)': 'JP',
     'Various': 'VAR', 'Various (mostly SE Asia)': 'VAR', 'Other': 'VAR',
 }
 
+MS, VA, EQ, CAP = ('market-sizes.csv', 'value-added-shares.csv',
+                   'equipment-shares-by-model-region.csv', 'capacity.csv')
+TRADE, DYN = 'trade.csv', 'dynamics.csv'
 USED = []  # (file, label, value, unit, status, source) of every input number, in use order
 
 
@@ -206,14 +227,44 @@ def floor_shares(v, what):
     return [(1.0 - NR * f) * a + f for a in p]
 
 
-def main():
-    doc = '--doc' in sys.argv
-    out_path = OUT_DEFAULT
-    if '-o' in sys.argv:
-        out_path = sys.argv[sys.argv.index('-o') + 1]
+def parse_args(argv):
+    usage = ('usage: make_builtin_table.py ICSTRESS [-o OUT.c] [--doc] [--keep DIR]\n'
+             '  ICSTRESS   the built icstress binary (runs `icstress table balance`)\n'
+             '  -o OUT.c   output file (default core/table_builtin_data.c)\n'
+             '  --doc      also print the Markdown tables of docs/data.md\n'
+             '  --keep DIR keep the prior and balanced table directories in DIR/prior, '
+             'DIR/balanced')
+    opts = {'icstress': None, 'out': OUT_DEFAULT, 'doc': False, 'keep': None}
+    k = 1
+    while k < len(argv):
+        a = argv[k]
+        if a in ('-h', '--help'):
+            print(usage)
+            sys.exit(0)
+        elif a == '--doc':
+            opts['doc'] = True
+        elif a in ('-o', '--keep'):
+            if k + 1 >= len(argv):
+                raise SystemExit('%s needs an argument\n%s' % (a, usage))
+            opts['out' if a == '-o' else 'keep'] = argv[k + 1]
+            k += 1
+        elif a.startswith('-'):
+            raise SystemExit('unknown option %s\n%s' % (a, usage))
+        elif opts['icstress'] is None:
+            opts['icstress'] = a
+        else:
+            raise SystemExit('unexpected argument %s\n%s' % (a, usage))
+        k += 1
+    if opts['icstress'] is None:
+        raise SystemExit('the icstress binary is required\n%s' % usage)
+    return opts
 
-    MS, VA, EQ, CAP = ('market-sizes.csv', 'value-added-shares.csv',
-                       'equipment-shares-by-model-region.csv', 'capacity.csv')
+
+def main():
+    opts = parse_args(sys.argv)
+    doc = opts['doc']
+    out_path = opts['out']
+
     EU_, ICIO, EMC = 'structure-enduse.csv', 'icio2019-c26-output.csv', 'end-market-content.csv'
 
     X = {}     # world output by given segment, $ million
@@ -582,7 +633,7 @@ def main():
     zcol = [math.fsum(Z[i][j] for i in range(N)) for j in range(N)]
     va = [x[j] - zcol[j] for j in range(N)]
 
-    # --- checks
+    # --- checks of the construction (steps 1-5 give a balanced table before the VA prior)
     label = lambda i: '%s/%s' % (REGIONS[i // NS], SEGMENTS[i % NS])
     for i in range(N):
         assert x[i] > 0, 'x <= 0 at %s' % label(i)
@@ -593,11 +644,63 @@ def main():
         assert bal <= 1e-12, 'row balance %g at %s' % (bal, label(i))
         cb = abs(x[i] - zcol[i] - va[i]) / x[i]
         assert cb <= 1e-12, 'column balance %g at %s' % (cb, label(i))
+    prior_tot = {'Z': math.fsum(map(math.fsum, Z)), 'Y': math.fsum(map(math.fsum, Y))}
+
+    # --- step 6: value-added prior. The residual va above carries no information of its own;
+    #     BCG 2021 gives each region's share of a stage's value added. Within each stage the
+    #     stage total is kept and redistributed over regions by those shares, each region's
+    #     factor capped to [1/cap, cap] (shares are 2019 and by firm HQ, outputs 2022 and partly
+    #     by site), then the stage is rescaled to its total again.
+    va_prior = list(va)
+    vaq = {}
+    cap = A_('va_prior_ratio_cap')
+    A_('bcg2021_equipment_korea_cell_is_japan')
+    for stage, segs in (('EDA & core IP', ['eda_ip']), ('Logic design', ['design_logic']),
+                        ('Memory design', ['memory']), ('DAO design', ['dao']),
+                        ('Manufacturing equipment', EQUIP),
+                        ('Materials', ['mat_wafer', 'mat_chem']),
+                        ('Wafer fabrication', FABS)):
+        q = to_regions(get_all(VA, 'BCG2021_value_added',
+                               'regional share of segment value added (%s)' % stage, '2019'),
+                       A_('various_to_sea.materials'), stage)
+        nodes = [r * NS + SI[sg] for r in range(NR) for sg in segs]
+        total = math.fsum(va[j] for j in nodes)
+        ratio = {}
+        for r in range(NR):
+            base = math.fsum(va[r * NS + SI[sg]] for sg in segs)
+            ratio[r] = min(cap, max(1.0 / cap, q[r] * total / base))
+        for r in range(NR):
+            for sg in segs:
+                va_prior[r * NS + SI[sg]] = va[r * NS + SI[sg]] * ratio[r]
+        k = total / math.fsum(va_prior[j] for j in nodes)
+        for j in nodes:
+            va_prior[j] *= k
+        vaq[stage] = (q, [ratio[r] * k for r in range(NR)])
+    prior_tot['va'] = math.fsum(va_prior)
+
+    # --- step 7: balance the prior (Z, Y, x, va_prior) with GRAS: icstress table balance
+    Z, Y, va, gras_log = balance(opts['icstress'], Z, Y, x, va_prior, opts['keep'])
+    zrow = [math.fsum(Z[i]) for i in range(N)]
+    y = [math.fsum(Y[i]) for i in range(N)]
+    zcol = [math.fsum(Z[i][j] for i in range(N)) for j in range(N)]
+    for i in range(N):
+        assert all(v >= 0 for v in Z[i]), 'negative Z in row %s' % label(i)
+        assert all(v >= 0 for v in Y[i]), 'negative Y at %s' % label(i)
+        assert va[i] > 0, 'va <= 0 at %s' % label(i)
+        bal = abs(x[i] - zrow[i] - y[i]) / x[i]
+        assert bal <= 1e-9, 'row balance %g at %s' % (bal, label(i))
+        cb = abs(x[i] - zcol[i] - va[i]) / x[i]
+        assert cb <= 1e-9, 'column balance %g at %s' % (cb, label(i))
     colsumA = [zcol[j] / x[j] for j in range(N)]
     jmax = max(range(N), key=lambda j: colsumA[j])
     assert colsumA[jmax] < 0.9, 'column sum of A %g at %s' % (colsumA[jmax], label(jmax))
     rho, lo, hi, iters = spectral_radius(Z, x)
     assert hi < 1.0
+
+    # --- cross-checks against trade figures (not targets: customs count shipments by location,
+    #     the table counts sales by the selling firm's region; see docs/data.md)
+    trade = trade_checks(Z, Y)
+    dyn = read_dynamics()
 
     # every row of the copied CSVs must be used (the data directory holds only used rows)
     seen = set((u[0], u[1], u[2]) for u in USED)
@@ -608,6 +711,8 @@ def main():
                        r['region_or_entity'])
             elif fname == ICIO:
                 key = (fname, 'OECD ICIO 2025 ed. / C26 gross output (USD m) / 2019', r['country'])
+            elif fname == DYN:
+                key = (fname, 'dynamics / %s' % r['parameter'], r['segment'])
             elif fname == EMC:
                 key = (fname, 'IC Insights / semiconductor share of electronic systems / 2021',
                        'all electronic systems')
@@ -652,6 +757,19 @@ def main():
                                     label(min(range(N), key=lambda j: va[j] / x[j]))))
     print('spectral radius of A: %.9f (power iteration on A+I, %d iterations; '
           'Collatz-Wielandt bounds [%.9f, %.9f])' % (rho, iters, lo, hi))
+    print('prior totals ($bn): Z %.2f, Y %.2f, va %.2f; balanced: Z %.2f, Y %.2f, va %.2f' %
+          (prior_tot['Z'] / BN, prior_tot['Y'] / BN, prior_tot['va'] / BN,
+           math.fsum(zrow) / BN, math.fsum(y) / BN, math.fsum(va) / BN))
+    print('icstress table balance:')
+    for line in gras_log:
+        print('  ' + line)
+    print('value-added prior factors by stage and region (after the cap %.1f and rescaling):' % cap)
+    for stage in vaq:
+        print('  %-24s %s' % (stage, ' '.join('%s %.3f' % (REGIONS[r], vaq[stage][1][r])
+                                                for r in range(NR))))
+    print('trade cross-checks (model sales of chips, fab and ATP vs customs, $bn):')
+    for name, model, customs in trade:
+        print('  %-44s model %8.2f  customs %8.2f' % (name, model, customs))
 
     text = render_c(Z, Y, x, va, tot, colsumA[jmax], rho)
     with open(out_path, 'w', encoding='utf-8', newline='\n') as f:
@@ -660,6 +778,200 @@ def main():
 
     if doc:
         print_doc(X, P, content, a, colsumA[jmax], label(jmax), rho, lo, hi, tot, x, y, va)
+        print_doc_extra(vaq, trade, dyn, gras_log, prior_tot, Z, x)
+
+
+def node_labels():
+    return [(REGIONS[i // NS], SEGMENTS[i % NS]) for i in range(N)]
+
+
+def write_frame(path, mat, cols, names):
+    """A frame with a two-level row index (region, sector) in pymrio's text layout."""
+    with open(path, 'w', encoding='utf-8', newline='\n') as f:
+        f.write(names[0] + ',,' + ','.join(c[0] for c in cols) + '\n')
+        f.write(names[1] + ',,' + ','.join(c[1] for c in cols) + '\n')
+        f.write('region,sector' + ',' * len(cols) + '\n')
+        for (r, s_), row in zip(node_labels(), mat):
+            f.write('%s,%s,' % (r, s_) + ','.join(fmt(v) for v in row) + '\n')
+
+
+def read_frame(path, ncol, skip):
+    """Rows of a frame written by icstress table balance: skip header lines, check the node
+    labels, return the numbers."""
+    with open(path, encoding='utf-8') as f:
+        lines = f.read().split('\n')
+    body = [ln for ln in lines[skip:] if ln]
+    if len(body) != N:
+        raise SystemExit('%s: %d rows, expected %d' % (path, len(body), N))
+    out = []
+    for (r, s_), ln in zip(node_labels(), body):
+        fl = ln.split(',')
+        if fl[0] != r or fl[1] != s_ or len(fl) != 2 + ncol:
+            raise SystemExit('%s: unexpected row %r' % (path, ln[:60]))
+        out.append([float(v) for v in fl[2:]])
+    return out
+
+
+def balance(icstress, Z, Y, x, va_prior, keep):
+    """Write the prior table directory, run `icstress table balance` on it and read the
+    balanced Z, Y, va back. Returns (Z, Y, va, the command's report lines)."""
+    work = tempfile.mkdtemp(prefix='ics_builtin_')
+    try:
+        prior = os.path.join(work, 'prior')
+        out = os.path.join(work, 'balanced')
+        os.mkdir(prior)
+        labels = node_labels()
+        write_frame(os.path.join(prior, 'Z.csv'), Z, labels, ('region', 'sector'))
+        write_frame(os.path.join(prior, 'Y.csv'), Y, [(r, 'final_demand') for r in REGIONS],
+                    ('region', 'category'))
+        with open(os.path.join(prior, 'x.csv'), 'w', encoding='utf-8', newline='\n') as f:
+            f.write('region,sector,indout\n')
+            for (r, s_), v in zip(labels, x):
+                f.write('%s,%s,%s\n' % (r, s_, fmt(v)))
+        with open(os.path.join(prior, 'VA.csv'), 'w', encoding='utf-8', newline='\n') as f:
+            f.write('region,' + ','.join(l[0] for l in labels) + '\n')
+            f.write('sector,' + ','.join(l[1] for l in labels) + '\n')
+            f.write('inputtype' + ',' * N + '\n')
+            f.write('value_added,' + ','.join(fmt(v) for v in va_prior) + '\n')
+        env = dict(os.environ)
+        env.setdefault('OMPI_ALLOW_RUN_AS_ROOT', '1')
+        env.setdefault('OMPI_ALLOW_RUN_AS_ROOT_CONFIRM', '1')
+        env.setdefault('OMP_NUM_THREADS', '1')
+        env.setdefault('OPENBLAS_NUM_THREADS', '1')
+        cmd = [icstress, 'table', 'balance', prior, '-o', out]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, env=env)
+        if p.returncode != 0:
+            raise SystemExit('%s failed (exit %d):\n%s%s' % (' '.join(cmd), p.returncode,
+                                                           p.stdout, p.stderr))
+        Zb = read_frame(os.path.join(out, 'Z.csv'), N, 3)
+        Yb = read_frame(os.path.join(out, 'Y.csv'), NR, 3)
+        with open(os.path.join(out, 'VA.csv'), encoding='utf-8') as f:
+            vl = [ln for ln in f.read().split('\n') if ln]
+        if len(vl) != 4 or not vl[3].startswith('value_added,'):
+            raise SystemExit('%s/VA.csv: expected one value_added row' % out)
+        vab = [float(v) for v in vl[3].split(',')[1:]]
+        if len(vab) != N:
+            raise SystemExit('%s/VA.csv: %d values, expected %d' % (out, len(vab), N))
+        xb = read_frame(os.path.join(out, 'x.csv'), 1, 1)
+        assert all(xb[i][0] == x[i] for i in range(N)), 'balanced x differs from the targets'
+        log = [ln.strip().replace(work, '$WORK') for ln in p.stdout.split('\n') if ln.strip()]
+        if keep:
+            for sub in ('prior', 'balanced'):
+                dst = os.path.join(keep, sub)
+                if os.path.exists(dst):
+                    shutil.rmtree(dst)
+                shutil.copytree(os.path.join(work, sub), dst)
+        return Zb, Yb, vab, log
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+IC_SEGS = ['design_logic', 'memory', 'dao', 'fab_advanced', 'fab_mature', 'atp']
+
+
+def sales(Z, Y, src_region, dst_region):
+    """Sales of chips, fab and ATP output by src_region's nodes to dst_region's nodes and final
+    demand, $ million."""
+    tot = []
+    for sg in IC_SEGS:
+        i = src_region * NS + SI[sg]
+        tot.append(math.fsum(Z[i][dst_region * NS:(dst_region + 1) * NS]) + Y[i][dst_region])
+    return math.fsum(tot)
+
+
+def trade_checks(Z, Y):
+    cn, tw = RI['CN'], RI['TW']
+    out = []
+    imp = math.fsum(sales(Z, Y, r, cn) for r in range(NR) if r != cn)
+    exp = math.fsum(sales(Z, Y, cn, r) for r in range(NR) if r != cn)
+    out.append(('China IC imports 2022 (GACC)', imp / BN,
+                get(TRADE, 'China_GACC', 'IC imports (value)', 'China', '2022')))
+    out.append(('China IC exports 2022 (GACC)', exp / BN,
+                get(TRADE, 'China_GACC', 'IC exports (value)', 'China', '2022')))
+    dest = {'CN': ['China mainland', 'Hong Kong/Macao'], 'SEA': ['Southeast Asia'],
+            'JP': ['Japan'], 'KR': ['South Korea'], 'EU': ['Europe'], 'US': ['United States'],
+            'ROW': ['Rest of world', 'India']}
+    met = 'Taiwan IC exports by destination region (share % in note)'
+    total = 0.0
+    for reg in ('CN', 'SEA', 'JP', 'KR', 'EU', 'US', 'ROW'):
+        c = math.fsum(get(TRADE, 'Taiwan_customs_HS8542', met, d, '2022') for d in dest[reg])
+        out.append(('Taiwan IC exports 2022 to %s (%s)' % (reg, '+'.join(dest[reg])),
+                    sales(Z, Y, tw, RI[reg]) / BN, c))
+        total += sales(Z, Y, tw, RI[reg])
+    out.append(('Taiwan IC exports 2022, total', total / BN,
+                get(TRADE, 'Taiwan_customs_HS8542', met, 'TOTAL', '2022')))
+    return out
+
+
+DYN_PARAMS = ['inventory_target_days', 'recovery_weeks', 'ramp_weeks', 'lead_time_weeks']
+
+
+def read_dynamics():
+    """dynamics.csv: one value per segment and parameter, each with status and source. Not
+    used by the table; checked here and printed in docs/data.md."""
+    seen = {}
+    for r in rows(DYN):
+        key = (r['segment'], r['parameter'])
+        if r['segment'] not in SI or r['parameter'] not in DYN_PARAMS:
+            raise SystemExit('%s: unknown segment/parameter %r' % (DYN, key))
+        if key in seen:
+            raise SystemExit('%s: duplicate %r' % (DYN, key))
+        v = float(r['value'])
+        if v < 0 or r['status'] not in ('found', 'found-secondary', 'derived', 'assumption'):
+            raise SystemExit('%s: bad value or status in %r' % (DYN, key))
+        if r['status'] != 'assumption' and not r['source'].strip('- '):
+            raise SystemExit('%s: %r has status %s but no source' % (DYN, key, r['status']))
+        seen[key] = r
+        record(DYN, r, 'dynamics / %s' % r['parameter'], r['segment'], v)
+    missing = [(s_, p_) for s_ in SEGMENTS for p_ in DYN_PARAMS if (s_, p_) not in seen]
+    if missing:
+        raise SystemExit('%s: missing %s' % (DYN, missing[:4]))
+    return seen
+
+
+def print_doc_extra(vaq, trade, dyn, gras_log, prior_tot, Z, x):
+    print('\n#### Balancing (icstress table balance)\n')
+    print('Prior totals ($ bn): Z %.2f, Y %.2f, value added %.2f. Output of the command:\n' %
+          (prior_tot['Z'] / BN, prior_tot['Y'] / BN, prior_tot['va'] / BN))
+    print('```')
+    for line in gras_log:
+        print(line.replace(ROOT, '.'))
+    print('```')
+    print('\n#### Value-added prior: BCG 2021 regional shares and the resulting factors\n')
+    print('Factor = prior value added / residual value added of the construction, by region '
+          '(stage totals kept).\n')
+    print('| stage | ' + ' | '.join(REGIONS) + ' |')
+    print('|---|' + '---:|' * NR)
+    for stage in vaq:
+        q, f = vaq[stage]
+        print('| %s | %s |' % (stage, ' | '.join('%.1f%% (x%.2f)' % (100 * q[r], f[r])
+                                                  for r in range(NR))))
+    print('\n#### Trade cross-checks ($ bn, 2022): chips + fab + ATP sales in the balanced table '
+          'vs customs\n')
+    print('| flow | table | customs |')
+    print('|---|---:|---:|')
+    for name, m, c in trade:
+        print('| %s | %.2f | %.2f |' % (md_escape(name), m, c))
+    print('\n#### Dynamic parameters by segment (core/data/builtin/dynamics.csv)\n')
+    print('| segment | inventory target (days) | recovery (weeks) | ramp (weeks) | '
+          'lead time (weeks) |')
+    print('|---|---:|---:|---:|---:|')
+    for sg in SEGMENTS:
+        cells = []
+        for p_ in DYN_PARAMS:
+            r = dyn[(sg, p_)]
+            cells.append('%s%s' % (r['value'], '' if r['status'] != 'assumption' else ' (A)'))
+        print('| %s | %s |' % (sg, ' | '.join(cells)))
+    print('\n(A) = assumption. Sources and bases of every value:\n')
+    print('| segment | parameter | value | status | source | basis |')
+    print('|---|---|---:|---|---|---|')
+    for sg in SEGMENTS:
+        for p_ in DYN_PARAMS:
+            r = dyn[(sg, p_)]
+            print('| %s | %s | %s %s | %s | %s | %s |' % (sg, p_, r['value'], r['unit'],
+                                                       r['status'], md_escape(r['source']),
+                                                       md_escape(r['basis'])))
 
 
 def spectral_radius(Z, x, itmax=100000, tol=1e-15):
@@ -709,8 +1021,9 @@ def render_c(Z, Y, x, va, tot, maxcol, rho):
     L = []
     L.append('/* GENERATED by core/builtin/make_builtin_table.py from the CSV files in core/data/builtin/.')
     L.append(' * Do not edit: change the CSVs or the script and run')
-    L.append(' *     python3 core/builtin/make_builtin_table.py')
-    L.append(' * The built-in IC-chain MRIO table (PROVISIONAL; see docs/data.md): 8 regions x 17')
+    L.append(' *     python3 core/builtin/make_builtin_table.py BUILD/icstress')
+    L.append(' * The built-in IC-chain MRIO table (prior from public figures, balanced with GRAS by')
+    L.append(' * `icstress table balance`; see docs/data.md): 8 regions x 17')
     L.append(' * segments = 136 nodes (region-major), one final-demand column per region.')
     L.append(' * Units: million USD per year (2022 where possible).')
     L.append(' * Total gross output %.1f; %d non-zero flows; max column sum of A %.4f;' %

@@ -1,0 +1,411 @@
+/* `icstress table balance PRIOR_DIR -o OUT_DIR`: balance a prior MRIO (pymrio text layout) to its
+ * gross outputs x with GRAS and write the balanced table in the same layout.
+ *
+ * Design. The augmented (n+1) x (n+k) matrix
+ *         [ Z0   Y0 ]        row targets    [ x ; F ]
+ *         [ va0  0  ]        column targets [ x ; F * colsum(Y0) / sum(Y0) ]
+ * is balanced with GRAS, so that Z1 + Y1 = x (rows) and 1'Z + va = x (columns) hold together,
+ * every entry keeps the sign of its prior (negative inventory changes or subsidies are allowed)
+ * and zeros stay zero. F is total final demand = total value added (the two must be equal when
+ * both balances hold). It keeps the prior's final-demand share of output:
+ *     F = sum(x) * (sum(Y0) / (sum(Z0) + sum(Y0)) + sum(va0) / (sum(Z0) + sum(va0))) / 2,
+ * which is exact for a prior that is already balanced. The final-demand columns keep their
+ * prior proportions; the VA components are summed into one row (the loader sums VA.csv rows;
+ * with no VA.csv the prior value added is x - 1'Z0). */
+#define _POSIX_C_SOURCE 200809L
+
+#include "ics_table_cmd.h"
+#include "ics_gras.h"
+#include "ics_table.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const table_usage =
+    "usage: icstress table balance PRIOR_DIR -o OUT_DIR [--tol T] [--max-iter N]\n"
+    "\n"
+    "Balance a prior MRIO table with GRAS (Junius & Oosterhaven 2003; Lenzen et al. 2007).\n"
+    "PRIOR_DIR is in pymrio text layout: Z.csv, Y.csv, x.csv (required: the gross outputs are\n"
+    "the targets) and optional VA.csv (prior value added, rows summed; default x - 1'Z).\n"
+    "The matrix [[Z, Y], [va, 0]] is balanced to row sums [x; F] and column sums\n"
+    "[x; F * (prior shares of the final-demand columns)], where F = total final demand =\n"
+    "total value added keeps the prior's final-demand share of output. Entries keep their\n"
+    "signs, zeros stay zero. The result (Z.csv, Y.csv, x.csv, VA.csv with one row\n"
+    "'value_added', 17 significant digits) is validated (balance 1e-9, productive) and\n"
+    "written to OUT_DIR.partial, then renamed to OUT_DIR (which must not exist).\n"
+    "\n"
+    "  --tol T        GRAS convergence: max relative margin error (default 1e-12)\n"
+    "  --max-iter N   GRAS iterations before giving up (default 10000)\n"
+    "\n"
+    "Exit status: 0 written, 2 bad usage or input (including infeasible targets), 1 other.\n";
+
+/* ------------------------------------------------------------------------------------------
+ * Writing the pymrio text layout
+ * ---------------------------------------------------------------------------------------- */
+
+/* A label as a CSV field: quoted when it holds a comma, a quote or surrounding blanks. */
+static void put_label(FILE *f, const char *s)
+{
+    const size_t len = strlen(s);
+    if (strpbrk(s, ",\"\t\n") == NULL && len > 0 && s[0] != ' ' && s[len - 1] != ' ') {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; ++s) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void put_num(FILE *f, double v)
+{
+    if (v == 0.0) fputs(",0", f); /* also -0 */
+    else fprintf(f, ",%.17g", v);
+}
+
+static ics_status close_file(FILE *f, const char *path, ics_error *err)
+{
+    const int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return ics_error_set(err, ICS_EIO, "%s: write failed: %s", path, strerror(errno));
+    return ICS_OK;
+}
+
+static ics_status open_out(const char *dir, const char *name, char *path, size_t len, FILE **f,
+                           ics_error *err)
+{
+    snprintf(path, len, "%s/%s", dir, name);
+    *f = fopen(path, "w");
+    if (!*f) return ics_error_set(err, ICS_EIO, "%s: cannot create: %s", path, strerror(errno));
+    return ICS_OK;
+}
+
+static ics_status write_table_dir(const ics_table *t, const char *dir, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    char path[4096];
+    FILE *f = NULL;
+    const int n = t->n, ny = t->ny;
+#define REG(i) t->regions[t->node_region[i]]
+#define SEG(i) t->segments[t->node_segment[i]]
+
+    ICS_TRY(open_out(dir, "Z.csv", path, sizeof path, &f, err));
+    fputs("region,", f);
+    for (int j = 0; j < n; ++j) fputc(',', f), put_label(f, REG(j));
+    fputs("\nsector,", f);
+    for (int j = 0; j < n; ++j) fputc(',', f), put_label(f, SEG(j));
+    fputs("\nregion,sector", f);
+    for (int j = 0; j < n; ++j) fputc(',', f);
+    fputc('\n', f);
+    for (int i = 0; i < n; ++i) {
+        put_label(f, REG(i));
+        fputc(',', f);
+        put_label(f, SEG(i));
+        for (int j = 0; j < n; ++j) put_num(f, t->Z[(size_t)i + (size_t)j * (size_t)n]);
+        fputc('\n', f);
+    }
+    st = close_file(f, path, err);
+    f = NULL;
+    if (st != ICS_OK) goto done;
+
+    ICS_TRY(open_out(dir, "Y.csv", path, sizeof path, &f, err));
+    fputs("region,", f);
+    for (int k = 0; k < ny; ++k) fputc(',', f), put_label(f, t->y_region[k]);
+    fputs("\ncategory,", f);
+    for (int k = 0; k < ny; ++k) fputc(',', f), put_label(f, t->y_category[k]);
+    fputs("\nregion,sector", f);
+    for (int k = 0; k < ny; ++k) fputc(',', f);
+    fputc('\n', f);
+    for (int i = 0; i < n; ++i) {
+        put_label(f, REG(i));
+        fputc(',', f);
+        put_label(f, SEG(i));
+        for (int k = 0; k < ny; ++k) put_num(f, t->Y[(size_t)i + (size_t)k * (size_t)n]);
+        fputc('\n', f);
+    }
+    st = close_file(f, path, err);
+    f = NULL;
+    if (st != ICS_OK) goto done;
+
+    ICS_TRY(open_out(dir, "x.csv", path, sizeof path, &f, err));
+    fputs("region,sector,indout\n", f);
+    for (int i = 0; i < n; ++i) {
+        put_label(f, REG(i));
+        fputc(',', f);
+        put_label(f, SEG(i));
+        put_num(f, t->x[i]);
+        fputc('\n', f);
+    }
+    st = close_file(f, path, err);
+    f = NULL;
+    if (st != ICS_OK) goto done;
+
+    ICS_TRY(open_out(dir, "VA.csv", path, sizeof path, &f, err));
+    fputs("region", f);
+    for (int j = 0; j < n; ++j) fputc(',', f), put_label(f, REG(j));
+    fputs("\nsector", f);
+    for (int j = 0; j < n; ++j) fputc(',', f), put_label(f, SEG(j));
+    fputs("\ninputtype", f);
+    for (int j = 0; j < n; ++j) fputc(',', f);
+    fputs("\nvalue_added", f);
+    for (int j = 0; j < n; ++j) put_num(f, t->va[j]);
+    fputc('\n', f);
+    st = close_file(f, path, err);
+    f = NULL;
+#undef REG
+#undef SEG
+done:
+    if (f) fclose(f);
+    return st;
+}
+
+/* Remove a stale OUT_DIR.partial left by an interrupted run (only the files we write). */
+static void remove_partial(const char *dir)
+{
+    static const char *const names[] = {"Z.csv", "Y.csv", "x.csv", "VA.csv"};
+    char path[4096];
+    for (size_t k = 0; k < sizeof names / sizeof *names; ++k) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static int has_file(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * table balance
+ * ---------------------------------------------------------------------------------------- */
+
+static int parse_double(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return *s && !*end && errno == 0 && isfinite(*v);
+}
+
+static int cmd_balance(ics_ctx *ctx, int argc, char **argv, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_table *t = NULL;
+    ics_gras *g = NULL;
+    double *M = NULL, *u = NULL, *v = NULL, *X = NULL;
+    char **rlab = NULL, **clab = NULL;
+    char *partial = NULL;
+    const char *prior = NULL, *out = NULL;
+    ics_gras_opts gopts = ICS_GRAS_DEFAULTS;
+    int made_partial = 0;
+
+    for (int a = 1; a < argc; ++a) {
+        if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+            if (ctx->rank == 0) fputs(table_usage, stdout);
+            return 0;
+        } else if (!strcmp(argv[a], "-o") || !strcmp(argv[a], "--output")) {
+            if (a + 1 >= argc) ICS_FAIL(err, ICS_EINPUT, "table balance: %s needs a directory", argv[a]);
+            out = argv[++a];
+        } else if (!strcmp(argv[a], "--tol")) {
+            if (a + 1 >= argc || !parse_double(argv[a + 1], &gopts.tol) || !(gopts.tol > 0))
+                ICS_FAIL(err, ICS_EINPUT, "table balance: --tol needs a positive number, got '%s'",
+                         a + 1 < argc ? argv[a + 1] : "");
+            ++a;
+        } else if (!strcmp(argv[a], "--max-iter")) {
+            double d;
+            if (a + 1 >= argc || !parse_double(argv[a + 1], &d) || d < 1 || d > 1e9 ||
+                d != floor(d))
+                ICS_FAIL(err, ICS_EINPUT,
+                         "table balance: --max-iter needs a whole number >= 1, got '%s'",
+                         a + 1 < argc ? argv[a + 1] : "");
+            gopts.max_iter = (int)d;
+            ++a;
+        } else if (argv[a][0] == '-' && argv[a][1] != '\0') {
+            ICS_FAIL(err, ICS_EINPUT, "table balance: unknown option '%s' (see icstress table "
+                     "balance --help)", argv[a]);
+        } else if (!prior) {
+            prior = argv[a];
+        } else {
+            ICS_FAIL(err, ICS_EINPUT, "table balance: unexpected argument '%s' (usage: icstress "
+                     "table balance PRIOR_DIR -o OUT_DIR)", argv[a]);
+        }
+    }
+    if (!prior || !out)
+        ICS_FAIL(err, ICS_EINPUT, "usage: icstress table balance PRIOR_DIR -o OUT_DIR [--tol T] "
+                 "[--max-iter N]");
+    if (ctx->size > 1)
+        ICS_FAIL(err, ICS_EINPUT, "table balance runs as one process (not under mpirun -np %d)",
+                 ctx->size);
+    struct stat sb;
+    if (stat(prior, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        ICS_FAIL(err, ICS_EINPUT, "%s: not a table directory", prior);
+    if (!has_file(prior, "x.csv") && !has_file(prior, "x.txt"))
+        ICS_FAIL(err, ICS_EINPUT, "%s: no x.csv: the gross outputs are the balancing targets and "
+                 "must be given", prior);
+    if (stat(out, &sb) == 0)
+        ICS_FAIL(err, ICS_EINPUT, "%s: already exists (remove it or choose another output "
+                 "directory)", out);
+
+    ICS_TRY(ics_table_load_dir(prior, &t, err));
+    const int n = t->n, ny = t->ny, m = n + 1, nc = n + ny;
+    if (ny < 1) ICS_FAIL(err, ICS_EINPUT, "%s: Y has no final-demand columns", prior);
+    for (int i = 0; i < n; ++i) {
+        char lb[256];
+        if (!isfinite(t->x[i]) || t->x[i] < 0)
+            ICS_FAIL(err, ICS_EINPUT, "%s/x.csv: node %s: gross output %g must be finite and >= 0",
+                     prior, ics_table_node_label(t, i, lb, sizeof lb), t->x[i]);
+    }
+
+    /* totals of the prior and the final-demand / value-added total F */
+    double sx = 0, sz = 0, sy = 0, sva = 0;
+    for (int i = 0; i < n; ++i) sx += t->x[i], sva += t->va[i];
+    for (size_t k = 0; k < (size_t)n * (size_t)n; ++k) sz += t->Z[k];
+    for (size_t k = 0; k < (size_t)n * (size_t)ny; ++k) sy += t->Y[k];
+    if (!(sy > 0) || !(sva > 0) || !(sz + sy > 0) || !(sz + sva > 0))
+        ICS_FAIL(err, ICS_EINPUT, "%s: the prior's total final demand (%g) and total value added "
+                 "(%g) must be positive", prior, sy, sva);
+    const double F = sx * 0.5 * (sy / (sz + sy) + sva / (sz + sva));
+
+    ICS_ALLOC(M, (size_t)m * (size_t)nc, err, "augmented prior");
+    ICS_ALLOC(X, (size_t)m * (size_t)nc, err, "balanced table");
+    ICS_ALLOC(u, m, err, "row targets");
+    ICS_ALLOC(v, nc, err, "column targets");
+    for (int j = 0; j < n; ++j) {
+        memcpy(M + (size_t)j * (size_t)m, t->Z + (size_t)j * (size_t)n, (size_t)n * sizeof *M);
+        M[(size_t)n + (size_t)j * (size_t)m] = t->va[j];
+    }
+    for (int k = 0; k < ny; ++k) {
+        double cs = 0;
+        for (int i = 0; i < n; ++i) {
+            const double y = t->Y[(size_t)i + (size_t)k * (size_t)n];
+            M[(size_t)i + (size_t)(n + k) * (size_t)m] = y;
+            cs += y;
+        }
+        v[n + k] = F * cs / sy;
+    }
+    for (int i = 0; i < n; ++i) u[i] = v[i] = t->x[i];
+    u[n] = F;
+
+    /* labels for messages */
+    ICS_ALLOC(rlab, m, err, "labels");
+    ICS_ALLOC(clab, nc, err, "labels");
+    for (int i = 0; i < n; ++i) {
+        char lb[256];
+        ics_table_node_label(t, i, lb, sizeof lb);
+        if (!(rlab[i] = ics_strdup(lb, err)) || !(clab[i] = ics_strdup(lb, err)))
+            ICS_FAIL(err, ICS_ENOMEM, "out of memory");
+    }
+    if (!(rlab[n] = ics_strdup("value added", err))) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
+    for (int k = 0; k < ny; ++k) {
+        char lb[512];
+        snprintf(lb, sizeof lb, "final demand %s/%s", t->y_region[k], t->y_category[k]);
+        if (!(clab[n + k] = ics_strdup(lb, err))) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
+    }
+    gopts.row_labels = (const char *const *)rlab;
+    gopts.col_labels = (const char *const *)clab;
+
+    g = ics_gras_create(m, nc, err);
+    if (!g) {
+        st = err->code;
+        goto done;
+    }
+    ics_gras_report rep;
+    st = ics_gras_solve(g, M, m, u, v, &gopts, X, m, NULL, NULL, &rep, err);
+    if (st != ICS_OK) {
+        /* name the input: the prior directory */
+        ics_error e2;
+        ics_error_clear(&e2);
+        ics_error_set(&e2, st, "%s: %s", prior, err->msg);
+        *err = e2;
+        goto done;
+    }
+
+    for (int j = 0; j < n; ++j) {
+        memcpy(t->Z + (size_t)j * (size_t)n, X + (size_t)j * (size_t)m, (size_t)n * sizeof *X);
+        t->va[j] = X[(size_t)n + (size_t)j * (size_t)m];
+    }
+    for (int k = 0; k < ny; ++k)
+        for (int i = 0; i < n; ++i)
+            t->Y[(size_t)i + (size_t)k * (size_t)n] = X[(size_t)i + (size_t)(n + k) * (size_t)m];
+
+    ics_validate_opts vo = ICS_VALIDATE_DEFAULTS;
+    vo.balance_rtol = 1e-9;
+    ics_validate_report vr;
+    st = ics_table_validate(t, &vo, &vr, err);
+    if (st != ICS_OK) {
+        ics_error e2;
+        ics_error_clear(&e2);
+        ics_error_set(&e2, st, "the balanced table fails validation: %s", err->msg);
+        *err = e2;
+        goto done;
+    }
+
+    const size_t plen = strlen(out) + sizeof ".partial";
+    ICS_ALLOC(partial, plen, err, "path");
+    snprintf(partial, plen, "%s.partial", out);
+    if (stat(partial, &sb) == 0) remove_partial(partial);
+    if (mkdir(partial, 0777) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot create: %s", partial, strerror(errno));
+    made_partial = 1;
+    ICS_TRY(write_table_dir(t, partial, err));
+    if (rename(partial, out) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot rename to %s: %s", partial, out, strerror(errno));
+    made_partial = 0;
+
+    if (ctx->rank == 0 && !ctx->quiet) {
+        double z1 = 0;
+        for (size_t k = 0; k < (size_t)n * (size_t)n; ++k) z1 += t->Z[k];
+        printf("balanced %s -> %s: %d nodes, %d final-demand columns\n", prior, out, n, ny);
+        printf("  GRAS: %d iterations, max relative margin error %.3g (tolerance %.3g)\n",
+               rep.iterations, rep.max_rel_error, gopts.tol);
+        printf("  totals: output %.17g, intermediate %.17g (prior %.17g), final demand = value "
+               "added %.17g (prior %.17g / %.17g)\n", sx, z1, sz, F, sy, sva);
+        printf("  validate: worst row balance %.3g, worst column balance %.3g, max column sum "
+               "of A %.6f, spectral radius of A %.6f\n", vr.worst_row_balance,
+               vr.worst_col_balance, vr.max_colsum_A, vr.spectral_radius);
+    }
+done:
+    if (made_partial) remove_partial(partial);
+    if (rlab)
+        for (int i = 0; t && i < t->n + 1; ++i) free(rlab[i]);
+    if (clab)
+        for (int j = 0; t && j < t->n + t->ny; ++j) free(clab[j]);
+    free(rlab);
+    free(clab);
+    free(partial);
+    free(M);
+    free(X);
+    free(u);
+    free(v);
+    ics_gras_destroy(&g);
+    ics_table_destroy(&t);
+    return ics_status_exit_code(st);
+}
+
+int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (argc < 2) {
+            ics_error_set(err, ICS_EINPUT, "usage: icstress table balance PRIOR_DIR -o OUT_DIR "
+                          "(see icstress table balance --help)");
+            return 2;
+        }
+        if (ctx->rank == 0) fputs(table_usage, stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "balance")) return cmd_balance(ctx, argc - 1, argv + 1, err);
+    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance)",
+                  argv[1]);
+    return 2;
+}

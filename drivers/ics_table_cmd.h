@@ -1,0 +1,11 @@
+/* `icstress table ...`: table tools (balance a prior MRIO with GRAS). */
+#ifndef ICS_TABLE_CMD_H
+#define ICS_TABLE_CMD_H
+
+#include "ics_driver.h"
+
+/* argv[0] = "table"; returns the process exit code (0, 1 or 2) with err set on failure. One
+ * process only (under mpirun with more than one rank it refuses). */
+int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err);
+
+#endif
