@@ -26,7 +26,8 @@ static const char *const top_keys[] = {"table",   "model",      "scenarios",    
                                        "sampler", "horizon",    "block_size",        "balance_tolerance",
                                        "shocks",  "output",     "diim",              "sensitivity",
                                        "correlation", "fast_aggregates", "aggregates",
-                                       "recovery_level", "steps_per_year", "ario"};
+                                       "recovery_level", "steps_per_year", "ario",
+                                       "chokepoints"};
 static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "regions", "segments",   "change", "loss",
                                          "probability", "start",  "duration", "recovery"};
@@ -1211,6 +1212,8 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             ICS_TRY(get_int(c, v, what, 1, 100000, &cfg->steps_per_year));
         } else if (!strcmp(key, "ario")) {
             ICS_TRY(parse_ario(c, v, cfg));
+        } else if (!strcmp(key, "chokepoints")) {
+            /* read by `icstress chokepoints` (core/linkages.c); other commands ignore it */
         } else if (!strcmp(key, "aggregates")) {
             ICS_TRY(parse_aggregates(c, v, cfg));
         } else if (!strcmp(key, "fast_aggregates")) {

@@ -1,6 +1,7 @@
 /* icstress entry point: MPI start-up, verb dispatch, error line and exit code. */
 #include "ics_driver.h"
 #include "ics_table_cmd.h"
+#include "ics_chokepoints.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@ static void usage(FILE *f)
           "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
           "  validate CONFIG|TABLE  check a config (with its table) or a table; exit 0 when valid\n"
           "  info                 version, build, BLAS library and core, threads, MPI, HDF5\n"
+          "  chokepoints CONFIG [-o OUT.h5] [--scenarios-per-node N] [--seed S] [--top K] [--quiet]\n"
+          "                       linkages, hypothetical extraction and the ensemble ranking of nodes\n"
           "  table balance PRIOR_DIR -o OUT_DIR\n"
           "                       balance a prior table to its gross outputs with GRAS\n"
           "  --help, --version\n"
@@ -52,8 +55,10 @@ int main(int argc, char **argv)
         code = ics_cmd_info(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "table")) {
         code = ics_cmd_table(&ctx, argc - 1, argv + 1, &err);
+    } else if (!strcmp(argv[1], "chokepoints")) {
+        code = ics_cmd_chokepoints(&ctx, argc - 1, argv + 1, &err);
     } else {
-        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, table; "
+        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, chokepoints, table; "
                       "see icstress --help)", argv[1]);
         code = 2;
     }
