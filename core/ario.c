@@ -48,7 +48,7 @@ struct ics_ario {
     unsigned char *inf; /* [s] unlimited inventory (s_p = inf) */
     double alpha_max, itau_alpha, itau_inv, subst_share, subst_ramp;
     int base;
-    double *sched;      /* [(T+1)*k] intensities, recovery curve applied to capacity losses */
+    int recovery_curve; /* 0 linear, 1 convex, 2 concave (applied to capacity-loss schedules) */
     double *mask;       /* [k*n] 0/1 in internal order */
     int nq, maxsup, maxbuy;
     ario_trade *tr;
@@ -57,18 +57,6 @@ struct ics_ario {
 
 /* ------------------------------------------------------------------------------------------ */
 /* Plan                                                                                        */
-
-/* d->sched's rule (INTERFACE.md), needed for the extra state t = T that d->sched lacks. */
-static double intensity(const ics_shock *sh, int t)
-{
-    if (t < sh->start) return 0.0;
-    if (sh->duration < 0) return 1.0;
-    const int end = sh->start + sh->duration;
-    if (t < end) return 1.0;
-    if (sh->recovery > 0 && t < end + sh->recovery)
-        return 1.0 - (double)(t - end + 1) / (double)(sh->recovery + 1);
-    return 0.0;
-}
 
 /* The remaining share of a capacity loss for the linear schedule value f (1 at full strength,
  * falling linearly to 0 over `recovery`): linear f, convex f^2 (fast first), concave 1-(1-f)^2. */
@@ -99,7 +87,7 @@ void ics_ario_destroy(struct ics_ario **ap)
     if (!ap || !*ap) return;
     struct ics_ario *a = *ap;
     free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->xbar), free(a->y);
-    free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf), free(a->sched);
+    free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
     free(a->mask);
     for (int q = 0; q < a->nq; ++q) {
         ario_trade *r = &a->tr[q];
@@ -176,15 +164,11 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
         }
     }
 
-    /* schedules (t = 0..T) and masks */
-    ICS_ALLOC(a->sched, (size_t)(T + 1) * (k ? k : 1), err, "the ARIO schedules");
+    /* masks; the schedules are evaluated per scenario (ics_dyn_intensity), with the recovery
+     * curve applied to capacity losses */
+    a->recovery_curve = par.recovery_curve;
     ICS_ALLOC(a->mask, (size_t)n * (k ? k : 1), err, "the ARIO masks");
     for (int q = 0; q < k; ++q) {
-        for (int tt = 0; tt <= T; ++tt) {
-            double f = tt < T ? d->sched[(size_t)tt * k + q] : intensity(&cfg->shocks[q], tt);
-            if (d->type[q] == ICS_SHOCK_CAPACITY_LOSS) f = curve(par.recovery_curve, f);
-            a->sched[(size_t)tt * k + q] = f;
-        }
         for (int ii = 0; ii < n; ++ii)
             a->mask[(size_t)q * n + ii] = d->mask[(size_t)q * n + a->perm[ii]] ? 1.0 : 0.0;
         if (d->type[q] == ICS_SHOCK_TRADE_RESTRICTION) a->nq++;
@@ -278,7 +262,7 @@ typedef struct aws {
                                then n scratch (a column's lost shares) */
     double *VW;             /* n x 2cb, one product's [received weight | order weight W] */
     double *rq, *rqprev;    /* nq x bb restricted share now and at the last orders */
-    double *sig;            /* nq */
+    double *sig;            /* nq x bb: substitution share of each restriction */
     double *Tg, *Ts, *Tv;   /* trade scratch (chunk) */
     double *Tc;             /* trade: each (restriction, supplier group)'s n_buy x 2cb product */
     double *sum;            /* 5 x bb: produced, final delivered, received, used, stock change */
@@ -299,7 +283,7 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     TAKE(xa, n * b); TAKE(cf, n * b); TAKE(yt, n * b); TAKE(rho, n * b);
     TAKE(omega, s * n * b); TAKE(Gm, s * n * b);
     TAKE(RR, 2 * n * b + n); TAKE(VW, 2 * n * b);
-    TAKE(rq, nq * b); TAKE(rqprev, nq * b); TAKE(sig, nq);
+    TAKE(rq, nq * b); TAKE(rqprev, nq * b); TAKE(sig, nq * b);
     TAKE(Tg, (size_t)a->maxbuy * b); TAKE(Ts, (size_t)a->maxsup * b);
     TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, ntc * 2 * b);
     TAKE(sum, 5 * b);
@@ -420,7 +404,6 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     const int n = a->n, s = a->s, k = a->k, T = a->T, nq = a->nq, c1 = c0 + cb;
     const size_t nb = (size_t)n * bb, ncb = (size_t)n * cb, o0 = (size_t)c0 * n;
     const double *Th = w->Theta;
-    const double *f = a->sched + (size_t)t * k;
     const int alt = !a->base;
 
     /* shock effects at t: cf = 1 - capacity loss (clipped to [0, 1]), yt = final demand */
@@ -429,8 +412,12 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         memset(cf, 0, (size_t)n * sizeof *cf);
         memset(yt, 0, (size_t)n * sizeof *yt);
         for (int q = 0; q < k; ++q) {
-            if (f[q] == 0.0 || d->type[q] == ICS_SHOCK_TRADE_RESTRICTION) continue;
-            const double c = Th[q + (size_t)j * k] * f[q];
+            if (d->type[q] == ICS_SHOCK_TRADE_RESTRICTION) continue;
+            double fq = ics_dyn_intensity(d, q, t, w->Start[q + (size_t)j * k],
+                                          w->Dur[q + (size_t)j * k]);
+            if (d->type[q] == ICS_SHOCK_CAPACITY_LOSS) fq = curve(a->recovery_curve, fq);
+            if (fq == 0.0) continue;
+            const double c = Th[q + (size_t)j * k] * fq;
             if (c == 0.0) continue;
             double *ac = d->type[q] == ICS_SHOCK_CAPACITY_LOSS ? cf : yt;
             const double *mk = a->mask + (size_t)q * n;
@@ -446,11 +433,13 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     int trade_now = 0, trade_prev = 0;
     for (int q = 0; q < nq; ++q) {
         const ario_trade *r = &a->tr[q];
-        const double fq = f[r->shock];
-        const double el = t - d->start[r->shock] + 1;
-        v->sig[q] = fq > 0.0 ? a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, el / a->subst_ramp) : 1.0)
-                             : 0.0;
         for (int j = c0; j < c1; ++j) {
+            const size_t qj = r->shock + (size_t)j * k;
+            const double fq = ics_dyn_intensity(d, r->shock, t, w->Start[qj], w->Dur[qj]);
+            const double el = t - w->Start[qj] + 1;
+            v->sig[q + (size_t)j * nq] =
+                fq > 0.0 ? a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, el / a->subst_ramp) : 1.0)
+                         : 0.0;
             double c = -Th[r->shock + (size_t)j * k] * fq;
             c = c < 0.0 ? 0.0 : c > 1.0 ? 1.0 : c;
             v->rq[q + (size_t)j * nq] = c;
@@ -597,7 +586,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                     for (int j = c0; j < c1; ++j) {
                         const size_t jl = j - c0;
                         const double cp = v->rqprev[q + (size_t)j * nq];
-                        const double cw = v->sig[q] * v->rq[q + (size_t)j * nq];
+                        const double cw = v->sig[q + (size_t)j * nq] * v->rq[q + (size_t)j * nq];
                         for (int jj = 0; jj < r->nbuy; ++jj) {
                             const size_t e = r->buy[jj] + jl * n;
                             out[e] -= cp * Tc[jj + jl * r->nbuy];

@@ -512,6 +512,29 @@ static ics_status get_dist(const pctx *c, yaml_node_t *v, const char *what, ics_
 /* ------------------------------------------------------------------------------------------ */
 /* Sections                                                                                    */
 
+/* A random start or duration: a distribution whose draws are rounded to whole steps and
+ * clipped below at `lo` (0 for a start, 1 for a duration); *least is that smallest value. Bounded
+ * laws must lie above lo - 0.5. */
+static ics_status get_timing(const pctx *c, yaml_node_t *v, const char *what, double lo,
+                             ics_dist *d, int *least)
+{
+    ics_status st = get_dist(c, v, what, d);
+    if (st != ICS_OK) return st;
+    double mn = lo;
+    switch (d->kind) {
+    case ICS_DIST_UNIFORM:
+    case ICS_DIST_TRUNCNORMAL:
+    case ICS_DIST_TRIANGULAR:
+    case ICS_DIST_BETA: mn = d->min; break;
+    default: break;
+    }
+    if (mn < lo - 0.5)
+        return perr(c, line_of(v), "%s: steps cannot be below %g, but the law reaches %g", what, lo,
+                    mn);
+    *least = (int)(mn + 0.5) > (int)lo ? (int)(mn + 0.5) : (int)lo;
+    return ICS_OK;
+}
+
 static ics_status parse_shock(const pctx *c, yaml_node_t *m, int k, ics_shock *s)
 {
     ics_status st;
@@ -624,13 +647,28 @@ static ics_status parse_shock(const pctx *c, yaml_node_t *m, int k, ics_shock *s
         if (!(s->probability >= 0 && s->probability <= 1))
             return perr(c, line_of(v), "%s: must be in [0, 1], got %g", what, s->probability);
     }
+    s->start_dist.kind = ICS_DIST_CONST;
+    s->start_dist.value = 0;
+    s->duration_dist.kind = ICS_DIST_CONST;
+    s->duration_dist.value = -1;
     if ((v = map_get(c, m, "start"))) {
         snprintf(what, sizeof what, "%s: key 'start'", where);
-        if ((st = get_int(c, v, what, 0, INT_MAX, &s->start)) != ICS_OK) return st;
+        if (v->type == YAML_MAPPING_NODE) {
+            if ((st = get_timing(c, v, what, 0.0, &s->start_dist, &s->start)) != ICS_OK) return st;
+        } else {
+            if ((st = get_int(c, v, what, 0, INT_MAX, &s->start)) != ICS_OK) return st;
+            s->start_dist.value = s->start;
+        }
     }
     if ((v = map_get(c, m, "duration"))) {
         snprintf(what, sizeof what, "%s: key 'duration'", where);
-        if ((st = get_int(c, v, what, 1, INT_MAX, &s->duration)) != ICS_OK) return st;
+        if (v->type == YAML_MAPPING_NODE) {
+            if ((st = get_timing(c, v, what, 1.0, &s->duration_dist, &s->duration)) != ICS_OK)
+                return st;
+        } else {
+            if ((st = get_int(c, v, what, 1, INT_MAX, &s->duration)) != ICS_OK) return st;
+            s->duration_dist.value = s->duration;
+        }
     }
     if ((v = map_get(c, m, "recovery"))) {
         snprintf(what, sizeof what, "%s: key 'recovery'", where);

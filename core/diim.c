@@ -26,16 +26,17 @@ void ics_diim_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, 
         /* capacity floors at step t */
         for (int s = 0; s < k; ++s) {
             if (d->type[s] != ICS_SHOCK_CAPACITY_LOSS || t == T) continue;
-            double f;
-            if (t == d->start[s])
-                f = 1.0;
-            else if (d->duration[s] < 0 || t < d->start[s])
-                f = 0.0;
-            else
-                f = d->sched[(size_t)t * k + s];
-            if (f == 0.0) continue;
             const unsigned char *mk = d->mask + (size_t)s * n;
             for (int j = 0; j < bb; ++j) {
+                const double st = w->Start[s + (size_t)j * k], du = w->Dur[s + (size_t)j * k];
+                double f;
+                if (t == st)
+                    f = 1.0;
+                else if (du < 0 || t < st)
+                    f = 0.0;
+                else
+                    f = ics_dyn_intensity(d, s, t, st, du);
+                if (f == 0.0) continue;
                 const double floor = f * w->Theta[s + (size_t)j * k];
                 double *q = Q + (size_t)j * n;
                 for (int i = 0; i < n; ++i)
@@ -48,11 +49,11 @@ void ics_diim_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, 
         memset(C, 0, nb * sizeof *C);
         for (int s = 0; s < k; ++s) {
             if (d->type[s] == ICS_SHOCK_CAPACITY_LOSS) continue;
-            const double f = d->sched[(size_t)t * k + s];
-            if (f == 0.0) continue;
             const double sign = d->type[s] == ICS_SHOCK_TRADE_RESTRICTION ? -1.0 : 1.0;
             const double *pt = d->pattern + (size_t)s * n;
             for (int j = 0; j < bb; ++j) {
+                const double f = ics_dyn_intensity(d, s, t, w->Start[s + (size_t)j * k],
+                                                   w->Dur[s + (size_t)j * k]);
                 const double a = sign * f * w->Theta[s + (size_t)j * k];
                 if (a == 0.0) continue;
                 double *c = C + (size_t)j * n;

@@ -51,6 +51,7 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
     ICS_ALLOC(d->pattern, (size_t)n * (k ? k : 1), err, "shock patterns");
     ICS_ALLOC(d->start, k ? k : 1, err, "shock starts");
     ICS_ALLOC(d->duration, k ? k : 1, err, "shock durations");
+    ICS_ALLOC(d->recovery, k ? k : 1, err, "shock recoveries");
     ICS_ALLOC(sup, n, err, "a node mask");
     ICS_ALLOC(buy, n, err, "a node mask");
     ICS_ALLOC(r, n, err, "trade shares");
@@ -62,6 +63,7 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
         d->type[s] = sh->type;
         d->start[s] = sh->start;
         d->duration[s] = sh->duration;
+        d->recovery[s] = sh->recovery;
         for (int tt = 0; tt < T; ++tt) d->sched[(size_t)tt * k + s] = intensity(sh, tt);
         unsigned char *mk = d->mask + (size_t)s * n;
         double *pt = d->pattern + (size_t)s * n;
@@ -136,7 +138,7 @@ void ics_dyn_destroy(ics_dyn **dp)
     if (!dp || !*dp) return;
     ics_dyn *d = *dp;
     free(d->sched), free(d->type), free(d->mask), free(d->pattern), free(d->start);
-    free(d->duration), free(d->kdiag), free(d->xstep), free(d->xreg);
+    free(d->duration), free(d->recovery), free(d->kdiag), free(d->xstep), free(d->xreg);
     ics_ario_destroy(&d->ario);
     free(d);
     *dp = NULL;
@@ -153,6 +155,8 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
     ICS_ALLOC(w->Theta, (size_t)k * b, err, "parameters");
     ICS_ALLOC(w->Raw, (size_t)k * b, err, "parameters");
     ICS_ALLOC(w->Occ, (size_t)k * b, err, "parameters");
+    ICS_ALLOC(w->Start, (size_t)k * b, err, "shock timing");
+    ICS_ALLOC(w->Dur, (size_t)k * b, err, "shock timing");
     ICS_ALLOC(w->Q, (size_t)n * b, err, "the state");
     ICS_ALLOC(w->G, (size_t)n * b, err, "scratch");
     ICS_ALLOC(w->C, (size_t)n * b, err, "scratch");
@@ -179,6 +183,7 @@ void ics_dyn_ws_destroy(ics_dyn_ws **wp)
     if (!wp || !*wp) return;
     ics_dyn_ws *w = *wp;
     free(w->Theta), free(w->Raw), free(w->Occ), free(w->Q), free(w->G), free(w->C);
+    free(w->Start), free(w->Dur);
     free(w->X), free(w->rec), free(w->peak), free(w->unmet), free(w->traj), free(w->model_ws);
     free(w->rec_region), free(w->regloss);
     free(w);
@@ -190,6 +195,7 @@ void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int6
 {
     (void)m;
     ics_plan_sample(p, first, bb, ws->Theta, ws->Raw, ws->Occ);
+    ics_plan_timing(p, first, bb, ws->Start, ws->Dur);
     if (d->model == ICS_MODEL_DIIM)
         ics_diim_block(d, p, first, bb, ws);
     else

@@ -45,8 +45,10 @@ typedef struct ics_shock {
     char **to;       int nto;        /* trade_restriction: buyer regions */
     ics_dist change;       /* `change` (or `loss` for capacity_loss) */
     double probability;    /* in [0,1]; default 1 */
-    int start;             /* default 0 */
-    int duration;          /* -1 = to the end of the horizon */
+    int start;             /* default 0; for a random start, its smallest possible value */
+    int duration;          /* -1 = to the end of the horizon; for a random one, its smallest */
+    ics_dist start_dist;   /* the start as given: a constant or a law (rounded to whole steps) */
+    ics_dist duration_dist;/* likewise (kind CONST with value -1 when absent) */
     int recovery;          /* default 0 */
     int line;              /* 1-based line of the shock's entry in the YAML file, for messages */
 } ics_shock;

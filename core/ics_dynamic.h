@@ -35,6 +35,7 @@ typedef struct ics_dyn {
     double *pattern;       /* [n * k] per-unit effect of each shock (model-specific meaning) */
     int *start;            /* [k] */
     int *duration;         /* [k] (-1 = to the end of the horizon) */
+    int *recovery;         /* [k] ramp-down steps */
     /* DIIM */
     double *Astar;         /* [n*n] borrowed: the model's B (= A*) */
     double *kdiag;         /* [n] resilience coefficients k_i */
@@ -51,6 +52,7 @@ typedef struct ics_dyn {
 typedef struct ics_dyn_ws {
     int n, k, b, T;
     double *Theta, *Raw, *Occ; /* k x b sampled parameters (ics_plan_sample) */
+    double *Start, *Dur;   /* k x b each scenario's start and duration (ics_plan_timing) */
     double *Q, *G, *C;     /* n x b state and scratch (DIIM: q, A* q, c*) */
     double *X;             /* n x b out: cumulative output change over the horizon (table units;
                               <= 0 for a loss): sum over t = 0..T-1 of (x_i(t) - x0_i) */
@@ -76,6 +78,20 @@ void ics_dyn_ws_destroy(ics_dyn_ws **ws);
  * the parameters into ws->Theta/Raw/Occ first, so the block functions below read them there. */
 void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int64_t first, int bb,
                    ics_dyn_ws *ws);
+
+/* Intensity of shock s at step t for a scenario whose shock starts at `start` and lasts `dur`
+ * steps (-1: to the end): 1 during start .. start+dur-1, then a linear ramp to 0 over the
+ * shock's `recovery` steps (INTERFACE.md timing). */
+static inline double ics_dyn_intensity(const ics_dyn *d, int s, int t, double start, double dur)
+{
+    if (t < start) return 0.0;
+    if (dur < 0) return 1.0;
+    const double end = start + dur;
+    if (t < end) return 1.0;
+    const int rec = d->recovery[s];
+    if (rec > 0 && t < end + rec) return 1.0 - (t - end + 1) / (double)(rec + 1);
+    return 0.0;
+}
 
 /* Record step t (0..T) of a block: share (n x bb) is the share of baseline output each node
  * has lost at step t (q in DIIM, 1 - x/x0 in ARIO). Updates X (for t < T: X -= xstep * share, so

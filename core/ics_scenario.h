@@ -48,8 +48,14 @@ typedef struct ics_plan {
     int ndims;
     int *dim_change;       /* [k] dimension of shock s's parameter, -1 when it is a constant */
     int *dim_occ;          /* [k] dimension of shock s's occurrence, -1 when probability = 1 */
+    int *dim_start;        /* [k] dimension of a random start, -1 when constant */
+    int *dim_dur;          /* [k] dimension of a random duration, -1 when constant */
+    ics_dist *start_dist, *dur_dist; /* [k] copies of the shocks' timing laws */
     ics_copula *copula;    /* Gaussian copula over the correlated parameters, or NULL */
     int *corr_dims;        /* [ncorr] their dimensions */
+    /* a sensitivity design (config with a `sensitivity:` section; core/ics_sensitivity.h), or
+     * NULL: when set, scenario i takes the design's uniforms instead of the sampler's */
+    struct ics_sens_design *design;
 } ics_plan;
 
 /* Resolve a shock's region/segment selectors (labels or fnmatch globs) to a node mask[n] (1 =
@@ -84,6 +90,19 @@ static inline double ics_plan_theta(const ics_plan *p, int s, double v, double o
  * Depends only on the seed and the global indices. Thread-safe, allocation-free. */
 void ics_plan_sample(const ics_plan *p, int64_t first, int b, double *Theta, double *Raw,
                      double *Occ);
+
+/* The same mapping as ics_plan_sample from given uniforms: U (ndims x b, leading dimension
+ * ldu >= ndims, each in (0, 1)) holds the design's uniforms of b scenarios; the copula (if any)
+ * is applied to U in place, then each parameter goes through its quantile function, clipping
+ * and occurrence exactly as in ics_plan_sample. Theta, Raw, Occ as there (k x b; Raw, Occ may
+ * be NULL). Allocation-free; thread-safe on distinct U. */
+void ics_plan_sample_uniforms(const ics_plan *p, int b, double *U, int ldu, double *Theta,
+                              double *Raw, double *Occ);
+
+/* The timing of scenarios first .. first+b-1: Start and Dur (k x b; whole steps, a duration of
+ * -1 meaning to the end of the horizon), constants or draws from the shocks' timing laws (their
+ * own design dimensions). Allocation-free and thread-safe. */
+void ics_plan_timing(const ics_plan *p, int64_t first, int b, double *Start, double *Dur);
 
 /* Inverse CDF of a distribution at u in (0,1). */
 double ics_dist_quantile(const ics_dist *d, double u);

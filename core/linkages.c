@@ -686,6 +686,8 @@ static ics_status node_ensemble(const ics_config *cfg, const ics_chokepoint_opts
     sh.change = o->loss;
     sh.probability = 1.0;
     sh.start = o->start;
+    sh.start_dist.kind = ICS_DIST_CONST, sh.start_dist.value = o->start;
+    sh.duration_dist.kind = ICS_DIST_CONST;
     sh.recovery = o->recovery;
     sh.line = o->loss_line;
     /* a shallow copy of the user's config with this one shock: nothing of cfg is modified */
@@ -705,6 +707,7 @@ static ics_status node_ensemble(const ics_config *cfg, const ics_chokepoint_opts
     for (int g = 0; g < o->ndur; ++g) {
         if (cnt[g] == 0) continue;
         sh.duration = o->durations[g];
+        sh.duration_dist.value = o->durations[g];
         ICS_TRY(ics_plan_create(&local, t, m, &plan, err));
         ICS_TRY(ics_dyn_create(&local, t, m, plan, &dyn, err));
         if (!ws) ICS_TRY(ics_dyn_ws_create(dyn, b, 0, &ws, err));

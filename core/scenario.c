@@ -1,6 +1,7 @@
 /* Scenario plans: selectors to node masks, shocks to linear patterns, and per-scenario sampling
  * from the counter-based generator (see ics_scenario.h). */
 #include "ics_scenario.h"
+#include "ics_sensitivity.h"
 
 #include <fnmatch.h>
 #include <gsl/gsl_cdf.h>
@@ -279,6 +280,17 @@ static ics_status plan_design(const ics_config *cfg, ics_plan *p, ics_error *err
     for (int s = 0; s < k; ++s)
         p->dim_change[s] = p->dist[s].kind == ICS_DIST_CONST ? -1 : p->ndims++;
     for (int s = 0; s < k; ++s) p->dim_occ[s] = p->probability[s] < 1.0 ? p->ndims++ : -1;
+    /* timing dimensions come last, so the other dimensions do not move when they are added */
+    ICS_ALLOC(p->dim_start, k ? k : 1, err, "dimensions");
+    ICS_ALLOC(p->dim_dur, k ? k : 1, err, "dimensions");
+    ICS_ALLOC(p->start_dist, k ? k : 1, err, "timing laws");
+    ICS_ALLOC(p->dur_dist, k ? k : 1, err, "timing laws");
+    for (int s = 0; s < k; ++s) {
+        p->start_dist[s] = cfg->shocks[s].start_dist;
+        p->dur_dist[s] = cfg->shocks[s].duration_dist;
+        p->dim_start[s] = p->start_dist[s].kind == ICS_DIST_CONST ? -1 : p->ndims++;
+        p->dim_dur[s] = p->dur_dist[s].kind == ICS_DIST_CONST ? -1 : p->ndims++;
+    }
     if (p->ndims > 4096)
         ICS_FAIL(err, ICS_EINPUT, "%s: %d random dimensions (random parameters plus shocks with a "
                  "probability); at most 4096 are supported", cfg->path ? cfg->path : "config",
@@ -321,10 +333,6 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
 
     const int dynamic = cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO;
 
-    if (cfg->has_sensitivity)
-        ICS_FAIL(err, ICS_EINPUT, "%s: the 'sensitivity' section is not available in this version "
-                 "of icstress", cfgname);
-
     ICS_ALLOC(p, 1, err, "the scenario plan");
     p->n = n;
     p->k = k;
@@ -366,6 +374,12 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
                                        "cannot remove more than the whole coefficient", err));
     }
 
+    for (int s = 0; s < k && !dynamic; ++s)
+        if (cfg->shocks[s].start_dist.kind != ICS_DIST_CONST ||
+            cfg->shocks[s].duration_dist.kind != ICS_DIST_CONST)
+            ICS_FAIL(err, ICS_EINPUT, "%s:%d: shock '%s': a random start or duration needs a "
+                     "dynamic model (diim or ario); model %s has no time", cfgname,
+                     cfg->shocks[s].line, cfg->shocks[s].name, ics_model_name(cfg->model));
     for (int s = 0; s < k && dynamic; ++s) {
         /* dynamic models: the plan samples; ics_dyn_create turns shocks into schedules */
         const ics_shock *sh = &cfg->shocks[s];
@@ -476,6 +490,7 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
         ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
     }
     ICS_TRY(plan_design(cfg, p, err));
+    if (cfg->has_sensitivity) ICS_TRY(ics_sens_design_for_plan(cfg, p, &p->design, err));
     *out = p;
     p = NULL;
 done:
@@ -501,7 +516,12 @@ void ics_plan_destroy(ics_plan **pp)
     ics_copula_destroy(&p->copula);
     free(p->dim_change);
     free(p->dim_occ);
+    free(p->dim_start);
+    free(p->dim_dur);
+    free(p->start_dist);
+    free(p->dur_dist);
     free(p->corr_dims);
+    ics_sens_design_destroy(&p->design);
     free(p);
     *pp = NULL;
 }
@@ -529,6 +549,32 @@ double ics_dist_quantile(const ics_dist *d, double u)
     return NAN;
 }
 
+/* Map the uniforms of c scenarios (U, ndims x c, leading dimension ldu) to columns j0 .. j0+c-1
+ * of Theta, Raw and Occ. */
+static void map_uniforms(const ics_plan *p, int c, const double *U, int ldu, int j0,
+                         double *Theta, double *Raw, double *Occ)
+{
+    for (int j = 0; j < c; ++j) {
+        const double *u = U + (size_t)j * ldu;
+        for (int s = 0; s < p->k; ++s) {
+            const double v = p->dim_change[s] < 0 ? p->dist[s].value
+                                                  : ics_dist_quantile(&p->dist[s], u[p->dim_change[s]]);
+            const double occurs = p->dim_occ[s] < 0 ? 1.0 : u[p->dim_occ[s]] < p->probability[s];
+            const size_t at = (size_t)s + (size_t)(j0 + j) * p->k;
+            Theta[at] = ics_plan_theta(p, s, v, occurs);
+            if (Raw) Raw[at] = ics_plan_theta(p, s, v, 1.0);
+            if (Occ) Occ[at] = occurs;
+        }
+    }
+}
+
+void ics_plan_sample_uniforms(const ics_plan *p, int b, double *U, int ldu, double *Theta,
+                              double *Raw, double *Occ)
+{
+    if (p->copula && p->ndims > 0) ics_copula_apply(p->copula, b, p->corr_dims, U, ldu);
+    map_uniforms(p, b, U, ldu, 0, Theta, Raw, Occ);
+}
+
 void ics_plan_sample(const ics_plan *p, int64_t first, int b, double *Theta, double *Raw,
                      double *Occ)
 {
@@ -540,19 +586,48 @@ void ics_plan_sample(const ics_plan *p, int64_t first, int b, double *Theta, dou
     for (int j0 = 0; j0 < b; j0 += chunk) {
         const int c = b - j0 < chunk ? b - j0 : chunk;
         if (p->ndims > 0) {
-            ics_sampler_fill(p->sampler, first + j0, c, U);
+            if (p->design)
+                ics_sens_design_fill(p->design, first + j0, c, U, p->ndims);
+            else
+                ics_sampler_fill(p->sampler, first + j0, c, U);
+            if (p->copula) ics_copula_apply(p->copula, c, p->corr_dims, U, p->ndims);
+        }
+        map_uniforms(p, c, U, p->ndims, j0, Theta, Raw, Occ);
+    }
+}
+
+void ics_plan_timing(const ics_plan *p, int64_t first, int b, double *Start, double *Dur)
+{
+    enum { STACK_VALUES = 4096 };
+    double U[STACK_VALUES];
+    const int nd = p->ndims > 0 ? p->ndims : 1;
+    const int chunk = STACK_VALUES / nd > 0 ? STACK_VALUES / nd : 1;
+    int random = 0;
+    for (int s = 0; s < p->k; ++s) random |= p->dim_start[s] >= 0 || p->dim_dur[s] >= 0;
+    for (int j0 = 0; j0 < b; j0 += chunk) {
+        const int c = b - j0 < chunk ? b - j0 : chunk;
+        if (random) {
+            if (p->design)
+                ics_sens_design_fill(p->design, first + j0, c, U, p->ndims);
+            else
+                ics_sampler_fill(p->sampler, first + j0, c, U);
             if (p->copula) ics_copula_apply(p->copula, c, p->corr_dims, U, p->ndims);
         }
         for (int j = 0; j < c; ++j) {
             const double *u = U + (size_t)j * p->ndims;
             for (int s = 0; s < p->k; ++s) {
-                const double v = p->dim_change[s] < 0 ? p->dist[s].value
-                                                      : ics_dist_quantile(&p->dist[s], u[p->dim_change[s]]);
-                const double occurs = p->dim_occ[s] < 0 ? 1.0 : u[p->dim_occ[s]] < p->probability[s];
                 const size_t at = (size_t)s + (size_t)(j0 + j) * p->k;
-                Theta[at] = ics_plan_theta(p, s, v, occurs);
-                if (Raw) Raw[at] = ics_plan_theta(p, s, v, 1.0);
-                if (Occ) Occ[at] = occurs;
+                double st = p->start_dist[s].value, du = p->dur_dist[s].value;
+                if (p->dim_start[s] >= 0) {
+                    st = floor(ics_dist_quantile(&p->start_dist[s], u[p->dim_start[s]]) + 0.5);
+                    if (st < 0) st = 0;
+                }
+                if (p->dim_dur[s] >= 0) {
+                    du = floor(ics_dist_quantile(&p->dur_dist[s], u[p->dim_dur[s]]) + 0.5);
+                    if (du < 1) du = 1;
+                }
+                Start[at] = st;
+                Dur[at] = du;
             }
         }
     }

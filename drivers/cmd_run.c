@@ -50,8 +50,22 @@ static const char *const out_units[OUT_COUNT] = {
 typedef struct blockview {
     const double *out[OUT_COUNT]; /* node and extra outputs (NULL when not made) */
     const double *agg;            /* m x bb aggregates */
-    const double *Raw, *Occ;      /* k x bb parameters */
+    const double *par[4];         /* k x bb parameters: value, occurrence, start, duration */
 } blockview;
+
+/* The per-scenario parameters of shock s: 0 its change (or loss), 1 whether it happened (when it
+ * has a probability), 2 and 3 its start and duration (when random). */
+enum { NPARAM = 4 };
+static int param_on(const ics_plan *p, int s, int q)
+{
+    return q == 0 || (q == 1 && p->probability[s] < 1.0) || (q == 2 && p->dim_start[s] >= 0) ||
+           (q == 3 && p->dim_dur[s] >= 0);
+}
+static const char *param_name(const ics_config *cfg, int s, int q)
+{
+    static const char *const names[NPARAM] = {"change", "occurs", "start", "duration"};
+    return q == 0 && cfg->shocks[s].type == ICS_SHOCK_CAPACITY_LOSS ? "loss" : names[q];
+}
 
 typedef struct run_opts {
     const char *config, *out;
@@ -181,14 +195,12 @@ static ics_status write_block(const hid_t *dsets, const hid_t *adsets, const hid
                 buf[c + (size_t)j * o->width] = w->agg[o->row + c + (size_t)j * as->m];
         ICS_TRY(ics_h5_write_rows(adsets[a], first, bb, o->width, buf, dxpl, err));
     }
-    for (int s = 0; s < k; ++s) {
-        for (int j = 0; j < bb; ++j) buf[j] = w->Raw[s + (size_t)j * k];
-        ICS_TRY(ics_h5_write_rows(pdsets[2 * s], first, bb, 1, buf, dxpl, err));
-        if (pdsets[2 * s + 1] >= 0) {
-            for (int j = 0; j < bb; ++j) buf[j] = w->Occ[s + (size_t)j * k];
-            ICS_TRY(ics_h5_write_rows(pdsets[2 * s + 1], first, bb, 1, buf, dxpl, err));
+    for (int s = 0; s < k; ++s)
+        for (int q = 0; q < NPARAM; ++q) {
+            if (pdsets[NPARAM * s + q] < 0) continue;
+            for (int j = 0; j < bb; ++j) buf[j] = w->par[q][s + (size_t)j * k];
+            ICS_TRY(ics_h5_write_rows(pdsets[NPARAM * s + q], first, bb, 1, buf, dxpl, err));
         }
-    }
 done:
     return st;
 }
@@ -261,18 +273,16 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
         ICS_TRY(ics_h5_attr_str(adsets[a], "units", "table units (as Z); a loss: positive = less",
                                 err));
     }
-    for (int s = 0; s < k; ++s) {
-        char path[256];
-        const int64_t dims[2] = {N, 0};
-        snprintf(path, sizeof path, "/scenarios/parameters/%s/%s", plan->names[s],
-                 cfg->shocks[s].type == ICS_SHOCK_CAPACITY_LOSS ? "loss" : "change");
-        const int64_t pchunk = b * (((4 << 20) / 8 + b - 1) / b);
-        ICS_TRY(ics_h5_dataset(f, path, 1, dims, pchunk, cfg->compression, &pdsets[2 * s], err));
-        if (plan->probability[s] < 1.0) {
-            snprintf(path, sizeof path, "/scenarios/parameters/%s/occurs", plan->names[s]);
-            ICS_TRY(ics_h5_dataset(f, path, 1, dims, pchunk, cfg->compression, &pdsets[2 * s + 1], err));
+    for (int s = 0; s < k; ++s)
+        for (int q = 0; q < NPARAM; ++q) {
+            if (!param_on(plan, s, q)) continue;
+            char path[256];
+            const int64_t dims[2] = {N, 0};
+            snprintf(path, sizeof path, "/scenarios/parameters/%s/%s", plan->names[s],
+                     param_name(cfg, s, q));
+            ICS_TRY(ics_h5_dataset(f, path, 1, dims, chunk_rows(1, b), cfg->compression,
+                                   &pdsets[NPARAM * s + q], err));
         }
-    }
     ICS_TRY(ics_h5_dataset_u8(f, "/progress/block_done", nblocks, done_ds, err));
 done:
     return st;
@@ -308,16 +318,15 @@ static ics_status open_layout(hid_t f, const char *path, const ics_config *cfg,
         snprintf(p, sizeof p, "/scenarios/%s", as->out[a].name);
         if ((adsets[a] = H5Dopen2(f, p, H5P_DEFAULT)) < 0) ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
     }
-    for (int s = 0; s < plan->k; ++s) {
-        char p[256];
-        snprintf(p, sizeof p, "/scenarios/parameters/%s/%s", plan->names[s],
-                 cfg->shocks[s].type == ICS_SHOCK_CAPACITY_LOSS ? "loss" : "change");
-        if ((pdsets[2 * s] = H5Dopen2(f, p, H5P_DEFAULT)) < 0) ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
-        if (plan->probability[s] < 1.0) {
-            snprintf(p, sizeof p, "/scenarios/parameters/%s/occurs", plan->names[s]);
-            if ((pdsets[2 * s + 1] = H5Dopen2(f, p, H5P_DEFAULT)) < 0) ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
+    for (int s = 0; s < plan->k; ++s)
+        for (int q = 0; q < NPARAM; ++q) {
+            if (!param_on(plan, s, q)) continue;
+            char p[256];
+            snprintf(p, sizeof p, "/scenarios/parameters/%s/%s", plan->names[s],
+                     param_name(cfg, s, q));
+            if ((pdsets[NPARAM * s + q] = H5Dopen2(f, p, H5P_DEFAULT)) < 0)
+                ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
         }
-    }
     if ((*done_ds = H5Dopen2(f, "/progress/block_done", H5P_DEFAULT)) < 0)
         ICS_FAIL(err, ICS_EIO, "%s.partial: missing /progress/block_done", path);
 done:
@@ -441,8 +450,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     dxpl = H5Pcreate(H5P_DATASET_XFER);
     /* one process: collective is trivially possible, and compressed datasets need it */
     H5Pset_dxpl_mpio(dxpl, cfg->compression > 0 ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT);
-    ICS_ALLOC(pdsets, 2 * (k ? k : 1), err, "parameter datasets");
-    for (int s = 0; s < 2 * (k ? k : 1); ++s) pdsets[s] = H5I_INVALID_HID;
+    ICS_ALLOC(pdsets, NPARAM * (k ? k : 1), err, "parameter datasets");
+    for (int s = 0; s < NPARAM * (k ? k : 1); ++s) pdsets[s] = H5I_INVALID_HID;
     ICS_ALLOC(adsets, as->nout, err, "aggregate datasets");
     for (int a = 0; a < as->nout; ++a) adsets[a] = H5I_INVALID_HID;
     if (resuming && ics_h5_open_partial(out, fapl, &h5, err) != ICS_OK) {
@@ -533,11 +542,12 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                 v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_RECOVERY] = w->rec;
                 v.out[OUT_PEAK] = w->peak, v.out[OUT_TRAJ] = w->traj;
                 v.out[OUT_RECREG] = w->rec_region, v.out[OUT_UNMET] = w->unmet;
-                v.agg = dagg[slot], v.Raw = w->Raw, v.Occ = w->Occ;
+                v.agg = dagg[slot], v.par[0] = w->Raw, v.par[1] = w->Occ;
+                v.par[2] = w->Start, v.par[3] = w->Dur;
             } else {
                 const ics_static_ws *w = ws[slot];
                 v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_INOPERABILITY] = w->Q;
-                v.agg = w->agg, v.Raw = w->Raw, v.Occ = w->Occ;
+                v.agg = w->agg, v.par[0] = w->Raw, v.par[1] = w->Occ;
             }
             ICS_TRY(write_block(dsets, adsets, pdsets, store, width, as, k, first, bb, &v, pbuf,
                                 dxpl, err));
@@ -556,7 +566,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     /* ---- close the parallel file, then rank 0 finalizes it alone ---- */
     for (int q = 0; q < OUT_COUNT; ++q)
         if (dsets[q] >= 0) H5Dclose(dsets[q]), dsets[q] = H5I_INVALID_HID;
-    for (int s = 0; s < 2 * k; ++s)
+    for (int s = 0; s < NPARAM * k; ++s)
         if (pdsets[s] >= 0) H5Dclose(pdsets[s]), pdsets[s] = H5I_INVALID_HID;
     for (int a = 0; a < as->nout; ++a)
         if (adsets[a] >= 0) H5Dclose(adsets[a]), adsets[a] = H5I_INVALID_HID;
@@ -603,7 +613,7 @@ done:
     for (int q = 0; q < OUT_COUNT; ++q)
         if (dsets[q] >= 0) H5Dclose(dsets[q]);
     if (pdsets)
-        for (int s = 0; s < 2 * k; ++s)
+        for (int s = 0; s < NPARAM * k; ++s)
             if (pdsets[s] >= 0) H5Dclose(pdsets[s]);
     if (adsets)
         for (int a = 0; a < as->nout; ++a)

@@ -2,6 +2,7 @@
 #include "ics_driver.h"
 #include "ics_table_cmd.h"
 #include "ics_chokepoints.h"
+#include "ics_sensitivity_cmd.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@ static void usage(FILE *f)
           "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
           "  validate CONFIG|TABLE  check a config (with its table) or a table; exit 0 when valid\n"
           "  info                 version, build, BLAS library and core, threads, MPI, HDF5\n"
+          "  sensitivity CONFIG [-o OUT.h5] [--samples N] [--seed S] [--resume] [--quiet]\n"
+          "                       Sobol'/Morris design of CONFIG's sensitivity section; indices in /sensitivity\n"
           "  chokepoints CONFIG [-o OUT.h5] [--scenarios-per-node N] [--seed S] [--top K] [--quiet]\n"
           "                       linkages, hypothetical extraction and the ensemble ranking of nodes\n"
           "  table balance PRIOR_DIR -o OUT_DIR\n"
@@ -47,6 +50,9 @@ int main(int argc, char **argv)
         if (ctx.rank == 0) usage(stdout);
     } else if (!strcmp(argv[1], "--version")) {
         if (ctx.rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ICS_GIT_COMMIT);
+    } else if (!strcmp(argv[1], "run") && ics_sensitivity_requested(argc - 1, argv + 1)) {
+        /* a config with a sensitivity section: the run is its design, then the indices */
+        code = ics_cmd_sensitivity(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "run")) {
         code = ics_cmd_run(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "validate")) {
@@ -55,10 +61,12 @@ int main(int argc, char **argv)
         code = ics_cmd_info(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "table")) {
         code = ics_cmd_table(&ctx, argc - 1, argv + 1, &err);
+    } else if (!strcmp(argv[1], "sensitivity")) {
+        code = ics_cmd_sensitivity(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "chokepoints")) {
         code = ics_cmd_chokepoints(&ctx, argc - 1, argv + 1, &err);
     } else {
-        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, chokepoints, table; "
+        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, table; "
                       "see icstress --help)", argv[1]);
         code = 2;
     }

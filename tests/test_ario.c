@@ -118,6 +118,7 @@ static void teardown(fixture *f)
 static void sample(fixture *f, int q, const double *vals)
 {
     ics_plan_sample(f->p, 0, f->b, f->w->Theta, f->w->Raw, f->w->Occ);
+    ics_plan_timing(f->p, 0, f->b, f->w->Start, f->w->Dur);
     if (vals)
         for (int j = 0; j < f->b; ++j) f->w->Theta[q + (size_t)j * f->d->k] = vals[j];
 }

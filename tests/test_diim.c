@@ -158,6 +158,29 @@ static void test_block_equals_single_scenarios(void **state)
     teardown(&f);
 }
 
+/* A random duration: whole steps within the law's range, and the capacity floor holds the node's
+ * inoperability at the loss exactly during start .. start+duration-1 of each scenario. */
+static void test_random_duration_holds_floor(void **state)
+{
+    (void)state;
+    fixture f;
+    setup(&f, Zzero, "model: diim\nhorizon: 40\nshocks:\n"
+                     "  - {name: o, type: capacity_loss, segments: [a], loss: 0.5, start: {dist: uniform, min: 1, max: 4}, duration: {dist: uniform, min: 2, max: 9}}\n");
+    ics_dyn_block(f.d, f.p, f.m, 0, 4, f.w);
+    for (int j = 0; j < 4; ++j) {
+        const double st = f.w->Start[j], du = f.w->Dur[j];
+        assert_true(st == floor(st) && st >= 1 && st <= 4);
+        assert_true(du == floor(du) && du >= 2 && du <= 9);
+        for (int tt = 0; tt <= 40; ++tt) {
+            const double q = f.w->traj[0 + tt * 3 + j * 41 * 3];
+            if (tt < st) assert_true(q == 0.0);
+            else if (tt < st + du) assert_true(q == 0.5);
+            else assert_true(q < 0.5);
+        }
+    }
+    teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_free_recovery_is_matrix_power),
         cmocka_unit_test(test_isolated_node_reaches_lambda_at_T),
         cmocka_unit_test(test_block_equals_single_scenarios),
+        cmocka_unit_test(test_random_duration_holds_floor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
