@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # A run killed with SIGKILL mid-way under mpirun with 2 ranks, then resumed with --resume,
 # gives datasets identical to an uninterrupted run's; the log says how many blocks were reused.
+# Once for a static run (leontief) and once for a dynamic one (diim, random durations).
 set -euo pipefail
 : "${ICS:?path to the icstress binary}" "${ICS_MPIEXEC:?path to mpiexec}"
 tmp=$(mktemp -d)
 trap 'pkill -9 -f "$tmp/run.yaml" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-cat > "$tmp/run.yaml" <<YAML
+export OMP_NUM_THREADS=1
+
+static_yaml() {
+cat <<YAML
 table: builtin
 model: leontief
 scenarios: 300000
@@ -17,28 +21,50 @@ shocks:
 output:
   store: [output_change, total_output_loss, va_loss_by_region]
 YAML
-export OMP_NUM_THREADS=1
-start=$(date +%s.%N)
-"$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/ref.h5" --quiet
-full=$(echo "$(date +%s.%N) - $start" | bc)
-echo "uninterrupted run: ${full}s"
+}
+dynamic_yaml() {
+cat <<YAML
+table: builtin
+model: diim
+horizon: 26
+scenarios: 40000
+seed: 6
+block_size: 128
+shocks:
+  - {name: tw, type: capacity_loss, regions: [TW], segments: [fab_advanced], loss: {dist: uniform, min: 0.2, max: 0.9}, duration: {dist: uniform, min: 1, max: 8}, recovery: 4}
+output:
+  store: [output_change, recovery_time]
+YAML
+}
 
-reused=0
-for frac in 0.5 0.3 0.7 0.2; do
-  rm -f "$tmp/cut.h5" "$tmp/cut.h5.partial"
-  "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/cut.h5" --quiet &
-  pid=$!
-  sleep "$(echo "$full * $frac" | bc)"
-  pkill -9 -f "$ICS run $tmp/run.yaml" || true
-  wait $pid 2>/dev/null || true
-  if [ -e "$tmp/cut.h5" ]; then echo "run finished before the kill at ${frac}; trying earlier"; continue; fi
-  [ -e "$tmp/cut.h5.partial" ] || { echo "killed before the file existed at ${frac}; trying later"; continue; }
-  "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/cut.h5" --resume 2> "$tmp/log" || { cat "$tmp/log"; exit 1; }
-  cat "$tmp/log"
-  reused=$(sed -n 's/.*: \([0-9]*\) of \([0-9]*\) blocks already done and reused.*/\1/p' "$tmp/log")
-  [ -n "$reused" ] && [ "$reused" -gt 0 ] && break
-done
-[ -n "$reused" ] && [ "$reused" -gt 0 ] || { echo "FAIL: could not kill the run mid-way"; exit 1; }
-[ ! -e "$tmp/cut.h5.partial" ]
-for g in /scenarios /statistics /table; do h5diff "$tmp/ref.h5" "$tmp/cut.h5" $g; done
-echo "resumed file identical to the uninterrupted run ($reused blocks reused)"
+one_case() {
+  start=$(date +%s.%N)
+  "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/ref.h5" --quiet
+  full=$(echo "$(date +%s.%N) - $start" | bc)
+  echo "uninterrupted run: ${full}s"
+
+  reused=0
+  for frac in 0.5 0.3 0.7 0.2; do
+    rm -f "$tmp/cut.h5" "$tmp/cut.h5.partial"
+    "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/cut.h5" --quiet &
+    pid=$!
+    sleep "$(echo "$full * $frac" | bc)"
+    pkill -9 -f "$ICS run $tmp/run.yaml" || true
+    wait $pid 2>/dev/null || true
+    if [ -e "$tmp/cut.h5" ]; then echo "run finished before the kill at ${frac}; trying earlier"; continue; fi
+    [ -e "$tmp/cut.h5.partial" ] || { echo "killed before the file existed at ${frac}; trying later"; continue; }
+    "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/cut.h5" --resume 2> "$tmp/log" || { cat "$tmp/log"; exit 1; }
+    cat "$tmp/log"
+    reused=$(sed -n 's/.*: \([0-9]*\) of \([0-9]*\) blocks already done and reused.*/\1/p' "$tmp/log")
+    [ -n "$reused" ] && [ "$reused" -gt 0 ] && break
+  done
+  [ -n "$reused" ] && [ "$reused" -gt 0 ] || { echo "FAIL: could not kill the run mid-way"; exit 1; }
+  [ ! -e "$tmp/cut.h5.partial" ]
+  for g in /scenarios /statistics /table; do h5diff "$tmp/ref.h5" "$tmp/cut.h5" $g; done
+  echo "resumed file identical to the uninterrupted run ($reused blocks reused)"
+}
+
+static_yaml > "$tmp/run.yaml"
+one_case
+dynamic_yaml > "$tmp/run.yaml"
+one_case
