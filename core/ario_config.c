@@ -2,10 +2,12 @@
  * target of every segment (labels checked against the table, with a nearest-label hint), and
  * freeing the section's owned lists. Parsing itself is parse_ario in config.c. */
 #include "ics_ario_internal.h"
+#include "ics_builtin_dynamics.h"
 #include "ics_config.h"
 #include "ics_table.h"
 
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 void ics_ario_config_free(ics_config *cfg)
@@ -44,7 +46,14 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
     const double spy = cfg->steps_per_year > 0 ? cfg->steps_per_year : 52;
     const double def = cfg->ario_inv_default > 0 ? cfg->ario_inv_default : 90.0 * spy / 365.0;
     const char *cfgname = cfg->path ? cfg->path : "config";
-    for (int p = 0; p < t->nseg; ++p) steps[p] = def;
+    const int builtin = t->source && !strcmp(t->source, "builtin") && !(cfg->ario_inv_default > 0);
+    for (int p = 0; p < t->nseg; ++p) {
+        steps[p] = def;
+        if (builtin) { /* the table's own per-product inventory targets (docs/data.md) */
+            const ics_builtin_dyn *bd = ics_builtin_dynamics(t->segments[p]);
+            if (bd) steps[p] = fmax(1.0, bd->inventory_days * spy / 365.0); /* at least a step */
+        }
+    }
     for (int q = 0; q < cfg->ario_ninv; ++q) {
         const int p = ics_table_find_segment(t, cfg->ario_inv_segments[q]);
         if (p < 0) {

@@ -1001,6 +1001,7 @@ static ics_status parse_diim(const pctx *c, yaml_node_t *v, ics_config *cfg)
     }
     yaml_node_t *rt = map_get(c, v, "recovery_time");
     if (!rt) goto done;
+    cfg->diim_rt_given = 1;
     if (rt->type == YAML_SCALAR_NODE) { /* shorthand: the default for every segment */
         ICS_TRY(get_double(c, rt, "diim: key 'recovery_time'", &cfg->diim_recovery_default));
         if (!(cfg->diim_recovery_default > 0)) {

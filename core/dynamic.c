@@ -2,6 +2,7 @@
  * and the per-thread workspace (see ics_dynamic.h). */
 #include "ics_dynamic.h"
 #include "ics_shocks.h"
+#include "ics_builtin_dynamics.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -109,8 +110,13 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
                          "table%s%s%s", cfgname, cfg->diim_rt_segments[q],
                          near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
             }
+        const int builtin = t->source && !strcmp(t->source, "builtin") && !cfg->diim_rt_given;
         for (int i = 0; i < n; ++i) {
             double Ti = cfg->diim_recovery_default;
+            if (builtin) { /* the table's own per-segment recovery times (docs/data.md) */
+                const ics_builtin_dyn *bd = ics_builtin_dynamics(t->segments[t->node_segment[i]]);
+                if (bd) Ti = fmax(1.0, bd->recovery_weeks * cfg->steps_per_year / 52.0);
+            }
             for (int q = 0; q < cfg->diim_nrt; ++q)
                 if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) == t->node_segment[i])
                     Ti = cfg->diim_rt_values[q];

@@ -98,6 +98,8 @@ typedef struct ics_config {
     double diim_lambda;    /* default 0.01 */
     /* recovery_time: default and per-segment overrides (segment labels checked later) */
     double diim_recovery_default;      /* default 26 */
+    int diim_rt_given;     /* 1 when the config sets recovery_time (else the built-in table's
+                              per-segment recovery times apply on table: builtin) */
     char **diim_rt_segments; double *diim_rt_values; int diim_nrt;
     /* sensitivity section (parsed now, used by the sensitivity issue) */
     int has_sensitivity;

@@ -102,4 +102,7 @@ for name in ('Z.csv', 'Y.csv'):
 EOF
 expect2 "all prior entries are zero" table balance "$tmp/zr" -o "$tmp/o1"
 test ! -e "$tmp/o1" && test ! -e "$tmp/o1.partial"
+# the dynamic-model parameters of the built-in table: regenerate and compare byte for byte
+/usr/bin/python3 "$ICS_SOURCE_DIR/core/builtin/make_builtin_dynamics.py" "$tmp/builtin_dynamics.c"
+cmp "$tmp/builtin_dynamics.c" "$ICS_SOURCE_DIR/core/builtin_dynamics.c"
 echo "table_rebuild: ok"

@@ -1,0 +1,18 @@
+/* Per-segment parameters of the dynamic models that come with the built-in table (generated from
+ * core/data/builtin/dynamics.csv): used as defaults when a config on `table: builtin` leaves
+ * `diim.recovery_time` or `ario.inventory` unset. */
+#ifndef ICS_BUILTIN_DYNAMICS_H
+#define ICS_BUILTIN_DYNAMICS_H
+
+typedef struct ics_builtin_dyn {
+    const char *segment;
+    double inventory_days;   /* inventory target of this product at its users, days of use */
+    double recovery_weeks;   /* time to restore output after a disruption */
+    double ramp_weeks;       /* time to ramp new or substitute capacity */
+    double lead_time_weeks;  /* order-to-delivery lead time */
+} ics_builtin_dyn;
+
+/* The row of a segment code, or NULL. */
+const ics_builtin_dyn *ics_builtin_dynamics(const char *segment);
+
+#endif
