@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const ics_builtin_dyn rows[] = {
-    {"eda_ip", 0.0, 2.0, 26.0, 0.0},
+    {"eda_ip", 365.0, 2.0, 26.0, 0.0},
     {"design_logic", 90.0, 4.0, 26.0, 12.5},
     {"memory", 90.0, 4.0, 26.0, 12.5},
     {"dao", 90.0, 4.0, 26.0, 12.5},
