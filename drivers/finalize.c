@@ -23,8 +23,8 @@ static ics_status stats_for(hid_t f, const char *name, int full, ics_column_stat
     ics_stats_request req;
     memset(&req, 0, sizeof req);
     /* small, N-independent working memory: a few more passes over the file instead */
-    req.chunk_rows = 16384;
-    req.collect_cap = 1 << 16;
+    req.chunk_rows = 65536;
+    req.collect_cap = 1 << 20;
     if (full) {
         req.quantile_levels = quantile_levels;
         req.nquantiles = (int)(sizeof quantile_levels / sizeof *quantile_levels);

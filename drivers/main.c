@@ -3,6 +3,7 @@
 #include "ics_table_cmd.h"
 #include "ics_chokepoints.h"
 #include "ics_sensitivity_cmd.h"
+#include "ics_bench_cmd.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@ static void usage(FILE *f)
           "                       Sobol'/Morris design of CONFIG's sensitivity section; indices in /sensitivity\n"
           "  chokepoints CONFIG [-o OUT.h5] [--scenarios-per-node N] [--seed S] [--top K] [--quiet]\n"
           "                       linkages, hypothetical extraction and the ensemble ranking of nodes\n"
+          "  bench [--quick] [--json FILE] [--cases LIST]\n"
+          "                       the benchmark suite: a table, and JSON records\n"
           "  table balance PRIOR_DIR -o OUT_DIR\n"
           "                       balance a prior table to its gross outputs with GRAS\n"
           "  --help, --version\n"
@@ -63,10 +66,12 @@ int main(int argc, char **argv)
         code = ics_cmd_table(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "sensitivity")) {
         code = ics_cmd_sensitivity(&ctx, argc - 1, argv + 1, &err);
+    } else if (!strcmp(argv[1], "bench")) {
+        code = ics_cmd_bench(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "chokepoints")) {
         code = ics_cmd_chokepoints(&ctx, argc - 1, argv + 1, &err);
     } else {
-        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, table; "
+        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, bench, table; "
                       "see icstress --help)", argv[1]);
         code = 2;
     }

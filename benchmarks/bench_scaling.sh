@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Strong and weak scaling of `icstress run` over MPI ranks x OpenMP threads (1-2 x 1-2 on the
+# cores at hand, plus 4 ranks x 1 thread oversubscribed, for information) for two workloads on the
+# built-in table (136 nodes), each storing the per-scenario aggregates and computing exact
+# statistics at the end:
+#   static  leontief, full propagation (fast_aggregates: false), blocks of 1024
+#   diim    DIIM over 52 steps, blocks of 256
+# Weak scaling: SCEN x workers scenarios (workers = ranks x threads), efficiency
+#   E_w = rate(p) / (p x rate(1)); strong scaling: a fixed 2 x SCEN scenarios, E_s = T(1) / (p T(p)).
+# For each run: the compute phase (sample, propagate, aggregates, writes; icstress's own
+# "computed in" line) and the wall time of the whole command (plus plan, file layout and the
+# statistics, which rank 0 computes alone at the end). The two together fit the cost model of
+# docs/performance.md. Prints a table; appends JSON records to $JSON (default bench-scaling.jsonl).
+# Usage: benchmarks/bench_scaling.sh [BUILD_DIR] [SCEN_STATIC] [SCEN_DIIM]
+#        (defaults: build, 1000000, 40000; about 3 minutes on 2 cores)
+set -euo pipefail
+build=${1:-build}
+per_static=${2:-1000000}
+per_diim=${3:-40000}
+json=${JSON:-bench-scaling.jsonl}
+ics="$build/icstress"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/static.yaml" <<'YAML'
+table: builtin
+model: leontief
+seed: 1
+block_size: 1024
+fast_aggregates: false
+shocks:
+  - {name: down, type: final_demand, segments: ["end_*"], change: {dist: uniform, min: -0.2, max: 0}}
+  - {name: cn, type: final_demand, regions: [CN], change: {dist: normal, mean: -0.2, sd: 0.1}, probability: 0.5}
+output:
+  store: [total_output_loss]
+YAML
+cat > "$tmp/diim.yaml" <<'YAML'
+table: builtin
+model: diim
+seed: 1
+horizon: 52
+block_size: 256
+shocks:
+  - {name: fab, type: capacity_loss, regions: [TW], segments: [fab_advanced], loss: {dist: uniform, min: 0.1, max: 0.6}, duration: 8}
+  - {name: dem, type: final_demand, segments: ["end_*"], change: {dist: uniform, min: -0.2, max: 0}}
+output:
+  store: [total_output_loss]
+YAML
+info=$("$ics" info)
+core=$(sed -n 's/^BLAS core: *//p' <<<"$info")
+cpu=$(sed -n 's/^CPU: *//p' <<<"$info")
+commit=$("$ics" --version | sed -n 's/.*commit \([^)]*\).*/\1/p')
+echo "BLAS core: $core   CPU: $cpu   commit: $commit   cores: $(nproc)"
+printf "%-7s %-6s %-5s %-7s %-9s %-9s %-12s %-8s %-12s %-8s %s\n" model mode ranks threads scenarios \
+  "compute s" "compute sc/s" "wall s" "wall sc/s" "eff." "eff.(wall)"
+declare -A tc tw
+for model in static diim; do
+  per=$per_static
+  [ $model = diim ] && per=$per_diim
+  for mode in weak strong; do
+    for cfg in 1x1 2x1 1x2 2x2 4x1; do
+      np=${cfg%x*}
+      th=${cfg#*x}
+      p=$((np * th))
+      if [ $mode = weak ]; then N=$((per * p)); else N=$((2 * per)); fi
+      # each rank gets th cores of its own; oversubscribed runs let the OS place the threads
+      place="--map-by slot:PE=$th --bind-to core"
+      [ $p -gt "$(nproc)" ] && place="--bind-to none"
+      t0=$(date +%s.%N)
+      line=$(OMP_NUM_THREADS=$th mpiexec $place -np "$np" "$ics" run "$tmp/$model.yaml" \
+             -o "$tmp/out.h5" --scenarios "$N" 2>&1 | tr '\r' '\n' | grep "scenarios computed")
+      t1=$(date +%s.%N)
+      rm -f "$tmp/out.h5"
+      c=$(sed -n 's/.*computed in \([0-9.e+-]*\) s.*/\1/p' <<<"$line")
+      w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+      tc[$model.$mode.$cfg]=$c
+      tw[$model.$mode.$cfg]=$w
+      # efficiency against 1 x 1 (weak: equal times are perfect; strong: p-fold speed-up)
+      e=$(awk -v t="$c" -v t1="${tc[$model.$mode.1x1]}" -v p=$p -v m=$mode \
+          'BEGIN { printf "%.3f", m == "weak" ? t1 / t : t1 / (p * t) }')
+      ew=$(awk -v t="$w" -v t1="${tw[$model.$mode.1x1]}" -v p=$p -v m=$mode \
+           'BEGIN { printf "%.3f", m == "weak" ? t1 / t : t1 / (p * t) }')
+      rc=$(awk -v n="$N" -v t="$c" 'BEGIN { printf "%.4g", n / t }')
+      rw=$(awk -v n="$N" -v t="$w" 'BEGIN { printf "%.4g", n / t }')
+      printf "%-7s %-6s %-5s %-7s %-9s %-9s %-12s %-8s %-12s %-8s %s\n" $model $mode $np $th $N \
+        "$c" "$rc" "$w" "$rw" "$e" "$ew"
+      echo "{\"case\": \"scaling_${model}_$mode\", \"n\": 136, \"block\": $([ $model = diim ] && echo 256 || echo 1024), \"scenarios\": $N, \"ranks\": $np, \"threads\": $th, \"compute_s\": $c, \"wall_s\": $w, \"scenarios_per_s\": $rc, \"wall_scenarios_per_s\": $rw, \"efficiency\": $e, \"efficiency_wall\": $ew, \"oversubscribed\": $([ $p -gt "$(nproc)" ] && echo true || echo false), \"blas_core\": \"$core\", \"machine\": \"$cpu\", \"commit\": \"$commit\", \"timestamp\": \"$(date -u +%FT%TZ)\"}" >> "$json"
+    done
+  done
+done
+echo "efficiency vs 1 x 1: weak = T(1)/T(p) at p-fold work; strong = T(1)/(p T(p)); 4x1 oversubscribes $(nproc) cores"
+echo "JSON appended to $json"
