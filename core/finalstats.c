@@ -337,19 +337,30 @@ static ics_status pass_moments(ctx *x, tree_moments *tm, ksum *total)
     for (int64_t first = 0; first < x->n; first += x->chunk_rows) {
         const int64_t rows = x->n - first < x->chunk_rows ? x->n - first : x->chunk_rows;
         ICS_TRY(read_chunk(x, first, rows));
-        for (int64_t r = 0; r < rows; ++r) {
-            const double *row = x->buf + r * x->m;
-            for (int64_t c = 0; c < x->m; ++c) {
-                const double v = row[c];
-                if (!isfinite(v))
-                    ICS_FAIL(x->err, ICS_ENUMERIC,
-                             "%s: row %lld, column %lld: value is %s; statistics need finite "
-                             "values (a failed scenario?)",
-                             x->name, (long long)(first + r), (long long)c,
-                             isnan(v) ? "NaN" : "infinite");
+        /* columns are independent: each thread owns whole columns, and every column is still
+         * accumulated in row order, so the result does not depend on the number of threads */
+        int64_t bad_row = -1, bad_col = -1;
+#pragma omp parallel for schedule(static) if (x->m > 1)
+        for (int64_t c = 0; c < x->m; ++c) {
+            for (int64_t r = 0; r < rows; ++r) {
+                const double v = x->buf[r * x->m + c];
+                if (!isfinite(v)) {
+#pragma omp critical(ics_finalstats_bad)
+                    if (bad_row < 0 || first + r < bad_row || (first + r == bad_row && c < bad_col))
+                        bad_row = first + r, bad_col = c;
+                    break;
+                }
                 tree_add(&tm[c], v);
                 ks_add(&total[c], v);
             }
+        }
+        if (bad_row >= 0) {
+            const double v = x->buf[(bad_row - first) * x->m + bad_col];
+            ICS_FAIL(x->err, ICS_ENUMERIC,
+                     "%s: row %lld, column %lld: value is %s; statistics need finite values (a "
+                     "failed scenario?)",
+                     x->name, (long long)bad_row, (long long)bad_col,
+                     isnan(v) ? "NaN" : "infinite");
         }
     }
 done:
@@ -407,10 +418,11 @@ static ics_status pass_select(ctx *x, const double *thr, int64_t K, int64_t *epc
     for (int64_t first = 0; first < x->n; first += x->chunk_rows) {
         const int64_t rows = x->n - first < x->chunk_rows ? x->n - first : x->chunk_rows;
         ICS_TRY(read_chunk(x, first, rows));
-        for (int64_t r = 0; r < rows; ++r) {
-            const double *row = x->buf + r * x->m;
-            for (int64_t c = 0; c < x->m; ++c) {
-                const double v = row[c];
+        /* columns are independent (each job belongs to one column): one thread per column */
+#pragma omp parallel for schedule(static) if (x->m > 1)
+        for (int64_t c = 0; c < x->m; ++c) {
+            for (int64_t r = 0; r < rows; ++r) {
+                const double v = x->buf[r * x->m + c];
                 if (epcnt) ++epcnt[c * (K + 1) + count_below(thr + c * K, K, v)];
                 int64_t lo = colstart[c], hi = colstart[c + 1];
                 if (lo == hi) continue;
