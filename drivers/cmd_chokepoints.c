@@ -40,16 +40,6 @@ typedef struct cp_opts {
     uint64_t seed;
 } cp_opts;
 
-static int parse_i64(const char *s, int64_t *v)
-{
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || *end || end == s) return 0;
-    *v = x;
-    return 1;
-}
-
 static ics_status parse_args(int argc, char **argv, cp_opts *o, ics_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -63,21 +53,21 @@ static ics_status parse_args(int argc, char **argv, cp_opts *o, ics_error *err)
             if (!has_val) return ics_error_set(err, ICS_EINPUT, "chokepoints: %s needs a file name", a);
             o->out = argv[++i];
         } else if (!strcmp(a, "--scenarios-per-node") || !strcmp(a, "--scenarios")) {
-            if (!has_val || !parse_i64(argv[i + 1], &o->scenarios) || o->scenarios < 1 ||
+            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &o->scenarios) || o->scenarios < 1 ||
                 o->scenarios > 100000000)
                 return ics_error_set(err, ICS_EINPUT, "chokepoints: %s needs an integer in 1 .. "
                                      "100000000%s%s", a, has_val ? ", got " : "",
                                      has_val ? argv[i + 1] : "");
             ++i;
         } else if (!strcmp(a, "--seed")) {
-            if (!has_val || !parse_i64(argv[i + 1], &v) || v < 0)
+            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &v) || v < 0)
                 return ics_error_set(err, ICS_EINPUT, "chokepoints: --seed needs an integer >= 0%s%s",
                                      has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             o->seed = (uint64_t)v;
             o->have_seed = 1;
             ++i;
         } else if (!strcmp(a, "--top")) {
-            if (!has_val || !parse_i64(argv[i + 1], &v) || v < 0 || v > 1000000)
+            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &v) || v < 0 || v > 1000000)
                 return ics_error_set(err, ICS_EINPUT, "chokepoints: --top needs an integer >= 0%s%s",
                                      has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             o->top = (int)v;
@@ -97,19 +87,6 @@ static ics_status parse_args(int argc, char **argv, cp_opts *o, ics_error *err)
         return ics_error_set(err, ICS_EINPUT, "usage: icstress chokepoints CONFIG [-o OUT.h5] "
                              "[--scenarios-per-node N] [--seed S] [--top K] [--quiet]");
     return ICS_OK;
-}
-
-static ics_status check_output_path(const char *out, ics_error *err)
-{
-    char *copy = ics_strdup(out, err);
-    if (!copy) return ICS_ENOMEM;
-    const char *dir = dirname(copy);
-    ics_status st = ICS_OK;
-    if (access(dir, W_OK) != 0)
-        st = ics_error_set(err, ICS_EINPUT, "%s: cannot write the output here: directory '%s' %s",
-                           out, dir, errno == ENOENT ? "does not exist" : "is not writable");
-    free(copy);
-    return st;
 }
 
 static ics_status write_ints(hid_t f, const char *path, const int *v, int n, ics_error *err)
@@ -366,7 +343,7 @@ int ics_cmd_chokepoints(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_FAIL(err, ICS_EINPUT, "%s:%d: chokepoints: the regions and segments select no node",
                  cfg->path, co->line);
     ICS_TRY(ics_chokepoint_check(cfg, co, t, m, sel[0], err));
-    ICS_TRY(check_output_path(out, err));
+    ICS_TRY(ics_cli_check_output_path(out, err));
     if (ctx->rank == 0 && !o.quiet && cfg->nshocks > 0)
         fprintf(stderr, "icstress: chokepoints: the config's %d shock(s) are not used: each node's "
                 "ensemble has its own capacity_loss\n", cfg->nshocks);

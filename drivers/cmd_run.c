@@ -74,16 +74,6 @@ typedef struct run_opts {
     uint64_t seed;
 } run_opts;
 
-static int parse_i64(const char *s, int64_t *v)
-{
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || *end || end == s) return 0;
-    *v = x;
-    return 1;
-}
-
 static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -95,13 +85,13 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
             if (!has_val) return ics_error_set(err, ICS_EINPUT, "run: %s needs a file name", a);
             o->out = argv[++i];
         } else if (!strcmp(a, "--scenarios")) {
-            if (!has_val || !parse_i64(argv[i + 1], &o->scenarios) || o->scenarios < 1)
+            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &o->scenarios) || o->scenarios < 1)
                 return ics_error_set(err, ICS_EINPUT, "run: --scenarios needs an integer >= 1%s%s",
                                      has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             ++i;
         } else if (!strcmp(a, "--seed")) {
             int64_t s;
-            if (!has_val || !parse_i64(argv[i + 1], &s) || s < 0)
+            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &s) || s < 0)
                 return ics_error_set(err, ICS_EINPUT, "run: --seed needs an integer >= 0%s%s",
                                      has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             o->seed = (uint64_t)s;
@@ -132,20 +122,6 @@ static void iso_now(char *buf, size_t len)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The output directory must exist and be writable before anything is computed. */
-static ics_status check_output_path(const char *out, ics_error *err)
-{
-    char *copy = ics_strdup(out, err);
-    if (!copy) return ICS_ENOMEM;
-    const char *dir = dirname(copy);
-    ics_status st = ICS_OK;
-    if (access(dir, W_OK) != 0)
-        st = ics_error_set(err, ICS_EINPUT, "%s: cannot write the output here: directory '%s' %s",
-                           out, dir, errno == ENOENT ? "does not exist" : "is not writable");
-    free(copy);
-    return st;
 }
 
 typedef struct progress {
@@ -411,7 +387,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     width[OUT_RECREG] = t->nreg;
     width[OUT_UNMET] = 1;
     ICS_TRY(ics_aggset_create(cfg, t, m, by_region, by_segment, &as, err));
-    ICS_TRY(check_output_path(out, err));
+    ICS_TRY(ics_cli_check_output_path(out, err));
     if (cfg->compression > 0 && ctx->size > 1)
         ICS_FAIL(err, ICS_EINPUT, "%s: output.compression needs a single process: parallel HDF5 "
                  "1.10 writes compressed datasets only collectively, and icstress ranks write their "

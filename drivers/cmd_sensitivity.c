@@ -30,16 +30,6 @@ typedef struct sens_opts {
     uint64_t seed;
 } sens_opts;
 
-static int parse_i64(const char *s, int64_t *v)
-{
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || *end || end == s) return 0;
-    *v = x;
-    return 1;
-}
-
 static ics_status parse_args(int argc, char **argv, sens_opts *o, ics_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -50,13 +40,13 @@ static ics_status parse_args(int argc, char **argv, sens_opts *o, ics_error *err
             if (!has_val) return ics_error_set(err, ICS_EINPUT, "sensitivity: %s needs a file name", a);
             o->out = argv[++i];
         } else if (!strcmp(a, "--samples")) {
-            if (!has_val || !parse_i64(argv[i + 1], &o->samples) || o->samples < 2)
+            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &o->samples) || o->samples < 2)
                 return ics_error_set(err, ICS_EINPUT, "sensitivity: --samples needs an integer >= 2%s%s",
                                      has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             ++i;
         } else if (!strcmp(a, "--seed")) {
             int64_t s;
-            if (!has_val || !parse_i64(argv[i + 1], &s) || s < 0)
+            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &s) || s < 0)
                 return ics_error_set(err, ICS_EINPUT, "sensitivity: --seed needs an integer >= 0%s%s",
                                      has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             o->seed = (uint64_t)s;
