@@ -370,6 +370,15 @@ done:
 /* Number of entries of sorted t[0..k) that are < v. */
 static int64_t count_below(const double *t, int64_t k, double v)
 {
+    /* evenly spaced thresholds (the default): guess the position, then correct it by comparisons
+     * with the actual thresholds, so the count is exact whatever the rounding of the guess */
+    if (k > 2 && t[k - 1] > t[0]) {
+        const double pos = (v - t[0]) / (t[k - 1] - t[0]) * (double)(k - 1);
+        int64_t g = pos <= 0.0 ? 0 : pos >= (double)k ? k : (int64_t)pos + 1;
+        while (g > 0 && !(t[g - 1] < v)) --g;
+        while (g < k && t[g] < v) ++g;
+        return g;
+    }
     int64_t lo = 0, hi = k;
     while (lo < hi) {
         const int64_t mid = lo + (hi - lo) / 2;
