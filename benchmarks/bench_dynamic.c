@@ -33,43 +33,6 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static uint64_t sm(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* n = nreg x nseg nodes, inputs below 60% of output, balanced by construction */
-static ics_table *random_table(int nreg, int nseg, ics_error *err)
-{
-    const int n = nreg * nseg;
-    ics_table *t = ics_table_create(nreg, nseg, n, 1, err);
-    uint64_t s = 7;
-    char buf[32];
-    for (int r = 0; r < nreg; ++r) snprintf(buf, sizeof buf, "r%d", r), t->regions[r] = ics_strdup(buf, err);
-    for (int q = 0; q < nseg; ++q) snprintf(buf, sizeof buf, "s%d", q), t->segments[q] = ics_strdup(buf, err);
-    t->y_region[0] = ics_strdup("r0", err);
-    t->y_category[0] = ics_strdup("final", err);
-    t->source = ics_strdup("random", err);
-    for (int i = 0; i < n; ++i) {
-        t->node_region[i] = i / nseg, t->node_segment[i] = i % nseg;
-        t->x[i] = 100.0 + (double)(sm(&s) % 1000);
-    }
-    for (int j = 0; j < n; ++j)
-        for (int i = 0; i < n; ++i)
-            t->Z[i + (size_t)j * n] = (double)(sm(&s) >> 11) / 9007199254740992.0 * 0.6 / n *
-                                      (t->x[i] < t->x[j] ? t->x[i] : t->x[j]);
-    for (int i = 0; i < n; ++i) {
-        double rs = 0, cs = 0;
-        for (int j = 0; j < n; ++j) rs += t->Z[i + (size_t)j * n], cs += t->Z[j + (size_t)i * n];
-        t->Y[i] = t->x[i] - rs;
-        t->va[i] = t->x[i] - cs;
-    }
-    return t;
-}
-
 /* STREAM triad a = b + s c, one thread, best of reps; GB/s counting 3 arrays of len doubles
  * (the write-allocate of a is not counted, as in STREAM) */
 static double triad(size_t len, int reps)
@@ -138,7 +101,7 @@ int main(int argc, char **argv)
             const int n = ns[a], b = bs[c], nseg = n >= 16 ? 16 : n, nreg = n / nseg;
             ics_error err;
             ics_error_clear(&err);
-            ics_table *t = random_table(nreg, nseg, &err);
+            ics_table *t = ics_table_random(nreg, nseg, 7, &err);
             ics_model *m = NULL;
             ics_config *cfg = NULL;
             ics_plan *p = NULL;

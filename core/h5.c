@@ -7,7 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-ics_status ics_h5_create(const char *final_path, hid_t fapl, ics_h5file **out, ics_error *err)
+/* A file record for final_path with its ".partial" name; the HDF5 file itself is opened by the
+ * caller (create = 1: truncate-create, else reopen read-write). */
+static ics_status open_file(const char *final_path, hid_t fapl, int create, ics_h5file **out,
+                            ics_error *err)
 {
     ics_status st = ICS_OK;
     ics_h5file *f = NULL;
@@ -17,15 +20,28 @@ ics_status ics_h5_create(const char *final_path, hid_t fapl, ics_h5file **out, i
     ICS_ALLOC(f->tmp_path, strlen(final_path) + 16, err, "a path");
     if (!f->final_path) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
     sprintf(f->tmp_path, "%s.partial", final_path);
-    f->file = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (f->file < 0)
-        ICS_FAIL(err, ICS_EIO, "%s: cannot create the output file (is the directory writable?)",
-                 f->tmp_path);
+    if (create) {
+        f->file = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        if (f->file < 0)
+            ICS_FAIL(err, ICS_EIO, "%s: cannot create the output file (is the directory "
+                     "writable?)", f->tmp_path);
+    } else {
+        H5E_BEGIN_TRY { f->file = H5Fopen(f->tmp_path, H5F_ACC_RDWR, fapl); }
+        H5E_END_TRY;
+        if (f->file < 0)
+            ICS_FAIL(err, ICS_EIO, "%s: cannot reopen the partial result to resume (damaged?); "
+                     "remove it and run without --resume", f->tmp_path);
+    }
     *out = f;
     f = NULL;
 done:
     ics_h5_abort(&f, 0);
     return st;
+}
+
+ics_status ics_h5_create(const char *final_path, hid_t fapl, ics_h5file **out, ics_error *err)
+{
+    return open_file(final_path, fapl, 1, out, err);
 }
 
 static void free_file(ics_h5file *f)
@@ -214,17 +230,23 @@ done:
     return st;
 }
 
-ics_status ics_h5_read_doubles(hid_t file, const char *path, double **out, int64_t *count,
-                               ics_error *err)
+/* Read a whole dataset of `size`-byte elements (memory type mtype) into a new buffer. */
+static ics_status read_all(hid_t file, const char *path, hid_t mtype, size_t size, void **out,
+                           int64_t *count, ics_error *err)
 {
     ics_status st = ICS_OK;
-    double *buf = NULL;
-    hid_t dset = H5Dopen2(file, path, H5P_DEFAULT), space = H5I_INVALID_HID;
+    void *buf = NULL;
+    hid_t dset, space = H5I_INVALID_HID;
+    H5E_BEGIN_TRY { dset = H5Dopen2(file, path, H5P_DEFAULT); }
+    H5E_END_TRY;
     if (dset < 0) ICS_FAIL(err, ICS_EIO, "cannot open HDF5 dataset '%s'", path);
     space = H5Dget_space(dset);
-    hssize_t np = H5Sget_simple_extent_npoints(space);
-    ICS_ALLOC(buf, np, err, path);
-    if (np > 0 && H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    const hssize_t np = H5Sget_simple_extent_npoints(space);
+    if (!(buf = ics_calloc((size_t)(np > 0 ? np : 1), size, err, path))) {
+        st = ICS_ENOMEM;
+        goto done;
+    }
+    if (np > 0 && H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         ICS_FAIL(err, ICS_EIO, "cannot read HDF5 dataset '%s'", path);
     *out = buf;
     *count = (int64_t)np;
@@ -236,27 +258,16 @@ done:
     return st;
 }
 
+ics_status ics_h5_read_doubles(hid_t file, const char *path, double **out, int64_t *count,
+                               ics_error *err)
+{
+    return read_all(file, path, H5T_NATIVE_DOUBLE, sizeof **out, (void **)out, count, err);
+}
+
 ics_status ics_h5_open_partial(const char *final_path, hid_t fapl, ics_h5file **out,
                                ics_error *err)
 {
-    ics_status st = ICS_OK;
-    ics_h5file *f = NULL;
-    ICS_ALLOC(f, 1, err, "an output file");
-    f->file = H5I_INVALID_HID;
-    f->final_path = ics_strdup(final_path, err);
-    ICS_ALLOC(f->tmp_path, strlen(final_path) + 16, err, "a path");
-    if (!f->final_path) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
-    sprintf(f->tmp_path, "%s.partial", final_path);
-    H5E_BEGIN_TRY { f->file = H5Fopen(f->tmp_path, H5F_ACC_RDWR, fapl); }
-    H5E_END_TRY;
-    if (f->file < 0)
-        ICS_FAIL(err, ICS_EIO, "%s: cannot reopen the partial result to resume (damaged?); "
-                 "remove it and run without --resume", f->tmp_path);
-    *out = f;
-    f = NULL;
-done:
-    ics_h5_abort(&f, 0);
-    return st;
+    return open_file(final_path, fapl, 0, out, err);
 }
 
 ics_status ics_h5_dataset_u8(hid_t file, const char *path, int64_t count, hid_t *dset,
@@ -298,25 +309,7 @@ done:
 ics_status ics_h5_read_u8(hid_t file, const char *path, unsigned char **out, int64_t *count,
                           ics_error *err)
 {
-    ics_status st = ICS_OK;
-    unsigned char *buf = NULL;
-    hid_t dset, space = H5I_INVALID_HID;
-    H5E_BEGIN_TRY { dset = H5Dopen2(file, path, H5P_DEFAULT); }
-    H5E_END_TRY;
-    if (dset < 0) ICS_FAIL(err, ICS_EIO, "cannot open HDF5 dataset '%s'", path);
-    space = H5Dget_space(dset);
-    hssize_t np = H5Sget_simple_extent_npoints(space);
-    ICS_ALLOC(buf, np, err, path);
-    if (np > 0 && H5Dread(dset, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        ICS_FAIL(err, ICS_EIO, "cannot read HDF5 dataset '%s'", path);
-    *out = buf;
-    *count = (int64_t)np;
-    buf = NULL;
-done:
-    free(buf);
-    if (space >= 0) H5Sclose(space);
-    if (dset >= 0) H5Dclose(dset);
-    return st;
+    return read_all(file, path, H5T_NATIVE_UINT8, sizeof **out, (void **)out, count, err);
 }
 
 ics_status ics_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, ics_error *err)

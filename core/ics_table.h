@@ -7,6 +7,7 @@
 #include "ics_error.h"
 
 #include <hdf5.h>
+#include <stdint.h>
 
 typedef struct ics_table {
     int nreg;              /* number of distinct regions, in order of first appearance */
@@ -81,6 +82,11 @@ const char *ics_table_node_label(const ics_table *t, int i, char *buf, size_t le
 /* Index of a region / segment label, or -1. */
 int ics_table_find_region(const ics_table *t, const char *label);
 int ics_table_find_segment(const ics_table *t, const char *label);
+/* A synthetic balanced, productive table for benchmarks and tests: nreg regions r0.. x nseg
+ * segments s0.., one final-demand column, flows from Philox(seed) with every row and column of Z
+ * below 60% of output (so x = Z1 + Y1 = 1'Z + va exactly up to rounding). */
+ics_table *ics_table_random(int nreg, int nseg, uint64_t seed, ics_error *err);
+
 /* Row sums of Y into y[n] (the final demand of each node). */
 void ics_table_final_demand(const ics_table *t, double *y);
 

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_table.h"
+#include "ics_rng.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -156,4 +157,40 @@ ics_status ics_table_load(const char *path, ics_table **out, ics_error *err)
              path);
 done:
     return st;
+}
+
+ics_table *ics_table_random(int nreg, int nseg, uint64_t seed, ics_error *err)
+{
+    const int n = nreg * nseg;
+    ics_table *t = ics_table_create(nreg, nseg, n, 1, err);
+    if (!t) return NULL;
+    const ics_rng_key key = ics_rng_key_make(seed, ICS_RNG_SAMPLE);
+    char buf[32];
+    int ok = 1;
+    for (int r = 0; r < nreg; ++r)
+        snprintf(buf, sizeof buf, "r%d", r), ok &= (t->regions[r] = ics_strdup(buf, err)) != NULL;
+    for (int q = 0; q < nseg; ++q)
+        snprintf(buf, sizeof buf, "s%d", q), ok &= (t->segments[q] = ics_strdup(buf, err)) != NULL;
+    ok &= (t->y_region[0] = ics_strdup("r0", err)) != NULL;
+    ok &= (t->y_category[0] = ics_strdup("final", err)) != NULL;
+    ok &= (t->source = ics_strdup("random", err)) != NULL;
+    if (!ok) {
+        ics_table_destroy(&t);
+        return NULL;
+    }
+    for (int i = 0; i < n; ++i) {
+        t->node_region[i] = i / nseg, t->node_segment[i] = i % nseg;
+        t->x[i] = 100.0 + 1000.0 * ics_rng_uniform(key, (uint64_t)i, 0);
+    }
+    for (int j = 0; j < n; ++j)
+        for (int i = 0; i < n; ++i)
+            t->Z[i + (size_t)j * n] = ics_rng_uniform(key, (uint64_t)i, 1 + (uint64_t)j) * 0.6 /
+                                      n * (t->x[i] < t->x[j] ? t->x[i] : t->x[j]);
+    for (int i = 0; i < n; ++i) {
+        double rs = 0, cs = 0;
+        for (int j = 0; j < n; ++j) rs += t->Z[i + (size_t)j * n], cs += t->Z[j + (size_t)i * n];
+        t->Y[i] = t->x[i] - rs;
+        t->va[i] = t->x[i] - cs;
+    }
+    return t;
 }

@@ -228,35 +228,6 @@ static void free_pt(double **v, int nth)
     free(v);
 }
 
-/* n = nreg x nseg nodes with inputs below 60% of output (benchmarks/bench_dynamic.c) */
-static ics_table *random_table(int nreg, int nseg, ics_error *err)
-{
-    const int n = nreg * nseg;
-    ics_table *t = ics_table_create(nreg, nseg, n, 1, err);
-    if (!t) return NULL;
-    uint64_t s = 7;
-    char buf[32];
-    for (int r = 0; r < nreg; ++r) snprintf(buf, sizeof buf, "r%d", r), t->regions[r] = ics_strdup(buf, err);
-    for (int q = 0; q < nseg; ++q) snprintf(buf, sizeof buf, "s%d", q), t->segments[q] = ics_strdup(buf, err);
-    t->y_region[0] = ics_strdup("r0", err);
-    t->y_category[0] = ics_strdup("final", err);
-    t->source = ics_strdup("random", err);
-    for (int i = 0; i < n; ++i) {
-        t->node_region[i] = i / nseg, t->node_segment[i] = i % nseg;
-        t->x[i] = 100.0 + (double)(sm64(&s) % 1000);
-    }
-    for (int j = 0; j < n; ++j)
-        for (int i = 0; i < n; ++i)
-            t->Z[i + (size_t)j * n] = u01(&s) * 0.6 / n * (t->x[i] < t->x[j] ? t->x[i] : t->x[j]);
-    for (int i = 0; i < n; ++i) {
-        double rs = 0, cs = 0;
-        for (int j = 0; j < n; ++j) rs += t->Z[i + (size_t)j * n], cs += t->Z[j + (size_t)i * n];
-        t->Y[i] = t->x[i] - rs;
-        t->va[i] = t->x[i] - cs;
-    }
-    return t;
-}
-
 /* ---- static propagation ---- */
 
 typedef struct prop_task {
@@ -477,7 +448,7 @@ static double triad_gbs(const bench *B, size_t len)
 static int dyn_case(bench *B, const char *model, int n, int b, double bw, double bw2, ics_error *err)
 {
     const int nseg = n >= 16 ? 16 : n, nreg = n / nseg, ario = !strcmp(model, "ario");
-    ics_table *t = random_table(nreg, nseg, err);
+    ics_table *t = ics_table_random(nreg, nseg, 7, err);
     ics_model *m = NULL;
     ics_config *cfg = NULL;
     ics_plan *p = NULL;
@@ -556,7 +527,7 @@ static void run_coef(void *arg, int tid)
 
 static int case_coefficient(bench *B, int n, int b, ics_error *err)
 {
-    ics_table *t = random_table(n / 16, 16, err);
+    ics_table *t = ics_table_random(n / 16, 16, 7, err);
     ics_model *m = NULL;
     ics_config *cfg = NULL;
     ics_plan *p = NULL;
