@@ -2,15 +2,16 @@
  * scenario-steps/s, and GFLOP/s of the block update against a plain DGEMM measured in the same
  * run. DIIM: the step is one GEMM n x n times n x b (2 n^2 b flops), the DGEMM has that shape.
  * ARIO: the flops and bytes the step really performs are counted by core/ario.c
- * (ics__ario_flops_per_step, ics__ario_bytes_per_step); its dominant GEMMs are grouped per
- * product with an inner dimension of one segment's suppliers, and the reference DGEMM is the
- * square-inner shape n x n times n x 2b of the same flops; the step's bytes per second are set
+ * (ics__ario_flops_per_step, ics__ario_bytes_per_step); its dominant products are per input
+ * product, with one dimension the regions supplying it (kernels/segment.c; --blas: grouped DGEMM
+ * calls instead), and the reference DGEMM is the square shape n x n times n x 2b of the same flops; the step's bytes per second are set
  * against a single-thread STREAM triad measured in the same run on arrays larger than the last
  * level cache (DRAM) and on arrays that fit in L2, and the arithmetic intensity (flops/byte)
  * against the machine balance (DGEMM GFLOP/s / STREAM GB/s), which says which bound applies.
  * Prints a table with the BLAS core; --json appends records.
  * usage: bench_dynamic [--model diim|ario] [--n LIST] [--b LIST] [--steps T] [--chunk C]
- *                      [--json FILE]   (--chunk: ARIO scenarios per chunk, 0 = whole block) */
+ *                      [--blas] [--json FILE]   (--chunk: ARIO scenarios per chunk, 0 = whole
+ *                      block; --blas: ARIO's segment products by DGEMM) */
 #include "ics_ario_internal.h"
 #include "ics_config.h"
 #include "ics_dynamic.h"
@@ -59,12 +60,13 @@ static double triad(size_t len, int reps)
 int main(int argc, char **argv)
 {
     const char *model = "diim", *json = NULL;
-    int ns[8] = {128, 512}, nn = 2, bs[8] = {256, 1024}, nb = 2, steps = 26, chunk = -1;
+    int ns[8] = {128, 512}, nn = 2, bs[8] = {256, 1024}, nb = 2, steps = 26, chunk = -1, blas = 0;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
         else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) chunk = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--blas")) blas = 1;
         else if ((!strcmp(argv[i], "--n") || !strcmp(argv[i], "--b")) && i + 1 < argc) {
             int *dst = argv[i][2] == 'n' ? ns : bs, *cnt = argv[i][2] == 'n' ? &nn : &nb;
             *cnt = 0;
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
                 dst[(*cnt)++] = atoi(tok);
         } else {
             fprintf(stderr, "usage: %s [--model diim|ario] [--n LIST] [--b LIST] [--steps T] "
-                    "[--chunk C] [--json FILE]\n", argv[0]);
+                    "[--chunk C] [--blas] [--json FILE]\n", argv[0]);
             return 2;
         }
     }
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
             if (ics_model_create(t, &m, &err) || ics_config_parse(yaml, "bench", &cfg, &err) ||
                 ics_plan_create(cfg, t, m, &p, &err) || ics_dyn_create(cfg, t, m, p, &d, &err) ||
                 (ario && chunk >= 0 && (ics__ario_set_chunk(d, chunk), 0)) ||
+                (ario && (ics__ario_set_blas(d, blas), 0)) ||
                 ics_dyn_ws_create(d, b, 0, &w, &err)) {
                 fprintf(stderr, "bench_dynamic: %s\n", err.msg);
                 return 1;

@@ -3,7 +3,9 @@
  * per node with the psi constraint, proportional rationing, inventory-refilling orders allocated
  * to suppliers by base or capacity-weighted shares, trade restrictions with substitution.
  * Equations, units and the differences from BoARIO: docs/models.md, "ARIO-type supply-constrained
- * model". Each step is two grouped DGEMMs on the block plus fused elementwise passes.
+ * model". Each step is two segment products on the block (matrix x block, the inner or outer
+ * dimension a product's supplying regions: kernels/segment.c, or grouped DGEMMs with
+ * ics__ario_set_blas) plus fused elementwise passes, vectorised per CPU (kernels/ics_simd.h).
  *
  * Internal node order is segment-sorted (perm[ii] = table node), so that the suppliers of each
  * product p are the contiguous rows segoff[p] .. segoff[p]+segn[p]-1 of Z and the per-product
@@ -14,8 +16,9 @@
  * (default_chunk: the chunk's 2 s n inventory and order values per scenario plus z within 1 MiB
  * of L2 where that allows more than 32), so the state stays in cache across steps; any block size
  * works, and results do not depend on it. Per step each s x n x b array is read once: the
- * per-column pass holds one scenario's inventories in L1, and each product's GEMM-2 output is
- * consumed from cache by the orders pass. Bounds and measurements: docs/performance.md. */
+ * orders pass also folds the next step's input bound (min over products of kappa omega) into
+ * one n x b array, and each product's GEMM-2 output is consumed from cache by the orders pass.
+ * Bounds and measurements: docs/performance.md. */
 #include "ics_dynamic.h"
 
 #include <cblas.h>
@@ -25,6 +28,8 @@
 #include <string.h>
 
 #include "ics_ario_internal.h"
+#include "ics_kernels.h"
+#include "ics_simd.h"
 
 /* A trade restriction: suppliers (internal indices, ascending, so grouped by segment) and
  * buyers, and the restricted flows Z[sup, buy] per step. */
@@ -40,6 +45,8 @@ struct ics_ario {
     int n, s, k, T;
     int *perm, *segoff, *segn;
     double *Z;          /* [n*n] flows per step, internal order */
+    double *ZT;         /* [ldzt*n] Z transposed: a supplier's row is contiguous */
+    int ldzt;           /* its leading dimension, padded off multiples of 512 bytes */
     double *xbar, *y;   /* [n] baseline output Z1 + y and final demand, per step */
     double *U;          /* [s*n] A^S_pj = sum_{i in p} z_ij / xbar_j at p*n + j */
     double *W0;         /* [s*n] sum_{i in p} z_ij: baseline order weights */
@@ -53,6 +60,7 @@ struct ics_ario {
     int nq, maxsup, maxbuy;
     ario_trade *tr;
     int chunk;          /* scenarios per chunk in ics_ario_block (ics__ario_chunk) */
+    int blas;           /* segment products by DGEMM, not kernels/segment.c (ics__ario_set_blas) */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -86,7 +94,8 @@ void ics_ario_destroy(struct ics_ario **ap)
 {
     if (!ap || !*ap) return;
     struct ics_ario *a = *ap;
-    free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->xbar), free(a->y);
+    free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->ZT);
+    free(a->xbar), free(a->y);
     free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
     free(a->mask);
     for (int q = 0; q < a->nq; ++q) {
@@ -134,11 +143,16 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     for (int i = 0; i < n; ++i) a->perm[inv[t->node_segment[i]]++] = i;
 
     ICS_ALLOC(a->Z, (size_t)n * n, err, "the ARIO flows");
+    /* rows of ZT a multiple of 512 bytes apart would share L1 sets: the segment kernels walk
+     * a product's suppliers' rows together, so pad the stride by one cache line */
+    a->ldzt = n % 64 == 0 ? n + 8 : n;
+    ICS_ALLOC(a->ZT, (size_t)a->ldzt * n, err, "the ARIO flows");
     ICS_ALLOC(a->xbar, n, err, "the ARIO plan");
     ICS_ALLOC(a->y, n, err, "the ARIO plan");
     for (int jj = 0; jj < n; ++jj)
         for (int ii = 0; ii < n; ++ii)
-            a->Z[ii + (size_t)jj * n] = t->Z[a->perm[ii] + (size_t)a->perm[jj] * n] / spy;
+            a->Z[ii + (size_t)jj * n] = a->ZT[jj + (size_t)ii * a->ldzt] =
+                t->Z[a->perm[ii] + (size_t)a->perm[jj] * n] / spy;
     for (int ii = 0; ii < n; ++ii) {
         double rs = 0.0;
         for (int jj = 0; jj < n; ++jj) rs += a->Z[ii + (size_t)jj * n];
@@ -257,6 +271,7 @@ typedef struct ario_hdr {
 
 typedef struct aws {
     double *alpha, *rprev, *D, *xopt, *xa, *cf, *yt, *rho; /* n x bb */
+    double *lim;            /* n x bb: min over finite inventories of kappa_pj omega_pj */
     double *omega, *Gm;     /* s x n x bb: inventories, orders per unit of order weight */
     double *RR;             /* n x 2cb, the chunk's [r_prev rho | r(t)]: weights of GEMM 2;
                                then n scratch (a column's lost shares) */
@@ -280,7 +295,7 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
         o += ((size_t)(cnt) + 7) & ~(size_t)7;                                                 \
     } while (0)
     TAKE(alpha, n * b); TAKE(rprev, n * b); TAKE(D, n * b); TAKE(xopt, n * b);
-    TAKE(xa, n * b); TAKE(cf, n * b); TAKE(yt, n * b); TAKE(rho, n * b);
+    TAKE(xa, n * b); TAKE(cf, n * b); TAKE(yt, n * b); TAKE(rho, n * b); TAKE(lim, n * b);
     TAKE(omega, s * n * b); TAKE(Gm, s * n * b);
     TAKE(RR, 2 * n * b + n); TAKE(VW, 2 * n * b);
     TAKE(rq, nq * b); TAKE(rqprev, nq * b); TAKE(sig, nq * b);
@@ -313,6 +328,18 @@ static void views(const ics_dyn *d, const ics_dyn_ws *w, aws *v, int *bb)
     *bb = h->bb;
 }
 
+/* The scarcest input: x^a_j <= omega_pj / (max(psi s_p, 1) A^S_pj) = kappa_pj omega_pj, the
+ * bound of one product p folded into xaj (a running minimum; exact, so the order of p is free) */
+ICS_SIMD_CLONES static void input_limit(int n, const double *restrict kp,
+                                        const double *restrict om, double *restrict xaj)
+{
+    for (int i = 0; i < n; ++i) { /* operands loaded unconditionally, so that it if-converts */
+        const double k = kp[i], o = om[i], x = xaj[i], ko = k * o;
+        const double lim = k > 0.0 ? ko : INFINITY;
+        xaj[i] = lim < x ? lim : x;
+    }
+}
+
 /* Initial state of scenarios c0 .. c0+cb-1 of a block of bb. */
 static void begin_cols(const struct ics_ario *a, const aws *v, int bb, int c0, int cb)
 {
@@ -328,6 +355,14 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int bb, int c0, i
                 v->Gm[o + i] = a->W0[pi] > 0.0 ? 1.0 : 0.0; /* baseline orders = W0 */
             }
         }
+    for (int j = c0; j < c0 + cb; ++j) {
+        double *lj = v->lim + (size_t)j * n;
+        for (int i = 0; i < n; ++i) lj[i] = INFINITY;
+        for (int p = 0; p < s; ++p)
+            if (!a->inf[p])
+                input_limit(n, a->kappa + (size_t)p * n,
+                            v->omega + (size_t)p * nb + (size_t)j * n, lj);
+    }
     if (a->nq) memset(v->rqprev + (size_t)c0 * a->nq, 0, (size_t)a->nq * cb * sizeof *v->rqprev);
 }
 
@@ -346,52 +381,140 @@ void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
 /* ------------------------------------------------------------------------------------------ */
 /* One step                                                                                    */
 
-/* Receipts, inventories and new orders of product p for scenarios c0 .. c0+cb-1 (fused: each
- * array read once); V and W are the chunk's n x cb received and order weights of p.
- * fin: finite inventory target; probe: store receipts and orders. */
+/* Receipts, inventories and new orders of product p for one scenario's column (n clients):
+ * receipts g V (orders placed per unit of order weight times the weight received), use x^a A^S,
+ * inventory omega += receipts - use (fin: finite target), new orders = use + the inventory gap
+ * closed over tau_inv, stored per unit of this step's order weight W (0 where W vanishes).
+ * restrict-qualified, operands loaded unconditionally, so that it vectorises. */
 static inline __attribute__((always_inline)) void
-orders_pass(const struct ics_ario *a, const aws *v, int p, int bb, int c0, int cb, int useW,
-            int fin, int probe)
+orders_col(int n, int fin, double itau, const double *restrict V, const double *restrict Wv,
+           const double *restrict xa, const double *restrict xo, const double *restrict Up,
+           const double *restrict Tp, const double *restrict W0p, const double *restrict kp,
+           double *restrict om, double *restrict g, double *restrict lim)
+{
+    for (int i = 0; i < n; ++i) {
+        const double rc = g[i] * V[i], used = xa[i] * Up[i], wd = Wv[i], w0 = W0p[i];
+        double O = used;
+        if (fin) {
+            const double wv = om[i] + rc - used, gap = Tp[i] * xo[i] - wv, gi = gap * itau;
+            const double k = kp[i], kw = k * wv, l = k > 0.0 ? kw : INFINITY, lo = lim[i];
+            om[i] = wv;
+            lim[i] = l < lo ? l : lo; /* the next step's input bound (input_limit) */
+            O = (gap > 0.0 ? gi : 0.0) + used;
+        }
+        const int ok = wd > 1e-12 * w0;
+        const double gq = O / (ok ? wd : 1.0);
+        g[i] = ok ? gq : 0.0;
+    }
+}
+
+/* The same with the probe's records: receipts and orders per element, and per scenario the
+ * sums of receipts, of use from finite inventories and of their change (scalar). */
+static void orders_col_probe(const struct ics_ario *a, const aws *v, int p, int bb, int j, int fin,
+                             const double *V, const double *Wv)
 {
     const int n = a->n;
-    const size_t ncb = (size_t)n * cb;
+    const size_t o = (size_t)p * n * bb + (size_t)j * n;
     const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
     const double *W0p = a->W0 + (size_t)p * n, itau = a->itau_inv;
+    double *om = v->omega + o, *g = v->Gm + o, *lim = v->lim + (size_t)j * n;
+    const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
+    const double *kp = a->kappa + (size_t)p * n;
+    double srecv = 0.0, sused = 0.0, sd = 0.0;
+    for (int i = 0; i < n; ++i) {
+        const double rc = g[i] * V[i], used = xa[i] * Up[i];
+        double O = used;
+        if (fin) {
+            const double wv = om[i] + rc - used, gap = Tp[i] * xo[i] - wv;
+            sd += wv - om[i], sused += used;
+            om[i] = wv;
+            const double l = kp[i] > 0.0 ? kp[i] * wv : INFINITY;
+            if (l < lim[i]) lim[i] = l;
+            O = (gap > 0.0 ? gap * itau : 0.0) + used;
+        }
+        const double wd = Wv[i];
+        g[i] = wd > 1e-12 * W0p[i] ? O / wd : 0.0;
+        srecv += rc;
+        v->recv[o + i] = rc;
+        v->ord[o + i] = O;
+    }
+    v->sum[2 * bb + j] += srecv;
+    v->sum[3 * bb + j] += sused;
+    v->sum[4 * bb + j] += sd;
+}
+
+/* Receipts, inventories and new orders of product p for scenarios c0 .. c0+cb-1; V and W are
+ * the chunk's n x cb received and order weights of p (useW: W per scenario, else W0). */
+ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, int p, int bb,
+                                        int c0, int cb, int useW, int probe)
+{
+    const int n = a->n, fin = !a->inf[p];
+    const size_t ncb = (size_t)n * cb;
+    const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
+    const double *W0p = a->W0 + (size_t)p * n, *kp = a->kappa + (size_t)p * n;
+    const double itau = a->itau_inv;
     for (int j = c0; j < c0 + cb; ++j) {
         const size_t o = (size_t)p * n * bb + (size_t)j * n;
-        double *om = v->omega + o, *g = v->Gm + o;
-        const double *V = v->VW + (size_t)(j - c0) * n;
-        const double *Wv = useW ? V + ncb : W0p;
+        const double *V = v->VW + (size_t)(j - c0) * n, *Wv = useW ? V + ncb : W0p;
         const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
-        double srecv = 0.0, sused = 0.0, sd = 0.0;
-        for (int i = 0; i < n; ++i) {
-            const double rc = g[i] * V[i];
-            const double used = xa[i] * Up[i];
-            double O;
-            if (fin) {
-                const double wv = om[i] + rc - used;
-                if (probe) sd += wv - om[i], sused += used;
-                om[i] = wv;
-                const double gap = Tp[i] * xo[i] - wv, gi = gap * itau;
-                O = (gap > 0.0 ? gi : 0.0) + used;
-            } else {
-                O = used;
-            }
-            const double wd = Wv[i];
-            const int ok = wd > 1e-12 * W0p[i]; /* divide unconditionally, so that it vectorises */
-            const double gq = O / (ok ? wd : 1.0);
-            g[i] = ok ? gq : 0.0;
-            if (probe) { /* the sums are reductions: kept out of the vectorised production path */
-                srecv += rc;
-                v->recv[o + i] = rc;
-                v->ord[o + i] = O;
-            }
-        }
-        if (probe) {
-            v->sum[2 * bb + j] += srecv;
-            v->sum[3 * bb + j] += sused;
-            v->sum[4 * bb + j] += sd;
-        }
+        if (probe)
+            orders_col_probe(a, v, p, bb, j, fin, V, Wv);
+        else if (fin)
+            orders_col(n, 1, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, v->omega + o, v->Gm + o,
+                       v->lim + (size_t)j * n);
+        else
+            orders_col(n, 0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, v->omega + o, v->Gm + o,
+                       v->lim + (size_t)j * n);
+    }
+}
+
+/* The three elementwise passes over one scenario's column, as functions with restrict-qualified
+ * arguments and branch-free bodies (selections, divisions by a safe divisor) so that they
+ * vectorise; the values are those of the plain scalar loops. Total demand (alt: the orders of
+ * the last step scaled by the suppliers' r at that time), capacity, optimal production: */
+ICS_SIMD_CLONES static void demand_pass(int n, int alt, const double *restrict yt,
+                                        const double *restrict cf, const double *restrict xbar,
+                                        const double *restrict alj, const double *restrict rp,
+                                        const double *restrict lim, double *restrict Dj,
+                                        double *restrict xoj, double *restrict xaj)
+{
+    for (int i = 0; i < n; ++i) {
+        const double Do = Dj[i], rD = rp[i] * Do;
+        double Dv = (alt ? rD : Do) + yt[i];
+        Dv = Dv < 0.0 ? 0.0 : Dv;
+        const double cap = alj[i] * cf[i] * xbar[i];
+        const double xo = Dv < cap ? Dv : cap, li = lim[i];
+        Dj[i] = Dv;
+        xoj[i] = xo;
+        xaj[i] = li < xo ? li : xo;
+    }
+}
+
+/* rationing rho = x^a / D, the lost share 1 - x^a / xbar, the GEMM-2 weights [r_prev rho | r],
+ * and overproduction alpha moving towards alpha_max while demand is unmet (zeta > 0) and back
+ * to 1 otherwise, with time constant tau_alpha */
+ICS_SIMD_CLONES static void ration_pass(int n, int alt, double amax, double ita,
+                                        const double *restrict Dj, const double *restrict xaj,
+                                        const double *restrict xbar, const double *restrict cf,
+                                        double *restrict rp, double *restrict alj,
+                                        double *restrict rhj, double *restrict shj,
+                                        double *restrict R1, double *restrict R2)
+{
+    for (int i = 0; i < n; ++i) { /* operands loaded unconditionally, so that it if-converts */
+        const double Dv = Dj[i], xv = xaj[i], xb = xbar[i], c = cf[i], r0 = rp[i], al = alj[i];
+        const int pos = Dv > 0.0, xp = xb > 0.0;
+        const double Ds = pos ? Dv : 1.0, xs = xp ? xb : 1.0;
+        const double rq = xv / Ds, zq = (Dv - xv) / Ds, sq = 1.0 - xv / xs;
+        const double rho = pos ? rq : 0.0, zeta = pos ? zq : 0.0;
+        rhj[i] = rho;
+        shj[i] = xp ? sq : 0.0;
+        const double ac = al * c, rnow = alt ? ac : 1.0;
+        R1[i] = r0 * rho;
+        R2[i] = rnow;
+        rp[i] = rnow;
+        const double up = (amax - al) * zeta * ita, down = (1.0 - al) * ita;
+        const double an = al + (zeta > 0.0 ? up : down);
+        alj[i] = an < 1.0 ? 1.0 : an;
     }
 }
 
@@ -450,10 +573,14 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
 
     /* GEMM 1: orders reaching each supplier, D_i = sum_j z_ij G_p(i)j (times r_i below) */
     for (int p = 0; p < s; ++p)
-        if (a->segn[p])
+        if (a->segn[p] && a->blas)
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, a->segn[p], cb, n, 1.0,
                         a->Z + a->segoff[p], n, v->Gm + (size_t)p * nb + o0, n, 0.0,
                         v->D + a->segoff[p] + o0, n);
+        else if (a->segn[p])
+            ics_kernel_segment_rows(n, a->segn[p], cb, a->ZT + (size_t)a->segoff[p] * a->ldzt,
+                                    a->ldzt, v->Gm + (size_t)p * nb + o0, n,
+                                    v->D + a->segoff[p] + o0, n);
     /* minus the orders of the last step that restricted links did not carry */
     for (int q = 0; q < nq && trade_prev; ++q) {
         const ario_trade *r = &a->tr[q];
@@ -484,42 +611,8 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         double *Dj = v->D + oj, *xoj = v->xopt + oj, *xaj = v->xa + oj, *rp = v->rprev + oj;
         double *alj = v->alpha + oj, *rhj = v->rho + oj, *shj = v->RR + 2 * ncb;
         double *R1 = v->RR + (size_t)(j - c0) * n, *R2 = R1 + ncb;
-        for (int i = 0; i < n; ++i) {
-            const double Do = Dj[i], rD = rp[i] * Do; /* unconditional, so that it vectorises */
-            double Dv = (alt ? rD : Do) + yt[i];
-            if (Dv < 0.0) Dv = 0.0;
-            const double cap = alj[i] * cf[i] * xbar[i];
-            const double xo = Dv < cap ? Dv : cap;
-            Dj[i] = Dv;
-            xoj[i] = xo;
-            xaj[i] = xo;
-        }
-        for (int p = 0; p < s; ++p) {
-            if (a->inf[p]) continue;
-            const double *kp = a->kappa + (size_t)p * n, *om = v->omega + (size_t)p * nb + oj;
-            for (int i = 0; i < n; ++i) { /* branch-free, so that it vectorises */
-                const double lim = kp[i] > 0.0 ? kp[i] * om[i] : INFINITY;
-                xaj[i] = lim < xaj[i] ? lim : xaj[i];
-            }
-        }
-        /* branch-free (divisions by a safe divisor) so that it vectorises; the sums below */
-        for (int i = 0; i < n; ++i) {
-            const double Dv = Dj[i], xv = xaj[i];
-            const int pos = Dv > 0.0, xp = xbar[i] > 0.0;
-            const double Ds = pos ? Dv : 1.0;
-            const double rq = xv / Ds, zq = (Dv - xv) / Ds, sq = 1.0 - xv / (xp ? xbar[i] : 1.0);
-            const double rho = pos ? rq : 0.0, zeta = pos ? zq : 0.0;
-            rhj[i] = rho;
-            shj[i] = xp ? sq : 0.0;
-            const double rnow = alt ? alj[i] * cf[i] : 1.0;
-            R1[i] = rp[i] * rho;
-            R2[i] = rnow;
-            rp[i] = rnow;
-            double al = alj[i];
-            const double up = (amax - al) * zeta * ita, down = (1.0 - al) * ita;
-            al += zeta > 0.0 ? up : down;
-            alj[i] = al < 1.0 ? 1.0 : al;
-        }
+        demand_pass(n, alt, yt, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
+        ration_pass(n, alt, amax, ita, Dj, xaj, xbar, cf, rp, alj, rhj, shj, R1, R2);
         double prod = 0.0, fin = 0.0, um = 0.0;
         for (int i = 0; i < n; ++i) {
             const double xv = xaj[i], ry = rhj[i] * yt[i];
@@ -566,12 +659,18 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     const int useW = alt || trade_now;
     const int nc = alt ? 2 * cb : cb;
     double *out = v->VW;
+    for (size_t e = o0; e < o0 + ncb; ++e) v->lim[e] = INFINITY; /* refolded by the orders pass */
     for (int p = 0; p < s; ++p) {
         if (!a->segn[p]) {
             memset(out, 0, 2 * ncb * sizeof *out);
         } else {
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, nc, a->segn[p], 1.0,
-                        a->Z + a->segoff[p], n, v->RR + a->segoff[p], n, 0.0, out, n);
+            if (a->blas)
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, nc, a->segn[p], 1.0,
+                            a->Z + a->segoff[p], n, v->RR + a->segoff[p], n, 0.0, out, n);
+            else
+                ics_kernel_segment_cols(n, a->segn[p], nc,
+                                        a->ZT + (size_t)a->segoff[p] * a->ldzt, a->ldzt,
+                                        v->RR + a->segoff[p], n, out, n);
             if (!alt && trade_now)
                 for (int j = 0; j < cb; ++j)
                     memcpy(out + ncb + (size_t)j * n, a->W0 + (size_t)p * n, n * sizeof *out);
@@ -600,12 +699,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                 }
             }
         }
-        if (probe)
-            orders_pass(a, v, p, bb, c0, cb, useW, !a->inf[p], 1);
-        else if (a->inf[p])
-            orders_pass(a, v, p, bb, c0, cb, useW, 0, 0);
-        else
-            orders_pass(a, v, p, bb, c0, cb, useW, 1, 0);
+        orders_pass(a, v, p, bb, c0, cb, useW, probe);
     }
     if (nq) memcpy(v->rqprev + (size_t)c0 * nq, v->rq + (size_t)c0 * nq, (size_t)nq * cb * sizeof *v->rq);
 }
@@ -650,6 +744,11 @@ int ics__ario_chunk(const ics_dyn *d)
 void ics__ario_set_chunk(const ics_dyn *d, int chunk)
 {
     d->ario->chunk = chunk > 0 ? chunk : 0;
+}
+
+void ics__ario_set_blas(const ics_dyn *d, int blas)
+{
+    d->ario->blas = blas != 0;
 }
 
 const int *ics__ario_perm(const ics_dyn *d)
@@ -700,13 +799,13 @@ static void step_work(const ics_dyn *d, int b, double *flops, double *bytes)
     double F = 0, B = 0;
     F += (2 * kact + 3) * nb, B += 2 * nb;                        /* shock effects */
     F += 2 * n * n * b, B += n * n + s * nb + nb;                 /* GEMM 1 */
-    F += ((alt ? 4 : 3) + fin + 12 + alt + 5) * nb;               /* per-column pass */
-    B += (5 + fin + 9) * nb;
+    F += ((alt ? 4 : 3) + 12 + alt + 5) * nb;                     /* per-column pass */
+    B += (5 + 1 + 9) * nb;                                        /* (+ the input bound) */
     F += 3 * nb, B += 5 * nb;                                     /* ics_dyn_record */
     F += 2 * n * n * nc, B += n * n + n * nc + s * n * nc;        /* GEMM 2 */
     if (!alt && a->nq) B += s * nb;                               /* W0 copied for the corrections */
-    F += fin * 10 * nb + (s - fin) * 3 * nb;                      /* orders */
-    B += fin * (7 + useW) * nb + (s - fin) * (3 + useW) * nb;
+    F += fin * 11 * nb + (s - fin) * 3 * nb;                      /* orders, input bound */
+    B += fin * (9 + useW) * nb + (s - fin) * (3 + useW) * nb;
     for (int q = 0; q < a->nq; ++q) {                             /* trade restrictions */
         const ario_trade *r = &a->tr[q];
         const double ns = r->nsup, nu = r->nbuy, ng = r->ngrp;

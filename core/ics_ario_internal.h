@@ -29,6 +29,10 @@ const int *ics__ario_perm(const ics_dyn *d);
 int ics__ario_chunk(const ics_dyn *d);
 void ics__ario_set_chunk(const ics_dyn *d, int chunk);
 
+/* The two segment products of a step: kernels/segment.c (default) or, with blas = 1, grouped
+ * DGEMM calls (the reference for tests and benchmarks; the same sums, in another order). */
+void ics__ario_set_blas(const ics_dyn *d, int blas);
+
 /* Work of one step of a block of b scenarios in which every shock acts, counted from the step's
  * loops and GEMMs: floating-point operations, and bytes the passes read and write (each array
  * counted once per pass that reads or writes it; the flows Z once per GEMM). */

@@ -1,5 +1,6 @@
 /* Hot compute on a block of b scenarios: pure functions on caller-owned arrays.
- * No allocation, no I/O, no global state; each call is one BLAS-3 product plus elementwise work.
+ * No allocation, no I/O, no global state; each call is one BLAS-3 product plus elementwise work
+ * (the segment products at the end: register-blocked loops, see there).
  * Blocks are column-major n x b (scenario s is column s), which is exactly the row-major (b, n)
  * hyperslab of a (N, n) HDF5 dataset. Thread-safe: distinct outputs may be computed concurrently
  * (use single-threaded BLAS inside OpenMP regions). */
@@ -36,5 +37,19 @@ void ics_kernel_aggregate(int m, int n, int b, const double *S, const double *X,
 int ics_kernel_lowrank(int n, int r, int b, const double *W, const double *Vt, const double *K,
                        const double *vxb, double sgn, const double *Th, double *X, double *work,
                        int *ipiv);
+
+/* Segment products of the supply-constrained (ARIO) dynamics, where a product's suppliers are K
+ * consecutive rows of the flow matrix Z (K = the regions making it, K >= 1). ZT points at column
+ * `first supplier` of Z^T (n x n, leading dimension ldz), so ZT[i + k ldz] = Z[first + k, i].
+ * Rows: D[k + c ldd] = sum_i Z[first + k, i] G[i + c ldg] (k < K, c < nc): the orders reaching
+ * the product's suppliers. Cols: Out[i + c ldo] = sum_k Z[first + k, i] R[k + c ldr] (i < n):
+ * what each client receives from, or may order of, the product's suppliers. The same products
+ * as DGEMM (K x n by n x nc, and its transposed K-inner form); OpenBLAS spends as much on packing
+ * as on arithmetic at K = a few regions, these stream their operands once. Every sum is taken
+ * in a fixed order, the same on every CPU (see kernels/segment.c). */
+void ics_kernel_segment_rows(int n, int K, int nc, const double *ZT, int ldz, const double *G,
+                             int ldg, double *D, int ldd);
+void ics_kernel_segment_cols(int n, int K, int nc, const double *ZT, int ldz, const double *R,
+                             int ldr, double *Out, int ldo);
 
 #endif

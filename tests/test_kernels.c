@@ -1,5 +1,7 @@
 /* Kernels against plain loops (an independent evaluation of the same products), linearity,
- * and the clipping bounds of the inoperability kernel. */
+ * and the clipping bounds of the inoperability kernel; the segment kernels against DGEMM and,
+ * bit for bit, against scalar loops taking each sum in the order kernels/segment.c documents
+ * (which is what makes their results independent of the CPU's vector width). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,8 +9,10 @@
 
 #include "ics_kernels.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static double frand(unsigned long long *s)
 {
@@ -77,11 +81,74 @@ static void test_linearity_and_clip(void **state)
     assert_true(low > 0 && high > 0); /* both bounds were active */
 }
 
+/* The documented order: rows, eight lane sums over i = l mod 8 (i < n - n mod 8) added as
+ * ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the rest of i in order; cols, the
+ * sum over k in order from k = 0. */
+static double rows_ref(int n, const double *z, const double *g)
+{
+    const int n8 = n - n % 8;
+    double l[8] = {0};
+    for (int i = 0; i < n8; ++i) l[i % 8] += z[i] * g[i];
+    double s = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    for (int i = n8; i < n; ++i) s += z[i] * g[i];
+    return s;
+}
+
+static void test_segment_kernels(void **state)
+{
+    (void)state;
+    unsigned long long seed = 11;
+    const int ns[] = {5, 8, 37, 64}, Ks[] = {1, 3, 4, 5, 8, 9}, ncs[] = {1, 3, 4, 7};
+    for (int a = 0; a < 4; ++a)
+        for (int bk = 0; bk < 6; ++bk)
+            for (int cc = 0; cc < 4; ++cc) {
+                const int n = ns[a], K = Ks[bk], nc = ncs[cc], off = 2, ld = off + K + 1;
+                /* Z (ld x n, rows off .. off+K-1 are the product's suppliers) and its transpose (n x ld) */
+                double *Z = malloc(sizeof(double) * ld * n), *ZT = malloc(sizeof(double) * n * ld);
+                double *G = malloc(sizeof(double) * n * nc), *R = malloc(sizeof(double) * ld * nc);
+                double *D = malloc(sizeof(double) * ld * nc), *Dr = malloc(sizeof(double) * ld * nc);
+                double *O = malloc(sizeof(double) * n * nc), *Or = malloc(sizeof(double) * n * nc);
+                for (int q = 0; q < ld * n; ++q) Z[q] = frand(&seed) + 0.5;
+                for (int r = 0; r < ld; ++r)
+                    for (int i = 0; i < n; ++i) ZT[i + (size_t)r * n] = Z[r + (size_t)i * ld];
+                for (int q = 0; q < n * nc; ++q) G[q] = frand(&seed) + 0.5;
+                for (int q = 0; q < ld * nc; ++q) R[q] = frand(&seed) + 0.5;
+                const double *ZTp = ZT + (size_t)off * n;
+
+                /* rows: D[k, c] = sum_i Z[off+k, i] G[i, c]; D has leading dimension ld */
+                ics_kernel_segment_rows(n, K, nc, ZTp, n, G, n, D, ld);
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, K, nc, n, 1.0, Z + off, ld,
+                            G, n, 0.0, Dr, ld);
+                for (int c = 0; c < nc; ++c)
+                    for (int k = 0; k < K; ++k) {
+                        const double v = D[k + (size_t)c * ld], r = Dr[k + (size_t)c * ld];
+                        assert_true(fabs(v - r) <= 1e-13 * n * fmax(1.0, fabs(r)));
+                        assert_true(v == rows_ref(n, ZTp + (size_t)k * n, G + (size_t)c * n));
+                    }
+
+                /* cols: O[i, c] = sum_k Z[off+k, i] R[off+k, c] */
+                ics_kernel_segment_cols(n, K, nc, ZTp, n, R + off, ld, O, n);
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, nc, K, 1.0, Z + off, ld,
+                            R + off, ld, 0.0, Or, n);
+                for (int c = 0; c < nc; ++c)
+                    for (int i = 0; i < n; ++i) {
+                        double sref = ZTp[i] * R[off + (size_t)c * ld];
+                        for (int k = 1; k < K; ++k)
+                            sref += ZTp[i + (size_t)k * n] * R[off + k + (size_t)c * ld];
+                        const double v = O[i + (size_t)c * n], r = Or[i + (size_t)c * n];
+                        assert_true(fabs(v - r) <= 1e-13 * K * fmax(1.0, fabs(r)));
+                        assert_true(v == sref);
+                    }
+                free(Z), free(ZT), free(G), free(R), free(D), free(Dr), free(O), free(Or);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_products_match_loops),
         cmocka_unit_test(test_linearity_and_clip),
+        cmocka_unit_test(test_segment_kernels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
