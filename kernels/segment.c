@@ -7,31 +7,18 @@
 #include "ics_kernels.h"
 #include "ics_simd.h"
 
-#include <string.h>
+#include <stddef.h>
 
 typedef double v8 __attribute__((vector_size(64)));
+/* the same vector at any double's address (unaligned loads and stores; may alias double) */
+typedef double v8u __attribute__((vector_size(64), aligned(8), may_alias));
 
-/* The 8-double vectors live in registers inside each clone; no function with a vector argument
- * or result is ever called across an object boundary, so GCC's ABI note does not apply. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-static inline v8 ld8(const double *p)
-{
-    v8 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void st8(double *p, v8 v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
-/* Lane sums in a fixed tree order. */
-static inline double hsum8(v8 v)
-{
-    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-}
+/* Macros, not functions: a function taking or returning a v8 would have a different calling
+ * convention in the AVX-512 clone than in the others (and is not inlined at -O0). */
+#define LD8(p) (*(const v8u *)(p))
+#define ST8(p, v) (*(v8u *)(p) = (v))
+/* lane sums of a v8 variable in a fixed tree order */
+#define HSUM8(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
 
 /* D[k + c ldd] = sum_i ZT[i + k ldz] G[i + c ldg], k < K, c < nc. The sum over i: eight lane
  * partial sums over i = l mod 8 for i < n - n mod 8, added in a fixed tree, then the rest of i
@@ -48,13 +35,13 @@ ICS_SIMD_CLONES void ics_kernel_segment_rows(int n, int K, int nc, const double 
             const double *z0 = ZT + (size_t)k * ldz, *z1 = z0 + ldz, *z2 = z1 + ldz, *z3 = z2 + ldz;
             v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
             for (int i = 0; i < n8; i += 8) {
-                const v8 gv = ld8(g + i);
-                a0 += ld8(z0 + i) * gv;
-                a1 += ld8(z1 + i) * gv;
-                a2 += ld8(z2 + i) * gv;
-                a3 += ld8(z3 + i) * gv;
+                const v8 gv = LD8(g + i);
+                a0 += LD8(z0 + i) * gv;
+                a1 += LD8(z1 + i) * gv;
+                a2 += LD8(z2 + i) * gv;
+                a3 += LD8(z3 + i) * gv;
             }
-            double s0 = hsum8(a0), s1 = hsum8(a1), s2 = hsum8(a2), s3 = hsum8(a3);
+            double s0 = HSUM8(a0), s1 = HSUM8(a1), s2 = HSUM8(a2), s3 = HSUM8(a3);
             for (int i = n8; i < n; ++i) {
                 s0 += z0[i] * g[i];
                 s1 += z1[i] * g[i];
@@ -66,8 +53,8 @@ ICS_SIMD_CLONES void ics_kernel_segment_rows(int n, int K, int nc, const double 
         for (; k < K; ++k) {
             const double *z0 = ZT + (size_t)k * ldz;
             v8 a0 = {0};
-            for (int i = 0; i < n8; i += 8) a0 += ld8(z0 + i) * ld8(g + i);
-            double s0 = hsum8(a0);
+            for (int i = 0; i < n8; i += 8) a0 += LD8(z0 + i) * LD8(g + i);
+            double s0 = HSUM8(a0);
             for (int i = n8; i < n; ++i) s0 += z0[i] * g[i];
             d[k] = s0;
         }
@@ -86,16 +73,16 @@ ICS_SIMD_CLONES void ics_kernel_segment_cols(int n, int K, int nc, const double 
         const double *r0 = R + (size_t)c * ldr, *r1 = r0 + ldr, *r2 = r1 + ldr, *r3 = r2 + ldr;
         double *o0 = Out + (size_t)c * ldo, *o1 = o0 + ldo, *o2 = o1 + ldo, *o3 = o2 + ldo;
         for (int i = 0; i < n8; i += 8) {
-            const v8 z0 = ld8(ZT + i);
+            const v8 z0 = LD8(ZT + i);
             v8 a0 = z0 * r0[0], a1 = z0 * r1[0], a2 = z0 * r2[0], a3 = z0 * r3[0];
             for (int k = 1; k < K; ++k) {
-                const v8 z = ld8(ZT + (size_t)k * ldz + i);
+                const v8 z = LD8(ZT + (size_t)k * ldz + i);
                 a0 += z * r0[k];
                 a1 += z * r1[k];
                 a2 += z * r2[k];
                 a3 += z * r3[k];
             }
-            st8(o0 + i, a0), st8(o1 + i, a1), st8(o2 + i, a2), st8(o3 + i, a3);
+            ST8(o0 + i, a0), ST8(o1 + i, a1), ST8(o2 + i, a2), ST8(o3 + i, a3);
         }
         for (int i = n8; i < n; ++i) {
             double s0 = ZT[i] * r0[0], s1 = ZT[i] * r1[0], s2 = ZT[i] * r2[0], s3 = ZT[i] * r3[0];
@@ -110,9 +97,9 @@ ICS_SIMD_CLONES void ics_kernel_segment_cols(int n, int K, int nc, const double 
         const double *r0 = R + (size_t)c * ldr;
         double *o0 = Out + (size_t)c * ldo;
         for (int i = 0; i < n8; i += 8) {
-            v8 a0 = ld8(ZT + i) * r0[0];
-            for (int k = 1; k < K; ++k) a0 += ld8(ZT + (size_t)k * ldz + i) * r0[k];
-            st8(o0 + i, a0);
+            v8 a0 = LD8(ZT + i) * r0[0];
+            for (int k = 1; k < K; ++k) a0 += LD8(ZT + (size_t)k * ldz + i) * r0[k];
+            ST8(o0 + i, a0);
         }
         for (int i = n8; i < n; ++i) {
             double s0 = ZT[i] * r0[0];
