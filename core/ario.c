@@ -45,8 +45,9 @@ struct ics_ario {
     int n, s, k, T;
     int *perm, *segoff, *segn;
     double *Z;          /* [n*n] flows per step, internal order */
-    double *ZT;         /* [ldzt*n] Z transposed: a supplier's row is contiguous */
-    int ldzt;           /* its leading dimension, padded off multiples of 512 bytes */
+    double *Zp, *ZT;    /* [ldp*n] Z and Z transposed with leading dimension ldp, for the
+                           segment kernels (ZT: a supplier's row is contiguous) */
+    int ldp;            /* n, or n + 8 where n doubles are a multiple of 512 bytes */
     double *xbar, *y;   /* [n] baseline output Z1 + y and final demand, per step */
     double *U;          /* [s*n] A^S_pj = sum_{i in p} z_ij / xbar_j at p*n + j */
     double *W0;         /* [s*n] sum_{i in p} z_ij: baseline order weights */
@@ -62,6 +63,10 @@ struct ics_ario {
     int chunk;          /* scenarios per chunk in ics_ario_block (ics__ario_chunk) */
     int blas;           /* segment products by DGEMM, not kernels/segment.c (ics__ario_set_blas) */
 };
+
+/* Scenarios whose received and order weights of one product are computed and consumed together
+ * in a step (2 n ARIO_GROUP values, in L1 for n up to a few hundred). */
+#define ARIO_GROUP 8
 
 /* ------------------------------------------------------------------------------------------ */
 /* Plan                                                                                        */
@@ -94,7 +99,7 @@ void ics_ario_destroy(struct ics_ario **ap)
 {
     if (!ap || !*ap) return;
     struct ics_ario *a = *ap;
-    free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->ZT);
+    free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->Zp), free(a->ZT);
     free(a->xbar), free(a->y);
     free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
     free(a->mask);
@@ -143,16 +148,17 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     for (int i = 0; i < n; ++i) a->perm[inv[t->node_segment[i]]++] = i;
 
     ICS_ALLOC(a->Z, (size_t)n * n, err, "the ARIO flows");
-    /* rows of ZT a multiple of 512 bytes apart would share L1 sets: the segment kernels walk
-     * a product's suppliers' rows together, so pad the stride by one cache line */
-    a->ldzt = n % 64 == 0 ? n + 8 : n;
-    ICS_ALLOC(a->ZT, (size_t)a->ldzt * n, err, "the ARIO flows");
+    /* columns a multiple of 512 bytes apart would share L1 sets: the segment kernels walk many
+     * columns of Zp or ZT together, so pad the stride by one cache line */
+    a->ldp = n % 64 == 0 ? n + 8 : n;
+    ICS_ALLOC(a->Zp, (size_t)a->ldp * n, err, "the ARIO flows");
+    ICS_ALLOC(a->ZT, (size_t)a->ldp * n, err, "the ARIO flows");
     ICS_ALLOC(a->xbar, n, err, "the ARIO plan");
     ICS_ALLOC(a->y, n, err, "the ARIO plan");
     for (int jj = 0; jj < n; ++jj)
         for (int ii = 0; ii < n; ++ii)
-            a->Z[ii + (size_t)jj * n] = a->ZT[jj + (size_t)ii * a->ldzt] =
-                t->Z[a->perm[ii] + (size_t)a->perm[jj] * n] / spy;
+            a->Z[ii + (size_t)jj * n] = a->Zp[ii + (size_t)jj * a->ldp] =
+                a->ZT[jj + (size_t)ii * a->ldp] = t->Z[a->perm[ii] + (size_t)a->perm[jj] * n] / spy;
     for (int ii = 0; ii < n; ++ii) {
         double rs = 0.0;
         for (int jj = 0; jj < n; ++jj) rs += a->Z[ii + (size_t)jj * n];
@@ -443,19 +449,19 @@ static void orders_col_probe(const struct ics_ario *a, const aws *v, int p, int 
     v->sum[4 * bb + j] += sd;
 }
 
-/* Receipts, inventories and new orders of product p for scenarios c0 .. c0+cb-1; V and W are
- * the chunk's n x cb received and order weights of p (useW: W per scenario, else W0). */
+/* Receipts, inventories and new orders of product p for scenarios c0 .. c0+cb-1; VW holds their
+ * n x cb received weights of p, and wofs further their order weights (useW; else W0). */
 ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, int p, int bb,
-                                        int c0, int cb, int useW, int probe)
+                                        int c0, int cb, const double *VW, size_t wofs, int useW,
+                                        int probe)
 {
     const int n = a->n, fin = !a->inf[p];
-    const size_t ncb = (size_t)n * cb;
     const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
     const double *W0p = a->W0 + (size_t)p * n, *kp = a->kappa + (size_t)p * n;
     const double itau = a->itau_inv;
     for (int j = c0; j < c0 + cb; ++j) {
         const size_t o = (size_t)p * n * bb + (size_t)j * n;
-        const double *V = v->VW + (size_t)(j - c0) * n, *Wv = useW ? V + ncb : W0p;
+        const double *V = VW + (size_t)(j - c0) * n, *Wv = useW ? V + wofs : W0p;
         const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
         if (probe)
             orders_col_probe(a, v, p, bb, j, fin, V, Wv);
@@ -578,8 +584,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                         a->Z + a->segoff[p], n, v->Gm + (size_t)p * nb + o0, n, 0.0,
                         v->D + a->segoff[p] + o0, n);
         else if (a->segn[p])
-            ics_kernel_segment_rows(n, a->segn[p], cb, a->ZT + (size_t)a->segoff[p] * a->ldzt,
-                                    a->ldzt, v->Gm + (size_t)p * nb + o0, n,
+            ics_kernel_segment_rows(n, a->segn[p], cb, a->Zp + a->segoff[p], a->ldp, v->Gm + (size_t)p * nb + o0, n,
                                     v->D + a->segoff[p] + o0, n);
     /* minus the orders of the last step that restricted links did not carry */
     for (int q = 0; q < nq && trade_prev; ++q) {
@@ -652,54 +657,61 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
             }
         }
     }
-    /* Per product p (its n x 2cb weights stay in cache): GEMM 2 (transposed), for each client j
-     * the received weight sum_{i in p} z_ij r_prev_i rho_i and (alt) the order weight
-     * W_pj = sum_{i in p} z_ij r_i; the restricted links' corrections; receipts, inventories and
-     * new orders per unit of order weight. */
+    /* Per product p and group of ARIO_GROUP scenarios (their n x 2 weights stay in L1): GEMM 2
+     * (transposed), for each client j the received weight sum_{i in p} z_ij r_prev_i rho_i and
+     * (alt) the order weight W_pj = sum_{i in p} z_ij r_i; the restricted links' corrections;
+     * receipts, inventories and new orders per unit of order weight. */
     const int useW = alt || trade_now;
-    const int nc = alt ? 2 * cb : cb;
-    double *out = v->VW;
+    double *out = v->VW; /* [V | W] of one group: n x gs each, W at out + wofs */
     for (size_t e = o0; e < o0 + ncb; ++e) v->lim[e] = INFINITY; /* refolded by the orders pass */
     for (int p = 0; p < s; ++p) {
-        if (!a->segn[p]) {
-            memset(out, 0, 2 * ncb * sizeof *out);
-        } else {
-            if (a->blas)
-                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, nc, a->segn[p], 1.0,
-                            a->Z + a->segoff[p], n, v->RR + a->segoff[p], n, 0.0, out, n);
-            else
-                ics_kernel_segment_cols(n, a->segn[p], nc,
-                                        a->ZT + (size_t)a->segoff[p] * a->ldzt, a->ldzt,
-                                        v->RR + a->segoff[p], n, out, n);
-            if (!alt && trade_now)
-                for (int j = 0; j < cb; ++j)
-                    memcpy(out + ncb + (size_t)j * n, a->W0 + (size_t)p * n, n * sizeof *out);
-        }
-        if (trade) {
-            size_t to = 0;
-            for (int q = 0; q < nq; ++q) {
-                const ario_trade *r = &a->tr[q];
-                for (int g = 0; g < r->ngrp; to += (size_t)r->nbuy * 2 * cb, ++g) {
-                    if (r->gseg[g] != p) continue;
-                    const double *Tc = v->Tc + to;
-                    for (int j = c0; j < c1; ++j) {
-                        const size_t jl = j - c0;
-                        const double cp = v->rqprev[q + (size_t)j * nq];
-                        const double cw = v->sig[q + (size_t)j * nq] * v->rq[q + (size_t)j * nq];
-                        for (int jj = 0; jj < r->nbuy; ++jj) {
-                            const size_t e = r->buy[jj] + jl * n;
-                            out[e] -= cp * Tc[jj + jl * r->nbuy];
-                            if (out[e] < 0.0) out[e] = 0.0;
-                            if (cw > 0.0) {
-                                double wv = out[e + ncb] - cw * Tc[jj + (cb + jl) * r->nbuy];
-                                out[e + ncb] = wv < 0.0 ? 0.0 : wv;
+        const int K = a->segn[p];
+        const double *ZTp = a->ZT + (size_t)a->segoff[p] * a->ldp;
+        for (int g0 = 0; g0 < cb; g0 += ARIO_GROUP) {
+            const int gs = cb - g0 < ARIO_GROUP ? cb - g0 : ARIO_GROUP;
+            const size_t wofs = (size_t)n * gs;
+            const double *R1 = v->RR + a->segoff[p] + (size_t)g0 * n, *R2 = R1 + ncb;
+            if (!K) {
+                memset(out, 0, 2 * wofs * sizeof *out);
+            } else if (a->blas) {
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, gs, K, 1.0,
+                            a->Z + a->segoff[p], n, R1, n, 0.0, out, n);
+                if (alt)
+                    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, gs, K, 1.0,
+                                a->Z + a->segoff[p], n, R2, n, 0.0, out + wofs, n);
+            } else {
+                ics_kernel_segment_cols(n, K, gs, ZTp, a->ldp, R1, n, out, n);
+                if (alt) ics_kernel_segment_cols(n, K, gs, ZTp, a->ldp, R2, n, out + wofs, n);
+            }
+            if (K && !alt && trade_now)
+                for (int j = 0; j < gs; ++j)
+                    memcpy(out + wofs + (size_t)j * n, a->W0 + (size_t)p * n, n * sizeof *out);
+            if (trade) {
+                size_t to = 0;
+                for (int q = 0; q < nq; ++q) {
+                    const ario_trade *r = &a->tr[q];
+                    for (int g = 0; g < r->ngrp; to += (size_t)r->nbuy * 2 * cb, ++g) {
+                        if (r->gseg[g] != p) continue;
+                        const double *Tc = v->Tc + to;
+                        for (int j = c0 + g0; j < c0 + g0 + gs; ++j) {
+                            const size_t jl = j - c0, jg = jl - g0;
+                            const double cp = v->rqprev[q + (size_t)j * nq];
+                            const double cw = v->sig[q + (size_t)j * nq] * v->rq[q + (size_t)j * nq];
+                            for (int jj = 0; jj < r->nbuy; ++jj) {
+                                const size_t e = r->buy[jj] + jg * n;
+                                out[e] -= cp * Tc[jj + jl * r->nbuy];
+                                if (out[e] < 0.0) out[e] = 0.0;
+                                if (cw > 0.0) {
+                                    double wv = out[e + wofs] - cw * Tc[jj + (cb + jl) * r->nbuy];
+                                    out[e + wofs] = wv < 0.0 ? 0.0 : wv;
+                                }
                             }
                         }
                     }
                 }
             }
+            orders_pass(a, v, p, bb, c0 + g0, gs, out, wofs, useW, probe);
         }
-        orders_pass(a, v, p, bb, c0, cb, useW, probe);
     }
     if (nq) memcpy(v->rqprev + (size_t)c0 * nq, v->rq + (size_t)c0 * nq, (size_t)nq * cb * sizeof *v->rq);
 }

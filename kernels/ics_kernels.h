@@ -39,15 +39,16 @@ int ics_kernel_lowrank(int n, int r, int b, const double *W, const double *Vt, c
                        int *ipiv);
 
 /* Segment products of the supply-constrained (ARIO) dynamics, where a product's suppliers are K
- * consecutive rows of the flow matrix Z (K = the regions making it, K >= 1). ZT points at column
- * `first supplier` of Z^T (n x n, leading dimension ldz), so ZT[i + k ldz] = Z[first + k, i].
+ * consecutive rows of the flow matrix Z (K = the regions making it, K >= 1; n >= 1).
  * Rows: D[k + c ldd] = sum_i Z[first + k, i] G[i + c ldg] (k < K, c < nc): the orders reaching
- * the product's suppliers. Cols: Out[i + c ldo] = sum_k Z[first + k, i] R[k + c ldr] (i < n):
- * what each client receives from, or may order of, the product's suppliers. The same products
- * as DGEMM (K x n by n x nc, and its transposed K-inner form); OpenBLAS spends as much on packing
- * as on arithmetic at K = a few regions, these stream their operands once. Every sum is taken
- * in a fixed order, the same on every CPU (see kernels/segment.c). */
-void ics_kernel_segment_rows(int n, int K, int nc, const double *ZT, int ldz, const double *G,
+ * the product's suppliers; Z points at row `first` of Z (column-major, leading dimension ldz).
+ * Cols: Out[i + c ldo] = sum_k Z[first + k, i] R[k + c ldr] (i < n): what each client receives
+ * from, or may order of, the product's suppliers; ZT points at column `first` of Z^T (n x n,
+ * leading dimension ldz), so ZT[i + k ldz] = Z[first + k, i]. The same products as DGEMM (K x n
+ * by n x nc, and its transposed K-inner form); OpenBLAS spends as much on packing as on
+ * arithmetic at K = a few regions, these stream their operands once. Every sum is taken in a
+ * fixed order, the same on every CPU (see kernels/segment.c). */
+void ics_kernel_segment_rows(int n, int K, int nc, const double *Z, int ldz, const double *G,
                              int ldg, double *D, int ldd);
 void ics_kernel_segment_cols(int n, int K, int nc, const double *ZT, int ldz, const double *R,
                              int ldr, double *Out, int ldo);

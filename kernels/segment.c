@@ -17,47 +17,45 @@ typedef double v8u __attribute__((vector_size(64), aligned(8), may_alias));
  * convention in the AVX-512 clone than in the others (and is not inlined at -O0). */
 #define LD8(p) (*(const v8u *)(p))
 #define ST8(p, v) (*(v8u *)(p) = (v))
-/* lane sums of a v8 variable in a fixed tree order */
-#define HSUM8(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
-
-/* D[k + c ldd] = sum_i ZT[i + k ldz] G[i + c ldg], k < K, c < nc. The sum over i: eight lane
- * partial sums over i = l mod 8 for i < n - n mod 8, added in a fixed tree, then the rest of i
- * in order. Blocked four rows of D at a time, so each vector of G is loaded once per four. */
-ICS_SIMD_CLONES void ics_kernel_segment_rows(int n, int K, int nc, const double *ZT, int ldz,
+/* D[k + c ldd] = sum_i Z[k + i ldz] G[i + c ldg], k < K, c < nc, each sum in order from i = 0.
+ * Vectorised over k (a column of Z holds the product's K suppliers contiguously), blocked four
+ * columns of D at a time: four independent sums in flight, each vector of Z loaded once per
+ * four. The rows beyond the last multiple of 8 as scalars, in the same order. */
+ICS_SIMD_CLONES void ics_kernel_segment_rows(int n, int K, int nc, const double *Z, int ldz,
                                              const double *G, int ldg, double *D, int ldd)
 {
-    const int n8 = n - n % 8;
-    for (int c = 0; c < nc; ++c) {
-        const double *g = G + (size_t)c * ldg;
-        double *d = D + (size_t)c * ldd;
-        int k = 0;
-        for (; k + 4 <= K; k += 4) {
-            const double *z0 = ZT + (size_t)k * ldz, *z1 = z0 + ldz, *z2 = z1 + ldz, *z3 = z2 + ldz;
-            v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-            for (int i = 0; i < n8; i += 8) {
-                const v8 gv = LD8(g + i);
-                a0 += LD8(z0 + i) * gv;
-                a1 += LD8(z1 + i) * gv;
-                a2 += LD8(z2 + i) * gv;
-                a3 += LD8(z3 + i) * gv;
+    const int K8 = K - K % 8;
+    for (int kc = 0; kc < K8; kc += 8) {
+        const double *z = Z + kc;
+        int c = 0;
+        for (; c + 4 <= nc; c += 4) {
+            const double *g0 = G + (size_t)c * ldg, *g1 = g0 + ldg, *g2 = g1 + ldg, *g3 = g2 + ldg;
+            const v8 z0 = LD8(z);
+            v8 a0 = z0 * g0[0], a1 = z0 * g1[0], a2 = z0 * g2[0], a3 = z0 * g3[0];
+            for (int i = 1; i < n; ++i) {
+                const v8 zi = LD8(z + (size_t)i * ldz);
+                a0 += zi * g0[i];
+                a1 += zi * g1[i];
+                a2 += zi * g2[i];
+                a3 += zi * g3[i];
             }
-            double s0 = HSUM8(a0), s1 = HSUM8(a1), s2 = HSUM8(a2), s3 = HSUM8(a3);
-            for (int i = n8; i < n; ++i) {
-                s0 += z0[i] * g[i];
-                s1 += z1[i] * g[i];
-                s2 += z2[i] * g[i];
-                s3 += z3[i] * g[i];
-            }
-            d[k] = s0, d[k + 1] = s1, d[k + 2] = s2, d[k + 3] = s3;
+            double *d = D + kc + (size_t)c * ldd;
+            ST8(d, a0), ST8(d + ldd, a1), ST8(d + 2 * (size_t)ldd, a2), ST8(d + 3 * (size_t)ldd, a3);
         }
-        for (; k < K; ++k) {
-            const double *z0 = ZT + (size_t)k * ldz;
-            v8 a0 = {0};
-            for (int i = 0; i < n8; i += 8) a0 += LD8(z0 + i) * LD8(g + i);
-            double s0 = HSUM8(a0);
-            for (int i = n8; i < n; ++i) s0 += z0[i] * g[i];
-            d[k] = s0;
+        for (; c < nc; ++c) {
+            const double *g0 = G + (size_t)c * ldg;
+            v8 a0 = LD8(z) * g0[0];
+            for (int i = 1; i < n; ++i) a0 += LD8(z + (size_t)i * ldz) * g0[i];
+            ST8(D + kc + (size_t)c * ldd, a0);
         }
+    }
+    for (int c = 0; c < nc && K8 < K; ++c) {
+        const double *g0 = G + (size_t)c * ldg;
+        double acc[8];
+        for (int k = K8; k < K; ++k) acc[k - K8] = Z[k] * g0[0];
+        for (int i = 1; i < n; ++i)
+            for (int k = K8; k < K; ++k) acc[k - K8] += Z[k + (size_t)i * ldz] * g0[i];
+        for (int k = K8; k < K; ++k) D[k + (size_t)c * ldd] = acc[k - K8];
     }
 }
 

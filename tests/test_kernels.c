@@ -81,16 +81,11 @@ static void test_linearity_and_clip(void **state)
     assert_true(low > 0 && high > 0); /* both bounds were active */
 }
 
-/* The documented order: rows, eight lane sums over i = l mod 8 (i < n - n mod 8) added as
- * ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)), then the rest of i in order; cols, the
- * sum over k in order from k = 0. */
-static double rows_ref(int n, const double *z, const double *g)
+/* The documented order: every sum in order, from the first term (rows: over i; cols: over k). */
+static double rows_ref(int n, const double *z, int ldz, const double *g)
 {
-    const int n8 = n - n % 8;
-    double l[8] = {0};
-    for (int i = 0; i < n8; ++i) l[i % 8] += z[i] * g[i];
-    double s = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
-    for (int i = n8; i < n; ++i) s += z[i] * g[i];
+    double s = z[0] * g[0];
+    for (int i = 1; i < n; ++i) s += z[(size_t)i * ldz] * g[i];
     return s;
 }
 
@@ -98,9 +93,9 @@ static void test_segment_kernels(void **state)
 {
     (void)state;
     unsigned long long seed = 11;
-    const int ns[] = {5, 8, 37, 64}, Ks[] = {1, 3, 4, 5, 8, 9}, ncs[] = {1, 3, 4, 7};
-    for (int a = 0; a < 4; ++a)
-        for (int bk = 0; bk < 6; ++bk)
+    const int ns[] = {1, 5, 8, 37, 64}, Ks[] = {1, 3, 4, 5, 8, 9, 16, 21}, ncs[] = {1, 3, 4, 7};
+    for (int a = 0; a < 5; ++a)
+        for (int bk = 0; bk < 8; ++bk)
             for (int cc = 0; cc < 4; ++cc) {
                 const int n = ns[a], K = Ks[bk], nc = ncs[cc], off = 2, ld = off + K + 1;
                 /* Z (ld x n, rows off .. off+K-1 are the product's suppliers) and its transpose (n x ld) */
@@ -116,14 +111,14 @@ static void test_segment_kernels(void **state)
                 const double *ZTp = ZT + (size_t)off * n;
 
                 /* rows: D[k, c] = sum_i Z[off+k, i] G[i, c]; D has leading dimension ld */
-                ics_kernel_segment_rows(n, K, nc, ZTp, n, G, n, D, ld);
+                ics_kernel_segment_rows(n, K, nc, Z + off, ld, G, n, D, ld);
                 cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, K, nc, n, 1.0, Z + off, ld,
                             G, n, 0.0, Dr, ld);
                 for (int c = 0; c < nc; ++c)
                     for (int k = 0; k < K; ++k) {
                         const double v = D[k + (size_t)c * ld], r = Dr[k + (size_t)c * ld];
                         assert_true(fabs(v - r) <= 1e-13 * n * fmax(1.0, fabs(r)));
-                        assert_true(v == rows_ref(n, ZTp + (size_t)k * n, G + (size_t)c * n));
+                        assert_true(v == rows_ref(n, Z + off + k, ld, G + (size_t)c * n));
                     }
 
                 /* cols: O[i, c] = sum_k Z[off+k, i] R[off+k, c] */
