@@ -12,12 +12,13 @@
  * products are plain DGEMMs on row blocks. Per-product arrays of one block are s blocks of
  * n x b column-major matrices: element (p, j, scenario c) at p*n*b + j + c*n.
  *
- * Chunks: ics_ario_block runs the whole horizon for one chunk of >= 32 scenarios at a time
+ * Chunks: ics_ario_block runs the whole horizon for one chunk of 8-64 scenarios at a time
  * (default_chunk: the chunk's 2 s n inventory and order values per scenario plus z within 1 MiB
- * of L2 where that allows more than 32), so the state stays in cache across steps; any block size
- * works, and results do not depend on it. Per step each s x n x b array is read once: the
- * orders pass also folds the next step's input bound (min over products of kappa omega) into
- * one n x b array, and each product's GEMM-2 output is consumed from cache by the orders pass.
+ * of L2), so the state stays in cache across steps, stored contiguously per chunk (st_at); any
+ * block size works, and results do not depend on it. Per step each s x n x b array is read
+ * once: the orders pass also folds the next step's input bound (min over products of kappa
+ * omega) into one n x b array, and each product's received and order weights are computed for
+ * a group of 8 scenarios and consumed from L1 by the orders pass.
  * Bounds and measurements: docs/performance.md. */
 #include "ics_dynamic.h"
 
@@ -68,6 +69,15 @@ struct ics_ario {
  * in a step (2 n ARIO_GROUP values, in L1 for n up to a few hundred). */
 #define ARIO_GROUP 8
 
+/* Per-product state (inventories, orders, the probe's records) of the chunk of scenarios
+ * c0 .. c0+cb-1: s contiguous n x cb blocks at c0 s n, so that a chunk's state is one piece of
+ * memory (strided slices would compete for the same cache sets). For a single chunk (the probe)
+ * it is the block's s x n x bb layout. Offset of (product p, scenario j, node 0): */
+static inline size_t st_at(int n, int s, int c0, int cb, int p, int j)
+{
+    return (size_t)c0 * s * n + ((size_t)p * cb + (size_t)(j - c0)) * n;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Plan                                                                                        */
 
@@ -83,16 +93,17 @@ static double curve(int kind, double f)
 }
 
 /* Scenarios per chunk of ics_ario_block: the chunk's state (inventories and orders, s n values
- * each, the n-vectors and the per-product GEMM-2 output) plus the flows Z should fit in a core's
- * L2 (ARIO_CACHE_BYTES, fixed rather than probed so that every host makes the same choice). */
+ * each, and the n-vectors) plus the segment kernels' copies of z should fit in a core's L2
+ * (ARIO_CACHE_BYTES, fixed rather than probed so that every host makes the same choice); 8 to
+ * 64 scenarios (measured: 8 and 16 equally fast at n = 128 and 512, 32 slower by 5-10 %). */
 #define ARIO_CACHE_BYTES (1024.0 * 1024.0)
 static int default_chunk(int n, int s)
 {
-    const double per = 8.0 * (2.0 * s * n + 16.0 * n), zb = 8.0 * n * (double)n;
+    const double per = 8.0 * (2.0 * s * n + 16.0 * n), zb = 2.0 * 8.0 * n * (double)n;
     double avail = ARIO_CACHE_BYTES - zb;
     if (avail < ARIO_CACHE_BYTES / 4) avail = ARIO_CACHE_BYTES / 4;
-    int cb = (int)(avail / per) & ~7;
-    return cb < 32 ? 32 : cb; /* below 32 columns the thin GEMMs' call overhead dominates */
+    const int cb = (int)(avail / per) & ~7;
+    return cb < 8 ? 8 : cb > 64 ? 64 : cb;
 }
 
 void ics_ario_destroy(struct ics_ario **ap)
@@ -350,11 +361,11 @@ ICS_SIMD_CLONES static void input_limit(int n, const double *restrict kp,
 static void begin_cols(const struct ics_ario *a, const aws *v, int bb, int c0, int cb)
 {
     const int n = a->n, s = a->s;
-    const size_t nb = (size_t)n * bb;
+    (void)bb;
     for (size_t e = (size_t)c0 * n; e < (size_t)(c0 + cb) * n; ++e) v->alpha[e] = v->rprev[e] = 1.0;
     for (int p = 0; p < s; ++p)
         for (int j = c0; j < c0 + cb; ++j) {
-            const size_t o = (size_t)p * nb + (size_t)j * n;
+            const size_t o = st_at(n, s, c0, cb, p, j);
             for (int i = 0; i < n; ++i) {
                 const size_t pi = (size_t)p * n + i;
                 v->omega[o + i] = a->tgt[pi] * a->xbar[i];
@@ -366,8 +377,7 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int bb, int c0, i
         for (int i = 0; i < n; ++i) lj[i] = INFINITY;
         for (int p = 0; p < s; ++p)
             if (!a->inf[p])
-                input_limit(n, a->kappa + (size_t)p * n,
-                            v->omega + (size_t)p * nb + (size_t)j * n, lj);
+                input_limit(n, a->kappa + (size_t)p * n, v->omega + st_at(n, s, c0, cb, p, j), lj);
     }
     if (a->nq) memset(v->rqprev + (size_t)c0 * a->nq, 0, (size_t)a->nq * cb * sizeof *v->rqprev);
 }
@@ -416,11 +426,10 @@ orders_col(int n, int fin, double itau, const double *restrict V, const double *
 
 /* The same with the probe's records: receipts and orders per element, and per scenario the
  * sums of receipts, of use from finite inventories and of their change (scalar). */
-static void orders_col_probe(const struct ics_ario *a, const aws *v, int p, int bb, int j, int fin,
-                             const double *V, const double *Wv)
+static void orders_col_probe(const struct ics_ario *a, const aws *v, int p, int bb, int j,
+                             size_t o, int fin, const double *V, const double *Wv)
 {
     const int n = a->n;
-    const size_t o = (size_t)p * n * bb + (size_t)j * n;
     const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
     const double *W0p = a->W0 + (size_t)p * n, itau = a->itau_inv;
     double *om = v->omega + o, *g = v->Gm + o, *lim = v->lim + (size_t)j * n;
@@ -449,22 +458,23 @@ static void orders_col_probe(const struct ics_ario *a, const aws *v, int p, int 
     v->sum[4 * bb + j] += sd;
 }
 
-/* Receipts, inventories and new orders of product p for scenarios c0 .. c0+cb-1; VW holds their
- * n x cb received weights of p, and wofs further their order weights (useW; else W0). */
+/* Receipts, inventories and new orders of product p for scenarios c0 .. c0+cb-1 of the chunk
+ * ch0 .. ch0+chn-1; VW holds their n x cb received weights of p, and wofs further their order
+ * weights (useW; else W0). */
 ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, int p, int bb,
-                                        int c0, int cb, const double *VW, size_t wofs, int useW,
-                                        int probe)
+                                        int ch0, int chn, int c0, int cb, const double *VW,
+                                        size_t wofs, int useW, int probe)
 {
     const int n = a->n, fin = !a->inf[p];
     const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
     const double *W0p = a->W0 + (size_t)p * n, *kp = a->kappa + (size_t)p * n;
     const double itau = a->itau_inv;
     for (int j = c0; j < c0 + cb; ++j) {
-        const size_t o = (size_t)p * n * bb + (size_t)j * n;
+        const size_t o = st_at(n, a->s, ch0, chn, p, j);
         const double *V = VW + (size_t)(j - c0) * n, *Wv = useW ? V + wofs : W0p;
         const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
         if (probe)
-            orders_col_probe(a, v, p, bb, j, fin, V, Wv);
+            orders_col_probe(a, v, p, bb, j, o, fin, V, Wv);
         else if (fin)
             orders_col(n, 1, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, v->omega + o, v->Gm + o,
                        v->lim + (size_t)j * n);
@@ -531,7 +541,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
 {
     const struct ics_ario *a = d->ario;
     const int n = a->n, s = a->s, k = a->k, T = a->T, nq = a->nq, c1 = c0 + cb;
-    const size_t nb = (size_t)n * bb, ncb = (size_t)n * cb, o0 = (size_t)c0 * n;
+    const size_t ncb = (size_t)n * cb, o0 = (size_t)c0 * n;
     const double *Th = w->Theta;
     const int alt = !a->base;
 
@@ -581,19 +591,21 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     for (int p = 0; p < s; ++p)
         if (a->segn[p] && a->blas)
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, a->segn[p], cb, n, 1.0,
-                        a->Z + a->segoff[p], n, v->Gm + (size_t)p * nb + o0, n, 0.0,
+                        a->Z + a->segoff[p], n, v->Gm + st_at(n, s, c0, cb, p, c0), n, 0.0,
                         v->D + a->segoff[p] + o0, n);
         else if (a->segn[p])
-            ics_kernel_segment_rows(n, a->segn[p], cb, a->Zp + a->segoff[p], a->ldp, v->Gm + (size_t)p * nb + o0, n,
+            ics_kernel_segment_rows(n, a->segn[p], cb, a->Zp + a->segoff[p], a->ldp,
+                                    v->Gm + st_at(n, s, c0, cb, p, c0), n,
                                     v->D + a->segoff[p] + o0, n);
     /* minus the orders of the last step that restricted links did not carry */
     for (int q = 0; q < nq && trade_prev; ++q) {
         const ario_trade *r = &a->tr[q];
         for (int g = 0; g < r->ngrp; ++g) {
-            const size_t po = (size_t)r->gseg[g] * nb;
-            for (int j = c0; j < c1; ++j)
+            for (int j = c0; j < c1; ++j) {
+                const double *gj = v->Gm + st_at(n, s, c0, cb, r->gseg[g], j);
                 for (int jj = 0; jj < r->nbuy; ++jj)
-                    v->Tg[jj + (size_t)(j - c0) * r->nbuy] = v->Gm[po + r->buy[jj] + (size_t)j * n];
+                    v->Tg[jj + (size_t)(j - c0) * r->nbuy] = gj[r->buy[jj]];
+            }
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, r->gcnt[g], cb, r->nbuy, 1.0,
                         r->Z + r->goff[g], r->nsup, v->Tg, r->nbuy, 0.0, v->Ts, r->gcnt[g]);
             for (int j = c0; j < c1; ++j) {
@@ -696,7 +708,8 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                         for (int j = c0 + g0; j < c0 + g0 + gs; ++j) {
                             const size_t jl = j - c0, jg = jl - g0;
                             const double cp = v->rqprev[q + (size_t)j * nq];
-                            const double cw = v->sig[q + (size_t)j * nq] * v->rq[q + (size_t)j * nq];
+                            const size_t qj = q + (size_t)j * nq;
+                            const double cw = v->sig[qj] * v->rq[qj];
                             for (int jj = 0; jj < r->nbuy; ++jj) {
                                 const size_t e = r->buy[jj] + jg * n;
                                 out[e] -= cp * Tc[jj + jl * r->nbuy];
@@ -710,10 +723,12 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                     }
                 }
             }
-            orders_pass(a, v, p, bb, c0 + g0, gs, out, wofs, useW, probe);
+            orders_pass(a, v, p, bb, c0, cb, c0 + g0, gs, out, wofs, useW, probe);
         }
     }
-    if (nq) memcpy(v->rqprev + (size_t)c0 * nq, v->rq + (size_t)c0 * nq, (size_t)nq * cb * sizeof *v->rq);
+    if (nq)
+        memcpy(v->rqprev + (size_t)c0 * nq, v->rq + (size_t)c0 * nq,
+               (size_t)nq * cb * sizeof *v->rq);
 }
 
 void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w)

@@ -7,7 +7,8 @@
 #define ICS_SIMD_H
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ICS_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define ICS_SIMD_CLONES                                                                       \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ICS_SIMD_CLONES
 #endif

@@ -40,7 +40,8 @@ ICS_SIMD_CLONES void ics_kernel_segment_rows(int n, int K, int nc, const double 
                 a3 += zi * g3[i];
             }
             double *d = D + kc + (size_t)c * ldd;
-            ST8(d, a0), ST8(d + ldd, a1), ST8(d + 2 * (size_t)ldd, a2), ST8(d + 3 * (size_t)ldd, a3);
+            ST8(d, a0), ST8(d + ldd, a1);
+            ST8(d + 2 * (size_t)ldd, a2), ST8(d + 3 * (size_t)ldd, a3);
         }
         for (; c < nc; ++c) {
             const double *g0 = G + (size_t)c * ldg;
