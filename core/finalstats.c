@@ -18,11 +18,12 @@
 #define MAX_BINS (1 << 24)
 #define DEFAULT_CAP (1 << 20)
 #define DEFAULT_EP_POINTS 101
-#define BLOCK_ROWS 1024 /* Welford block, aligned to the row index */
 #define TREE_LEVELS 48  /* pairwise merge levels: 2^48 blocks */
 /* Histogram levels binned linearly in value; deeper levels bin the order-preserving bit
  * pattern, whose width shrinks by the bin count at every level, which bounds the depth. */
 #define LINEAR_LEVELS 4
+#define CELLS_PER_JOB 64 /* direct job index of a selection pass (pass_select) */
+#define MAX_CELLS (1 << 16) /* per column */
 
 /* ---------------------------------------------------------------------------------------------
  * Small numerical helpers
@@ -51,39 +52,30 @@ static void ks_addk(ksum *k, const ksum *o)
 
 static double ks_val(const ksum *k) { return k->s + k->c; }
 
-/* Moments of one column: Welford within BLOCK_ROWS-row blocks, blocks merged as a binary
- * counter (level l holds 2^l consecutive blocks, earlier rows first), so rounding error grows
- * with log N and the result depends only on the values in row order. */
+/* Moments of one column: window summaries (ics_window_moments) merged as a binary counter
+ * (level l holds 2^l consecutive windows, earlier rows first), so rounding error grows with
+ * log N and the result depends only on the values in row order. */
 typedef struct tree_moments {
-    ics_moments block;
     ics_moments level[TREE_LEVELS];
     uint64_t occupied;
 } tree_moments;
 
-static void tree_init(tree_moments *t)
-{
-    ics_moments_init(&t->block);
-    t->occupied = 0;
-}
+static void tree_init(tree_moments *t) { t->occupied = 0; }
 
-static void tree_add(tree_moments *t, double x)
+static void tree_push(tree_moments *t, ics_moments carry)
 {
-    ics_moments_add(&t->block, x);
-    if (t->block.count < BLOCK_ROWS) return;
-    ics_moments carry = t->block;
     for (int l = 0; l < TREE_LEVELS; ++l) {
         const uint64_t bit = (uint64_t)1 << l;
         if (!(t->occupied & bit)) {
             t->level[l] = carry;
             t->occupied |= bit;
-            break;
+            return;
         }
         ics_moments merged = t->level[l];
         ics_moments_merge(&merged, &carry);
         carry = merged;
         t->occupied &= ~bit;
     }
-    ics_moments_init(&t->block);
 }
 
 static ics_moments tree_finish(const tree_moments *t)
@@ -92,8 +84,52 @@ static ics_moments tree_finish(const tree_moments *t)
     ics_moments_init(&r);
     for (int l = TREE_LEVELS - 1; l >= 0; --l)
         if (t->occupied & ((uint64_t)1 << l)) ics_moments_merge(&r, &t->level[l]);
-    ics_moments_merge(&r, &t->block);
     return r;
+}
+
+void ics_window_moments(const double *x, int64_t rows, int64_t stride, double *rec)
+{
+    /* four independent partial sums (no dependency chain), min, max and a finiteness test
+     * (v - v is 0 exactly when v is finite) in one sweep, then the deviations */
+    double s[4] = {0, 0, 0, 0}, lo = INFINITY, hi = -INFINITY;
+    int finite = 1;
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4)
+        for (int q = 0; q < 4; ++q) {
+            const double v = x[(r + q) * stride];
+            s[q] += v;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            finite &= v - v == 0.0;
+        }
+    for (; r < rows; ++r) {
+        const double v = x[r * stride];
+        s[0] += v;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        finite &= v - v == 0.0;
+    }
+    rec[0] = (double)rows;
+    rec[5] = -1.0;
+    if (!finite) {
+        for (r = 0; isfinite(x[r * stride]); ++r) {}
+        rec[1] = x[r * stride];
+        rec[2] = rec[3] = rec[4] = 0.0;
+        rec[5] = (double)r;
+        return;
+    }
+    const double sum = (s[0] + s[1]) + (s[2] + s[3]), mean = sum / (double)rows;
+    double d = 0.0, dd = 0.0;
+    for (r = 0; r < rows; ++r) {
+        const double e = x[r * stride] - mean;
+        d += e;
+        dd += e * e;
+    }
+    rec[1] = sum;
+    rec[2] = dd - d * d / (double)rows; /* the corrected two-pass formula */
+    if (!(rec[2] > 0.0)) rec[2] = 0.0;
+    rec[3] = lo;
+    rec[4] = hi;
 }
 
 /* Order-preserving map from finite doubles to uint64 (-0 and +0 share a key). */
@@ -186,7 +222,9 @@ typedef struct ctx {
     const char *name;
     hid_t dset, fspace;
     int rank;
-    int64_t n, m, chunk_rows;
+    int64_t n, m, chunk_rows; /* m: the columns computed here, numbered c = 0 .. m-1 */
+    int64_t mfile, col0, cstep; /* the dataset's columns; column c is file column col0 + c cstep */
+    int64_t window_read_rows; /* rows per read of pass 1: whole windows */
     double *buf;
     int nb;
     int64_t cap;
@@ -199,10 +237,17 @@ typedef struct ctx {
     ics_error *err;
 } ctx;
 
+/* The file column of column c, and a pointer to its value in row r of the read buffer. */
+static int64_t fcol(const ctx *x, int64_t c) { return x->col0 + c * x->cstep; }
+static const double *at(const ctx *x, int64_t r, int64_t c)
+{
+    return x->buf + r * x->mfile + fcol(x, c);
+}
+
 static ics_status read_chunk(ctx *x, int64_t first, int64_t rows)
 {
     ics_status st = ICS_OK;
-    hsize_t start[2] = {(hsize_t)first, 0}, cnt[2] = {(hsize_t)rows, (hsize_t)x->m};
+    hsize_t start[2] = {(hsize_t)first, 0}, cnt[2] = {(hsize_t)rows, (hsize_t)x->mfile};
     hid_t mspace = H5Screate_simple(x->rank, cnt, NULL);
     if (mspace < 0 ||
         H5Sselect_hyperslab(x->fspace, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ||
@@ -327,53 +372,133 @@ done:
  * Passes
  * ------------------------------------------------------------------------------------------- */
 
+/* The first non-finite value met, in row order and then column order. */
+typedef struct bad_value {
+    int64_t row, col;
+    double v;
+} bad_value;
+
+/* Merge window record rec (rows from row0 on) of column c into its moments; 0 when the
+ * window holds a non-finite value (noted in *bad, the first in row then column order). */
+static int take_window(tree_moments *tm, ksum *total, const double *rec, int64_t row0,
+                       int64_t c, bad_value *bad)
+{
+    if (rec[5] >= 0) {
+        const int64_t row = row0 + (int64_t)rec[5];
+#pragma omp critical(ics_finalstats_bad)
+        if (bad->row < 0 || row < bad->row || (row == bad->row && c < bad->col))
+            *bad = (bad_value){row, c, rec[1]};
+        return 0;
+    }
+    const ics_moments mo = {(int64_t)rec[0], rec[1] / rec[0], rec[2], rec[3], rec[4]};
+    tree_push(tm, mo);
+    ks_add(total, rec[1]);
+    return 1;
+}
+
+static ics_status fail_bad(const ctx *x, const bad_value *bad)
+{
+    return ics_error_set(x->err, ICS_ENUMERIC,
+                         "%s: row %lld, column %lld: value is %s; statistics need finite values "
+                         "(a failed scenario?)",
+                         x->name, (long long)bad->row, (long long)bad->col,
+                         isnan(bad->v) ? "NaN" : "infinite");
+}
+
+/* Pass 1 from the data: window moments of every column, read in whole windows. */
 static ics_status pass_moments(ctx *x, tree_moments *tm, ksum *total)
 {
     ics_status st = ICS_OK;
-    for (int64_t c = 0; c < x->m; ++c) {
-        tree_init(&tm[c]);
-        total[c] = (ksum){0, 0};
-    }
-    for (int64_t first = 0; first < x->n; first += x->chunk_rows) {
-        const int64_t rows = x->n - first < x->chunk_rows ? x->n - first : x->chunk_rows;
+    const int64_t step = x->window_read_rows;
+    for (int64_t first = 0; first < x->n; first += step) {
+        const int64_t rows = x->n - first < step ? x->n - first : step;
         ICS_TRY(read_chunk(x, first, rows));
         /* columns are independent: each thread owns whole columns, and every column is still
-         * accumulated in row order, so the result does not depend on the number of threads */
-        int64_t bad_row = -1, bad_col = -1;
+         * merged in row order, so the result does not depend on the number of threads */
+        bad_value bad = {-1, -1, 0};
 #pragma omp parallel for schedule(static) if (x->m > 1)
-        for (int64_t c = 0; c < x->m; ++c) {
-            for (int64_t r = 0; r < rows; ++r) {
-                const double v = x->buf[r * x->m + c];
-                if (!isfinite(v)) {
-#pragma omp critical(ics_finalstats_bad)
-                    if (bad_row < 0 || first + r < bad_row || (first + r == bad_row && c < bad_col))
-                        bad_row = first + r, bad_col = c;
-                    break;
-                }
-                tree_add(&tm[c], v);
-                ks_add(&total[c], v);
+        for (int64_t c = 0; c < x->m; ++c)
+            for (int64_t w = 0; w < rows; w += ICS_STATS_WINDOW) {
+                double rec[ICS_WINDOW_FIELDS];
+                const int64_t wr = rows - w < ICS_STATS_WINDOW ? rows - w : ICS_STATS_WINDOW;
+                ics_window_moments(at(x, w, c), wr, x->mfile, rec);
+                if (!take_window(&tm[c], &total[c], rec, first + w, fcol(x, c), &bad)) break;
             }
-        }
-        if (bad_row >= 0) {
-            const double v = x->buf[(bad_row - first) * x->m + bad_col];
-            ICS_FAIL(x->err, ICS_ENUMERIC,
-                     "%s: row %lld, column %lld: value is %s; statistics need finite values (a "
-                     "failed scenario?)",
-                     x->name, (long long)bad_row, (long long)bad_col,
-                     isnan(v) ? "NaN" : "infinite");
-        }
+        if (bad.row >= 0) ICS_TRY(fail_bad(x, &bad));
     }
 done:
     return st;
 }
 
-/* Number of entries of sorted t[0..k) that are < v. */
-static int64_t count_below(const double *t, int64_t k, double v)
+/* Pass 1 from stored window moments (W, mfile, ICS_WINDOW_FIELDS): the columns computed here,
+ * a few MiB at a time. */
+static ics_status pass_moments_stored(ctx *x, hid_t file, const char *path, tree_moments *tm,
+                                      ksum *total)
 {
-    /* evenly spaced thresholds (the default): guess the position, then correct it by comparisons
-     * with the actual thresholds, so the count is exact whatever the rounding of the guess */
-    if (k > 2 && t[k - 1] > t[0]) {
-        const double pos = (v - t[0]) / (t[k - 1] - t[0]) * (double)(k - 1);
+    ics_status st = ICS_OK;
+    const int64_t m = x->m, nw = (x->n + ICS_STATS_WINDOW - 1) / ICS_STATS_WINDOW;
+    const int64_t per = (1 << 20) / (m * ICS_WINDOW_FIELDS) > 0
+                            ? (1 << 20) / (m * ICS_WINDOW_FIELDS) : 1;
+    hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID;
+    double *buf = NULL;
+    H5E_BEGIN_TRY { d = H5Dopen2(file, path, H5P_DEFAULT); }
+    H5E_END_TRY;
+    if (d < 0) ICS_FAIL(x->err, ICS_EIO, "%s: cannot open the window moments %s", x->name, path);
+    fs = H5Dget_space(d);
+    hsize_t dims[3] = {0, 0, 0};
+    if (H5Sget_simple_extent_ndims(fs) != 3 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0 ||
+        dims[0] != (hsize_t)nw || dims[1] != (hsize_t)x->mfile || dims[2] != ICS_WINDOW_FIELDS)
+        ICS_FAIL(x->err, ICS_EINPUT, "%s: the window moments %s are not (%lld, %lld, %d)",
+                 x->name, path, (long long)nw, (long long)x->mfile, ICS_WINDOW_FIELDS);
+    ICS_ALLOC(buf, (size_t)(per < nw ? per : nw) * m * ICS_WINDOW_FIELDS + 1, x->err,
+              "window moments");
+    bad_value bad = {-1, -1, 0};
+    for (int64_t w0 = 0; w0 < nw && bad.row < 0; w0 += per) {
+        const int64_t cnt = nw - w0 < per ? nw - w0 : per;
+        hsize_t start[3] = {(hsize_t)w0, (hsize_t)x->col0, 0},
+                stride[3] = {1, (hsize_t)x->cstep, 1},
+                count[3] = {(hsize_t)cnt, (hsize_t)m, ICS_WINDOW_FIELDS};
+        hid_t ms = H5Screate_simple(3, count, NULL);
+        const herr_t rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, stride, count, NULL) < 0
+                              ? -1 : H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf);
+        H5Sclose(ms);
+        if (rc < 0) ICS_FAIL(x->err, ICS_EIO, "%s: reading %s failed", x->name, path);
+        for (int64_t i = 0; i < cnt; ++i) {
+            const int64_t row0 = (w0 + i) * ICS_STATS_WINDOW;
+            const int64_t want = x->n - row0 < ICS_STATS_WINDOW ? x->n - row0 : ICS_STATS_WINDOW;
+            for (int64_t c = 0; c < x->m; ++c) {
+                const double *rec = buf + (i * m + c) * ICS_WINDOW_FIELDS;
+                if (rec[0] != (double)want)
+                    ICS_FAIL(x->err, ICS_EIO, "%s: %s: the moments of rows %lld..%lld are "
+                             "missing (an unfinished block?)", x->name, path, (long long)row0,
+                             (long long)(row0 + want - 1));
+                if (!take_window(&tm[c], &total[c], rec, row0, fcol(x, c), &bad)) break;
+            }
+        }
+    }
+    if (bad.row >= 0) ICS_TRY(fail_bad(x, &bad));
+done:
+    free(buf);
+    if (fs >= 0) H5Sclose(fs);
+    if (d >= 0) H5Dclose(d);
+    return st;
+}
+
+/* Number of entries of sorted t[0..k) that are < v. */
+/* The factor of count_below's guess for thresholds t[0..k): 0 when it cannot guess. */
+static double guess_factor(const double *t, int64_t k)
+{
+    const double f = k > 2 && t[k - 1] > t[0] ? (double)(k - 1) / (t[k - 1] - t[0]) : 0.0;
+    return isfinite(f) ? f : 0.0;
+}
+
+static int64_t count_below(const double *t, int64_t k, double f, double v)
+{
+    /* evenly spaced thresholds (the default): guess the position (f = guess_factor), then
+     * correct it by comparisons with the actual thresholds, so the count is exact whatever the
+     * rounding of the guess */
+    if (f > 0.0) {
+        const double pos = (v - t[0]) * f;
         int64_t g = pos <= 0.0 ? 0 : pos >= (double)k ? k : (int64_t)pos + 1;
         while (g > 0 && !(t[g - 1] < v)) --g;
         while (g < k && t[g] < v) ++g;
@@ -395,7 +520,10 @@ static int64_t count_below(const double *t, int64_t k, double v)
 static ics_status pass_select(ctx *x, const double *thr, int64_t K, int64_t *epcnt)
 {
     ics_status st = ICS_OK;
-    int64_t *colstart = NULL, *look = NULL, nact = 0;
+    int64_t *colstart = NULL, *look = NULL, nact = 0, *celloff = NULL;
+    int32_t *cell = NULL;
+    double *jlo = NULL, *jhi = NULL;
+    binner *cb = NULL;
     ICS_ALLOC(colstart, x->m + 1, x->err, "job index");
     for (int64_t i = 0; i < x->njobs; ++i)
         if (x->jobs[i].state == JOB_ACTIVE) {
@@ -423,29 +551,74 @@ static ics_status pass_select(ctx *x, const double *thr, int64_t K, int64_t *epc
                 look[b] = look[b - 1];
                 look[b - 1] = tmp;
             }
+    /* A direct index of each column's jobs: CELLS_PER_JOB cells per job over [lowest lo,
+     * highest hi] under a monotone map (binner), cell g holding the first job whose hi maps to
+     * a cell >= g. A value's job is then found by a map and a short forward scan instead of a
+     * binary search (which dominated the pass). Jobs of a column are disjoint and sorted, so
+     * the his are sorted too. */
+    ICS_ALLOC(jlo, nact + 1, x->err, "job index");
+    ICS_ALLOC(jhi, nact + 1, x->err, "job index");
+    ICS_ALLOC(celloff, x->m + 1, x->err, "job index");
+    ICS_ALLOC(cb, x->m, x->err, "job index");
+    for (int64_t p = 0; p < nact; ++p) jlo[p] = x->jobs[look[p]].lo, jhi[p] = x->jobs[look[p]].hi;
+    for (int64_t c = 0; c < x->m; ++c) {
+        const int64_t nj = colstart[c + 1] - colstart[c];
+        celloff[c + 1] =
+            celloff[c] + (nj < MAX_CELLS / CELLS_PER_JOB ? CELLS_PER_JOB * nj : MAX_CELLS);
+    }
+    ICS_ALLOC(cell, celloff[x->m] + 1, x->err, "job index");
+    for (int64_t c = 0; c < x->m; ++c) {
+        const int64_t s0 = colstart[c], s1 = colstart[c + 1];
+        if (s0 == s1) continue;
+        binner_init(&cb[c], jlo[s0], jhi[s1 - 1], (int)(celloff[c + 1] - celloff[c]), 1);
+        int64_t g = 0;
+        for (int64_t p = s0; p < s1; ++p)
+            for (const int gh = binner_bin(&cb[c], jhi[p]); g <= gh; ++g)
+                cell[celloff[c] + g] = (int32_t)(p - s0);
+    }
 
     for (int64_t first = 0; first < x->n; first += x->chunk_rows) {
         const int64_t rows = x->n - first < x->chunk_rows ? x->n - first : x->chunk_rows;
         ICS_TRY(read_chunk(x, first, rows));
-        /* columns are independent (each job belongs to one column): one thread per column */
+        /* columns are independent (each job belongs to one column): one thread per column.
+         * Everything the row loop reads is in locals: its stores could alias the context. */
 #pragma omp parallel for schedule(static) if (x->m > 1)
         for (int64_t c = 0; c < x->m; ++c) {
-            for (int64_t r = 0; r < rows; ++r) {
-                const double v = x->buf[r * x->m + c];
-                if (epcnt) ++epcnt[c * (K + 1) + count_below(thr + c * K, K, v)];
-                int64_t lo = colstart[c], hi = colstart[c + 1];
-                if (lo == hi) continue;
-                /* last job with lower bound <= v */
-                while (lo < hi) {
-                    const int64_t mid = lo + (hi - lo) / 2;
-                    if (x->jobs[look[mid]].lo <= v)
-                        lo = mid + 1;
-                    else
-                        hi = mid;
+            const double *col = at(x, 0, c);
+            const int64_t stride = x->mfile, s0 = colstart[c], s1 = colstart[c + 1];
+            int64_t *const ep = epcnt ? epcnt + c * (K + 1) : NULL;
+            const double *const tc = thr + c * K, f = epcnt ? guess_factor(tc, K) : 0.0;
+            const double clo = s0 < s1 ? jlo[s0] : 0.0, chi = s0 < s1 ? jhi[s1 - 1] : -1.0;
+            if (s1 - s0 == 1 && x->jobs[look[s0]].kind == JOB_HIST) {
+                /* one histogram (the first pass): the tight loop */
+                const job *j = &x->jobs[look[s0]];
+                const binner bn = j->bn;
+                int64_t *const cum = j->cum;
+                ksum *const suf = j->suffix;
+                double *const bmin = j->bmin, *const bmax = j->bmax;
+                for (int64_t r = 0; r < rows; ++r) {
+                    const double v = col[r * stride];
+                    if (ep) ++ep[count_below(tc, K, f, v)];
+                    if (!(v >= clo && v <= chi)) continue;
+                    const int b = binner_bin(&bn, v);
+                    ++cum[b];
+                    ks_add(&suf[b], v);
+                    bmin[b] = v < bmin[b] ? v : bmin[b];
+                    bmax[b] = v > bmax[b] ? v : bmax[b];
                 }
-                if (lo == colstart[c]) continue;
-                job *j = &x->jobs[look[lo - 1]];
-                if (!(v <= j->hi)) continue;
+                continue;
+            }
+            const binner cbc = s0 < s1 ? cb[c] : (binner){0};
+            const int32_t *const cellc = cell + celloff[c];
+            for (int64_t r = 0; r < rows; ++r) {
+                const double v = col[r * stride];
+                if (ep) ++ep[count_below(tc, K, f, v)];
+                if (!(v >= clo && v <= chi)) continue;
+                /* the first job with hi >= v (one exists: v <= the last hi), then its lo */
+                int64_t p = s0 + cellc[binner_bin(&cbc, v)];
+                while (jhi[p] < v) ++p;
+                if (v < jlo[p]) continue;
+                job *j = &x->jobs[look[p]];
                 if (j->kind == JOB_HIST) {
                     const int b = binner_bin(&j->bn, v);
                     ++j->cum[b];
@@ -465,6 +638,11 @@ static ics_status pass_select(ctx *x, const double *thr, int64_t K, int64_t *epc
 done:
     free(look);
     free(colstart);
+    free(jlo);
+    free(jhi);
+    free(celloff);
+    free(cell);
+    free(cb);
     return st;
 }
 
@@ -496,7 +674,7 @@ static ics_status settle(ctx *x)
             ICS_FAIL(x->err, ICS_EIO,
                      "%s: column %lld: %lld values in [%.17g, %.17g] where the previous pass "
                      "found %lld (was the file modified during finalization?)",
-                     x->name, (long long)j->col, (long long)got, j->lo, j->hi,
+                     x->name, (long long)fcol(x, j->col), (long long)got, j->lo, j->hi,
                      (long long)j->count);
     }
 
@@ -690,57 +868,79 @@ ics_status ics_column_stats(hid_t file, const char *dataset, const ics_stats_req
     if (req->chunk_rows == 0 && x.chunk_rows * x.m > MAX_CHUNK_VALUES)
         x.chunk_rows = MAX_CHUNK_VALUES / x.m > 0 ? MAX_CHUNK_VALUES / x.m : 1;
     if (x.chunk_rows > x.n && x.n > 0) x.chunk_rows = x.n;
-    const int64_t m = x.m, n = x.n;
+    x.mfile = x.m;
+    {
+        const int64_t stride = req->col_stride > 0 ? req->col_stride : 1;
+        if (req->col_stride < 0 || req->col_offset < 0 || req->col_offset >= stride)
+            ICS_FAIL(err, ICS_EINPUT, "statistics: column offset %lld and stride %lld; the offset "
+                     "must be in [0, stride)", (long long)req->col_offset,
+                     (long long)req->col_stride);
+        x.col0 = req->col_offset;
+        x.cstep = stride;
+        x.m = x.col0 < x.mfile ? (x.mfile - x.col0 + stride - 1) / stride : 0;
+    }
+    /* m columns computed here, mf in the dataset and the result */
+    const int64_t m = x.m, mf = x.mfile, n = x.n;
 
     /* The result */
     ICS_ALLOC(r, 1, err, "statistics");
     if (!(r->source = ics_strdup(dataset, err))) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
     r->count = n;
-    r->ncols = m;
+    r->ncols = mf;
     r->nquantiles = nq;
     r->nvar = na;
     r->nexceed = np;
     r->ep_points = K;
-    ICS_ALLOC(r->mean, m, err, "statistics");
-    ICS_ALLOC(r->sd, m, err, "statistics");
-    ICS_ALLOC(r->min, m, err, "statistics");
-    ICS_ALLOC(r->max, m, err, "statistics");
+    ICS_ALLOC(r->mean, mf, err, "statistics");
+    ICS_ALLOC(r->sd, mf, err, "statistics");
+    ICS_ALLOC(r->min, mf, err, "statistics");
+    ICS_ALLOC(r->max, mf, err, "statistics");
     if (!(r->quantile_levels = dup_levels(req->quantile_levels, nq, err)) ||
         !(r->var_levels = dup_levels(req->var_levels, na, err)) ||
         !(r->exceedance_probs = dup_levels(req->exceedance_probs, np, err)))
         ICS_FAIL(err, ICS_ENOMEM, "out of memory");
-    ICS_ALLOC(r->quantiles, (nq ? nq : 1) * m, err, "statistics");
-    ICS_ALLOC(r->var, (na ? na : 1) * m, err, "statistics");
-    ICS_ALLOC(r->cvar, (na ? na : 1) * m, err, "statistics");
-    ICS_ALLOC(r->return_period_loss, (np ? np : 1) * m, err, "statistics");
-    ICS_ALLOC(r->ep_threshold, (int64_t)K * m, err, "statistics");
-    ICS_ALLOC(r->ep_probability, (int64_t)K * m, err, "statistics");
-
-    if (n == 0) {
-        /* No scenarios: every statistic is undefined. */
-        for (int64_t c = 0; c < m; ++c) r->mean[c] = r->sd[c] = r->min[c] = r->max[c] = NAN;
-        for (int64_t i = 0; i < nq * m; ++i) r->quantiles[i] = NAN;
-        for (int64_t i = 0; i < na * m; ++i) r->var[i] = r->cvar[i] = NAN;
-        for (int64_t i = 0; i < np * m; ++i) r->return_period_loss[i] = NAN;
-        for (int64_t i = 0; i < (int64_t)K * m; ++i) {
-            r->ep_threshold[i] = req->ep_thresholds ? req->ep_thresholds[i / m] : NAN;
-            r->ep_probability[i] = NAN;
-        }
-        goto success;
+    ICS_ALLOC(r->quantiles, (nq ? nq : 1) * mf, err, "statistics");
+    ICS_ALLOC(r->var, (na ? na : 1) * mf, err, "statistics");
+    ICS_ALLOC(r->cvar, (na ? na : 1) * mf, err, "statistics");
+    ICS_ALLOC(r->return_period_loss, (np ? np : 1) * mf, err, "statistics");
+    ICS_ALLOC(r->ep_threshold, (int64_t)K * mf, err, "statistics");
+    ICS_ALLOC(r->ep_probability, (int64_t)K * mf, err, "statistics");
+    /* undefined until computed: every column when N = 0, the columns not computed here */
+    for (int64_t c = 0; c < mf; ++c) r->mean[c] = r->sd[c] = r->min[c] = r->max[c] = NAN;
+    for (int64_t i = 0; i < nq * mf; ++i) r->quantiles[i] = NAN;
+    for (int64_t i = 0; i < na * mf; ++i) r->var[i] = r->cvar[i] = NAN;
+    for (int64_t i = 0; i < np * mf; ++i) r->return_period_loss[i] = NAN;
+    for (int64_t i = 0; i < (int64_t)K * mf; ++i) {
+        r->ep_threshold[i] = req->ep_thresholds ? req->ep_thresholds[i / mf] : NAN;
+        r->ep_probability[i] = NAN;
     }
+    if (n == 0 || m == 0) goto success;
 
-    /* Pass 1: moments, extremes, finiteness */
-    ICS_ALLOC(x.buf, x.chunk_rows * m, err, "a read buffer");
+    /* Pass 1: moments, extremes, finiteness (from the stored window moments when given) */
+    x.window_read_rows = x.chunk_rows - x.chunk_rows % ICS_STATS_WINDOW;
+    if (x.window_read_rows < ICS_STATS_WINDOW) x.window_read_rows = ICS_STATS_WINDOW;
+    ICS_ALLOC(x.buf, (x.chunk_rows > x.window_read_rows ? x.chunk_rows : x.window_read_rows) * mf,
+              err, "a read buffer");
     ICS_ALLOC(tm, m, err, "moments");
     ICS_ALLOC(total, m, err, "sums");
-    ICS_TRY(pass_moments(&x, tm, total));
-    r->passes = 1;
+    for (int64_t c = 0; c < m; ++c) {
+        tree_init(&tm[c]);
+        total[c] = (ksum){0, 0};
+    }
+    if (req->moments_dataset) {
+        ICS_TRY(pass_moments_stored(&x, file, req->moments_dataset, tm, total));
+        r->passes = 0;
+    } else {
+        ICS_TRY(pass_moments(&x, tm, total));
+        r->passes = 1;
+    }
     for (int64_t c = 0; c < m; ++c) {
         const ics_moments mo = tree_finish(&tm[c]);
-        r->mean[c] = mo.mean;
-        r->sd[c] = ics_moments_sd(&mo);
-        r->min[c] = mo.min;
-        r->max[c] = mo.max;
+        const int64_t fc = fcol(&x, c);
+        r->mean[fc] = mo.mean;
+        r->sd[fc] = ics_moments_sd(&mo);
+        r->min[fc] = mo.min;
+        r->max[fc] = mo.max;
     }
     free(tm);
     tm = NULL;
@@ -793,7 +993,7 @@ ics_status ics_column_stats(hid_t file, const char *dataset, const ics_stats_req
             t->job = -1;
             t->below = 0;
             t->above = (ksum){0, 0};
-            ICS_TRY(place(&x, t, c, 0, r->min[c], r->max[c], n, &root));
+            ICS_TRY(place(&x, t, c, 0, r->min[fcol(&x, c)], r->max[fcol(&x, c)], n, &root));
         }
     }
 
@@ -801,7 +1001,7 @@ ics_status ics_column_stats(hid_t file, const char *dataset, const ics_stats_req
     ICS_ALLOC(thr, (int64_t)K * m, err, "exceedance thresholds");
     ICS_ALLOC(epcnt, (int64_t)(K + 1) * m, err, "exceedance counts");
     for (int64_t c = 0; c < m; ++c) {
-        const double lo = r->min[c], hi = r->max[c], w = hi - lo;
+        const double lo = r->min[fcol(&x, c)], hi = r->max[fcol(&x, c)], w = hi - lo;
         for (int k = 0; k < K; ++k) {
             double t;
             if (req->ep_thresholds) {
@@ -825,7 +1025,8 @@ ics_status ics_column_stats(hid_t file, const char *dataset, const ics_stats_req
         for (int64_t i = 0; i < x.njobs; ++i) pending += x.jobs[i].state == JOB_PENDING;
         if (nactive == 0 && pending > 0)
             ICS_FAIL(err, ICS_EINTERNAL, "%s: statistics selection made no progress", dataset);
-        if (nactive == 0 && !first_pass) break;
+        /* (the first pass also counts exceedances, when there is a curve) */
+        if (nactive == 0 && (!first_pass || K == 0)) break;
         ICS_TRY(pass_select(&x, thr, K, first_pass ? epcnt : NULL));
         r->passes += 1;
         ICS_TRY(settle(&x));
@@ -833,16 +1034,17 @@ ics_status ics_column_stats(hid_t file, const char *dataset, const ics_stats_req
 
     /* Assemble */
     for (int64_t c = 0; c < m; ++c) {
-        for (int i = 0; i < nq; ++i) r->quantiles[i * m + c] = r7(&x, c, req->quantile_levels[i]);
+        const int64_t fc = fcol(&x, c);
+        for (int i = 0; i < nq; ++i) r->quantiles[i * mf + fc] = r7(&x, c, req->quantile_levels[i]);
         for (int i = 0; i < np; ++i)
-            r->return_period_loss[i * m + c] = r7(&x, c, 1.0 - req->exceedance_probs[i]);
+            r->return_period_loss[i * mf + fc] = r7(&x, c, 1.0 - req->exceedance_probs[i]);
         for (int i = 0; i < na; ++i) {
             const double a = req->var_levels[i];
-            r->var[i * m + c] = r7(&x, c, a);
+            r->var[i * mf + fc] = r7(&x, c, a);
             const int64_t j = cvar_j(n, a);
             double es;
             if (a >= 1.0 || j >= n) {
-                es = r->max[c];
+                es = r->max[fc];
             } else if (j == 0) {
                 es = ks_val(&total[c]) / (double)n;
             } else {
@@ -856,13 +1058,13 @@ ics_status ics_column_stats(hid_t file, const char *dataset, const ics_stats_req
                 ks_add(&s, ((double)j - (double)n * a) * t->value);
                 es = ks_val(&s) / ((double)n * (1.0 - a));
             }
-            r->cvar[i * m + c] = es;
+            r->cvar[i * mf + fc] = es;
         }
         int64_t above = n;
         for (int k = 0; k < K; ++k) {
             above -= epcnt[c * (K + 1) + k];
-            r->ep_threshold[(int64_t)k * m + c] = thr[c * K + k];
-            r->ep_probability[(int64_t)k * m + c] = (double)above / (double)n;
+            r->ep_threshold[(int64_t)k * mf + fc] = thr[c * K + k];
+            r->ep_probability[(int64_t)k * mf + fc] = (double)above / (double)n;
         }
     }
 

@@ -1,7 +1,8 @@
 /* Exact statistics of a stored per-scenario dataset, computed at finalization by reading it in
  * row chunks: moments, extremes, R-7 quantiles, VaR, CVaR (expected shortfall), the
  * exceedance-probability curve and return-period losses, with memory independent of the number
- * of scenarios N. Serial HDF5 only: called by one process after the scenarios are written. */
+ * of scenarios N. Serial HDF5 only, after the scenarios are written: any number of processes
+ * may read the file at once, each computing a share of the columns (col_offset, col_stride). */
 #ifndef ICS_FINALSTATS_H
 #define ICS_FINALSTATS_H
 
@@ -29,9 +30,11 @@
  *    Default thresholds: K evenly spaced from min (k = 0) to max (k = K-1).
  *  - return-period loss at exceedance probability p (return period 1/p scenarios): Q(1 - p),
  *    the level 1 - p computed in double precision.
- *  - mean and sd (N - 1 denominator, 0 when N < 2): Welford within fixed 1024-row blocks aligned
- *    to the row index, blocks merged pairwise (Chan et al.) in index order, so the result
- *    depends only on the data, never on chunk_rows or how the file was written. */
+ *  - mean and sd (N - 1 denominator, 0 when N < 2): exact-order two-pass moments of fixed
+ *    1024-row windows aligned to the row index (ics_window_moments), windows merged pairwise
+ *    (Chan et al.) in index order, so the result depends only on the data, never on chunk_rows,
+ *    on how the file was written, or on whether the window moments were computed while the
+ *    data was produced (moments_dataset) or read back from the file. */
 typedef struct ics_stats_request {
     const double *quantile_levels; /* [nquantiles], each in [0, 1] */
     int nquantiles;
@@ -47,7 +50,31 @@ typedef struct ics_stats_request {
                                       chunk holds at most 2^23 values (64 MiB) */
     int bins;                      /* histogram bins per selection pass; 0 -> 4096 (>= 2) */
     int64_t collect_cap;           /* values gathered in memory per pass; 0 -> 1 << 20 */
+    const char *moments_dataset;   /* optional: a (W, m, ICS_WINDOW_FIELDS) dataset, W =
+                                      ceil(N / ICS_STATS_WINDOW), whose row w is
+                                      ics_window_moments of rows [1024 w, 1024 (w + 1)) of each
+                                      column; then the moments come from it and the data are
+                                      read only for the order statistics and the EP curve
+                                      (not at all when none is requested) */
+    int64_t col_offset, col_stride; /* compute only the columns c with c % col_stride ==
+                                       col_offset (0 <= col_offset < col_stride; col_stride 0
+                                       -> 1: every column); the others are NaN in the result
+                                       (count and ncols are still the dataset's). Processes
+                                       share a dataset's columns this way; each column's
+                                       statistics are the same whoever computes them. */
 } ics_stats_request;
+
+/* Window moments: the summary of ICS_STATS_WINDOW consecutive rows of one column (fewer in the
+ * last window), which ics_column_stats merges in row order. ICS_WINDOW_FIELDS doubles:
+ * [0] count, [1] sum, [2] m2 (sum of squared deviations from sum / count), [3] min, [4] max,
+ * [5] -1 when every value is finite, else the offset of the first non-finite value in the
+ * window, whose value is then in [1]. */
+#define ICS_STATS_WINDOW 1024
+#define ICS_WINDOW_FIELDS 6
+/* Summarise x[0], x[stride], ..., x[(rows - 1) * stride] (1 <= rows <= ICS_STATS_WINDOW) into
+ * rec[ICS_WINDOW_FIELDS]. Pure, allocation-free and thread-safe; the result depends only on the
+ * values. */
+void ics_window_moments(const double *x, int64_t rows, int64_t stride, double *rec);
 
 /* Statistics of every column of a dataset; owned, free with ics_column_stats_free.
  * Per-level arrays are row-major (level, column): element [i * ncols + c], which is the

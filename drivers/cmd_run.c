@@ -1,15 +1,20 @@
 /* `icstress run`: plan (config, table, model, shocks), then execute the ensemble block by block:
  * sample -> propagate (one GEMM per block) -> aggregates -> HDF5 rows at the block's global
- * offset. Ranks take blocks from a shared counter (dynamic balancing); threads compute a batch of
- * blocks with single-threaded BLAS; one thread per rank writes (independent MPI-IO). Each finished
- * block is flagged in /progress/block_done, so a killed run resumes with --resume without
- * recomputing it. Statistics are computed at the end from the stored per-scenario data in index
- * order, so they are identical for any decomposition. */
+ * offset. Ranks take blocks from a shared counter (dynamic balancing); every thread computes
+ * blocks with single-threaded BLAS, and the master thread also writes each block as soon as it is
+ * done, overlapping the others' computation (independent MPI-IO; only the master thread calls
+ * HDF5 and MPI). Each finished block is flagged in /progress/block_done, so a killed run resumes
+ * with --resume without recomputing it. The thread that computes a block also summarises its
+ * 1024-row windows (ics_window_moments) for every dataset that gets statistics, stored under
+ * /progress/moments/ with the block. At the end every rank computes the statistics of a share of
+ * the columns from those summaries and the stored per-scenario data, in index order, so they
+ * are identical for any decomposition; rank 0 writes them (drivers/finalize.c). */
 #include "ics_driver.h"
 #include "ics_aggregate.h"
 #include "ics_dynamic.h"
 #include "ics_sched.h"
 #include "ics_finalize.h"
+#include "ics_finalstats.h"
 #include "ics_config.h"
 #include "ics_h5.h"
 #include "ics_kernels.h"
@@ -52,6 +57,42 @@ typedef struct blockview {
     const double *agg;            /* m x bb aggregates */
     const double *par[4];         /* k x bb parameters: value, occurrence, start, duration */
 } blockview;
+
+/* The datasets that get statistics at finalization, numbered q: the stored outputs
+ * (q < OUT_COUNT; all but trajectories) and the aggregates (q = OUT_COUNT + a). */
+static int stats_on(const int *store, int q)
+{
+    return q >= OUT_COUNT || (store[q] && q != OUT_TRAJ);
+}
+static const char *stats_name(const ics_aggset *as, int q)
+{
+    return q < OUT_COUNT ? out_names[q] : as->out[q - OUT_COUNT].name;
+}
+static int64_t stats_width(const int64_t *width, const ics_aggset *as, int q)
+{
+    return q < OUT_COUNT ? width[q] : as->out[q - OUT_COUNT].width;
+}
+
+/* Window moments of one computed block for every dataset q that gets statistics, each a
+ * (windows, width, ICS_WINDOW_FIELDS) array, one after the other in rec, in q order. The block
+ * starts at a multiple of ICS_STATS_WINDOW. */
+static void block_moments(const blockview *v, const int *store, const int64_t *width,
+                          const ics_aggset *as, int bb, double *rec)
+{
+    const int nw = (bb + ICS_STATS_WINDOW - 1) / ICS_STATS_WINDOW;
+    for (int q = 0; q < OUT_COUNT + as->nout; ++q) {
+        if (!stats_on(store, q)) continue;
+        const int64_t wd = stats_width(width, as, q);
+        const double *x = q < OUT_COUNT ? v->out[q] : v->agg + as->out[q - OUT_COUNT].row;
+        const int64_t stride = q < OUT_COUNT ? wd : as->m;
+        for (int w = 0; w < nw; ++w) {
+            const int r0 = w * ICS_STATS_WINDOW;
+            const int rows = bb - r0 < ICS_STATS_WINDOW ? bb - r0 : ICS_STATS_WINDOW;
+            for (int64_t c = 0; c < wd; ++c, rec += ICS_WINDOW_FIELDS)
+                ics_window_moments(x + (size_t)r0 * stride + c, rows, stride, rec);
+        }
+    }
+}
 
 /* The per-scenario parameters of shock s: 0 its change (or loss), 1 whether it happened (when it
  * has a probability), 2 and 3 its start and duration (when random). */
@@ -157,11 +198,22 @@ static void progress_show(progress *p, int64_t done, int final)
 /* Write one computed block's rows: node outputs chosen by output.store, every aggregate, then
  * the sampled parameters. buf holds max(aggregate width) x b doubles. */
 static ics_status write_block(const hid_t *dsets, const hid_t *adsets, const hid_t *pdsets,
-                              const int *store, const int64_t *width, const ics_aggset *as, int k,
-                              int64_t first, int bb, const blockview *w, double *buf, hid_t dxpl,
+                              const hid_t *mdsets, const int *store, const int64_t *width,
+                              const ics_aggset *as, int k, int64_t first, int bb,
+                              const blockview *w, const double *mom, double *buf, hid_t dxpl,
                               ics_error *err)
 {
     ics_status st = ICS_OK;
+    if (mom) { /* window moments: stored outputs, then aggregates (as block_moments) */
+        const int nw = (bb + ICS_STATS_WINDOW - 1) / ICS_STATS_WINDOW;
+        for (int q = 0; q < OUT_COUNT + as->nout; ++q) {
+            if (mdsets[q] < 0) continue;
+            const int64_t wd = stats_width(width, as, q);
+            ICS_TRY(ics_h5_write_rows(mdsets[q], first / ICS_STATS_WINDOW, nw,
+                                      wd * ICS_WINDOW_FIELDS, mom, dxpl, err));
+            mom += (size_t)nw * wd * ICS_WINDOW_FIELDS;
+        }
+    }
     for (int q = 0; q < OUT_COUNT; ++q)
         if (store[q]) ICS_TRY(ics_h5_write_rows(dsets[q], first, bb, width[q], w->out[q], dxpl, err));
     for (int a = 0; a < as->nout; ++a) {
@@ -196,7 +248,7 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
                                 const int *store, const int64_t *width, int64_t N, int b,
                                 int64_t nblocks,
                                 const char *blas, const char *created, hid_t *dsets, hid_t *adsets,
-                                hid_t *pdsets, hid_t *done_ds, ics_error *err)
+                                hid_t *pdsets, hid_t *mdsets, hid_t *done_ds, ics_error *err)
 {
     ics_status st = ICS_OK;
     const int n = t->n, k = plan->k;
@@ -260,6 +312,16 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
                                    &pdsets[NPARAM * s + q], err));
         }
     ICS_TRY(ics_h5_dataset_u8(f, "/progress/block_done", nblocks, done_ds, err));
+    for (int q = 0; mdsets && q < OUT_COUNT + as->nout; ++q) {
+        if (!stats_on(store, q)) continue;
+        char path[320];
+        snprintf(path, sizeof path, "/progress/moments/%s", stats_name(as, q));
+        const int64_t wpb = b / ICS_STATS_WINDOW;
+        const int64_t dims[3] = {(N + ICS_STATS_WINDOW - 1) / ICS_STATS_WINDOW,
+                                 stats_width(width, as, q), ICS_WINDOW_FIELDS};
+        ICS_TRY(ics_h5_dataset(f, path, 3, dims, chunk_rows(dims[1] * ICS_WINDOW_FIELDS, (int)wpb),
+                               0, &mdsets[q], err));
+    }
 done:
     return st;
 }
@@ -268,7 +330,7 @@ done:
 static ics_status open_layout(hid_t f, const char *path, const ics_config *cfg,
                               const ics_plan *plan, const ics_aggset *as, const int *store,
                               int64_t N, int b, hid_t *dsets, hid_t *adsets, hid_t *pdsets,
-                              hid_t *done_ds, ics_error *err)
+                              hid_t *mdsets, hid_t *done_ds, ics_error *err)
 {
     ics_status st = ICS_OK;
     char *text = NULL;
@@ -305,8 +367,169 @@ static ics_status open_layout(hid_t f, const char *path, const ics_config *cfg,
         }
     if ((*done_ds = H5Dopen2(f, "/progress/block_done", H5P_DEFAULT)) < 0)
         ICS_FAIL(err, ICS_EIO, "%s.partial: missing /progress/block_done", path);
+    for (int q = 0; mdsets && q < OUT_COUNT + as->nout; ++q) {
+        if (!stats_on(store, q)) continue;
+        char p[320];
+        snprintf(p, sizeof p, "/progress/moments/%s", stats_name(as, q));
+        if ((mdsets[q] = H5Dopen2(f, p, H5P_DEFAULT)) < 0)
+            ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
+    }
 done:
     free(text);
+    return st;
+}
+
+/* Everything the block loop needs. */
+typedef struct run_loop {
+    const ics_plan *plan;
+    const ics_model *m;
+    const ics_aggset *as;
+    const ics_static_agg *fast;
+    const ics_dyn *dyn;
+    ics_static_ws **ws;     /* [nslots] static workspaces, or NULL */
+    ics_dyn_ws **dws;       /* [nslots] dynamic workspaces, or NULL */
+    double **dagg;          /* [nslots] dynamic aggregates */
+    double **mom;           /* [nslots] window moments, or NULL when not computed while running */
+    const int64_t *pending; /* block ids still to compute */
+    const int *store;
+    const int64_t *width;
+    const hid_t *dsets, *adsets, *pdsets, *mdsets;
+    hid_t done_ds, dxpl;
+    double *pbuf;
+    int64_t N;
+    int b, n, k, nthreads, nslots, dynamic;
+} run_loop;
+
+static blockview view_of(const run_loop *L, int s)
+{
+    blockview v;
+    memset(&v, 0, sizeof v);
+    if (L->dynamic) {
+        const ics_dyn_ws *w = L->dws[s];
+        v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_RECOVERY] = w->rec;
+        v.out[OUT_PEAK] = w->peak, v.out[OUT_TRAJ] = w->traj;
+        v.out[OUT_RECREG] = w->rec_region, v.out[OUT_UNMET] = w->unmet;
+        v.agg = L->dagg[s], v.par[0] = w->Raw, v.par[1] = w->Occ;
+        v.par[2] = w->Start, v.par[3] = w->Dur;
+    } else {
+        const ics_static_ws *w = L->ws[s];
+        v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_INOPERABILITY] = w->Q;
+        v.agg = w->agg, v.par[0] = w->Raw, v.par[1] = w->Occ;
+    }
+    return v;
+}
+
+/* Compute block `blockid` into workspace slot s (any thread). */
+static void compute_block(const run_loop *L, int64_t blockid, int s)
+{
+    const int64_t first = blockid * L->b;
+    const int bb = (int)(first + L->b <= L->N ? L->b : L->N - first);
+    if (L->dynamic) {
+        ics_dyn_block(L->dyn, L->plan, L->m, first, bb, L->dws[s]);
+        ics_kernel_aggregate(L->as->m, L->n, bb, L->as->Sx, L->dws[s]->X, L->dagg[s]);
+    } else {
+        ics_static_block(L->plan, L->m, L->as, L->fast, first, bb, L->ws[s]);
+    }
+    if (L->mom) {
+        const blockview v = view_of(L, s);
+        block_moments(&v, L->store, L->width, L->as, bb, L->mom[s]);
+    }
+}
+
+/* Write block `blockid` from workspace slot s (master thread). */
+static ics_status write_slot(const run_loop *L, int64_t blockid, int s, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int64_t first = blockid * L->b;
+    const int bb = (int)(first + L->b <= L->N ? L->b : L->N - first);
+    const blockview v = view_of(L, s);
+    ICS_TRY(write_block(L->dsets, L->adsets, L->pdsets, L->mdsets, L->store, L->width, L->as, L->k,
+                        first, bb, &v, L->mom ? L->mom[s] : NULL, L->pbuf, L->dxpl, err));
+    /* the flag goes last: a flagged block has all its rows on disk */
+    ICS_TRY(ics_h5_write_u8(L->done_ds, blockid, 1, L->dxpl, err));
+done:
+    return st;
+}
+
+/* The block loop of one rank, over R = 2T - 1 workspace slots. The master thread hands blocks to
+ * the other threads as OpenMP tasks (keeping two per worker queued or running, so none waits),
+ * computes blocks itself in between, and writes every block as soon as it is done, so writes
+ * overlap the computation and only the master thread calls HDF5 and MPI. A slot is free,
+ * handed to a task (done[s] set by the task when the block is computed), or being computed by
+ * the master; blocks may be written in any order (each has its own rows and flag). */
+enum { SLOT_FREE, SLOT_TASK, SLOT_MASTER };
+static ics_status run_blocks(const run_loop *L, ics_sched *sched, progress *pr,
+                             int64_t pending_scen, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int T = L->nthreads, R = L->nslots, want_tasks = 2 * (T - 1);
+    int64_t *slot_block = calloc((size_t)R, sizeof *slot_block);
+    int *state = calloc((size_t)R, sizeof *state), *done = calloc((size_t)R, sizeof *done);
+    if (!slot_block || !state || !done) {
+        free(slot_block), free(state), free(done);
+        return ics_error_set(err, ICS_ENOMEM, "out of memory for the block slots");
+    }
+#pragma omp parallel num_threads(T)
+#pragma omp master
+    {
+        int64_t next = 0, left = 0;
+        int ntasks = 0, more = 1;
+        while (st == ICS_OK) {
+            /* write the blocks the tasks have finished */
+            for (int s = 0; s < R && st == ICS_OK; ++s) {
+                if (state[s] != SLOT_TASK) continue;
+                int fin;
+#pragma omp atomic read seq_cst
+                fin = done[s];
+                if (!fin) continue;
+                st = write_slot(L, slot_block[s], s, err);
+                state[s] = SLOT_FREE, --ntasks;
+            }
+            if (st != ICS_OK) break;
+            /* blocks for this rank */
+            if (more && left == 0) {
+                left = ics_sched_take(sched, T, &next);
+                more = left > 0;
+                if (pr->enabled) {
+                    const int64_t handed = ics_sched_peek(sched) * (int64_t)L->b;
+                    progress_show(pr, handed < pending_scen ? handed : pending_scen, 0);
+                }
+            }
+            if (!more && ntasks == 0) break;
+            /* keep the workers supplied, then compute one block here */
+            int mine = -1;
+            for (int s = 0; s < R && left > 0; ++s) {
+                if (state[s] != SLOT_FREE) continue;
+                slot_block[s] = L->pending[next++], --left;
+                if (ntasks < want_tasks) {
+                    state[s] = SLOT_TASK, ++ntasks;
+#pragma omp atomic write seq_cst
+                    done[s] = 0;
+                    const int64_t blockid = slot_block[s];
+#pragma omp task firstprivate(blockid, s)
+                    {
+                        compute_block(L, blockid, s);
+#pragma omp atomic write seq_cst
+                        done[s] = 1;
+                    }
+                } else {
+                    state[s] = SLOT_MASTER, mine = s;
+                    break;
+                }
+            }
+            /* (with nothing to compute here, the loop polls the tasks: only at the end) */
+            if (mine >= 0) {
+                compute_block(L, slot_block[mine], mine);
+                st = write_slot(L, slot_block[mine], mine, err);
+                state[mine] = SLOT_FREE;
+            }
+        }
+#pragma omp taskwait
+        /* after a failure: the blocks still in tasks are left unwritten (and unflagged) */
+    }
+    free(slot_block);
+    free(state);
+    free(done);
     return st;
 }
 
@@ -320,8 +543,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_plan *plan = NULL;
     ics_h5file *h5 = NULL;
     hid_t fapl = H5I_INVALID_HID, dxpl = H5I_INVALID_HID, done_ds = H5I_INVALID_HID;
-    hid_t dsets[OUT_COUNT], *pdsets = NULL, *adsets = NULL;
-    double *pbuf = NULL;
+    hid_t dsets[OUT_COUNT], *pdsets = NULL, *adsets = NULL, *mdsets = NULL;
+    double *pbuf = NULL, **mom = NULL;
     ics_aggset *as = NULL;
     int by_region = 0, by_segment = 0;
     ics_static_ws **ws = NULL;
@@ -333,7 +556,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     int dynamic = 0;
     unsigned char *done_flags = NULL;
     int64_t *pending = NULL;
-    int nthreads = 0, sched_live = 0, resuming = 0;
+    int nthreads = 0, nws = 0, sched_live = 0, resuming = 0, with_mom = 0;
     ics_sched sched;
     int store[OUT_COUNT] = {0};
     int n = 0, k = 0, b = 0;
@@ -430,6 +653,10 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     for (int s = 0; s < NPARAM * (k ? k : 1); ++s) pdsets[s] = H5I_INVALID_HID;
     ICS_ALLOC(adsets, as->nout, err, "aggregate datasets");
     for (int a = 0; a < as->nout; ++a) adsets[a] = H5I_INVALID_HID;
+    /* window moments while computing, when blocks are made of whole windows */
+    with_mom = b % ICS_STATS_WINDOW == 0;
+    ICS_ALLOC(mdsets, OUT_COUNT + as->nout, err, "moment datasets");
+    for (int q = 0; q < OUT_COUNT + as->nout; ++q) mdsets[q] = H5I_INVALID_HID;
     if (resuming && ics_h5_open_partial(out, fapl, &h5, err) != ICS_OK) {
         /* killed before its layout reached the disk: it holds no finished block */
         if (ctx->rank == 0 && !o.quiet)
@@ -439,14 +666,16 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         resuming = 0;
     }
     if (resuming) {
-        ICS_TRY(open_layout(h5->file, out, cfg, plan, as, store, N, b, dsets, adsets, pdsets, &done_ds, err));
+        ICS_TRY(open_layout(h5->file, out, cfg, plan, as, store, N, b, dsets, adsets, pdsets,
+                            with_mom ? mdsets : NULL, &done_ds, err));
         int64_t cnt = 0;
         ICS_TRY(ics_h5_read_u8(h5->file, "/progress/block_done", &done_flags, &cnt, err));
         if (cnt != nblocks) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: %lld blocks recorded, %lld expected", out, (long long)cnt, (long long)nblocks);
     } else {
         ICS_TRY(ics_h5_create(out, fapl, &h5, err));
         ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, as, store, width, N, b, nblocks, blas,
-                              created, dsets, adsets, pdsets, &done_ds, err));
+                              created, dsets, adsets, pdsets, with_mom ? mdsets : NULL, &done_ds,
+                              err));
         ICS_ALLOC(done_flags, nblocks, err, "progress flags");
     }
     /* metadata on disk before any block is written: a kill from here on leaves a resumable file */
@@ -466,17 +695,29 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 
     if (!dynamic && cfg->fast_aggregates && !store[OUT_OUTPUT_CHANGE] && !store[OUT_INOPERABILITY])
         ICS_TRY(ics_static_agg_create(plan, m, as, &fast, err));
+    /* 2T - 1 workspace slots (see run_blocks): 2 (T - 1) blocks with the other threads, one
+     * with the master thread */
+    nws = 2 * nthreads - 1;
     if (dynamic) {
-        ICS_ALLOC(dws, nthreads, err, "workspaces");
-        ICS_ALLOC(dagg, nthreads, err, "workspaces");
-        for (int th = 0; th < nthreads; ++th) {
+        ICS_ALLOC(dws, nws, err, "workspaces");
+        ICS_ALLOC(dagg, nws, err, "workspaces");
+        for (int th = 0; th < nws; ++th) {
             ICS_TRY(ics_dyn_ws_create(dyn, b, store[OUT_TRAJ], &dws[th], err));
             ICS_ALLOC(dagg[th], (size_t)as->m * b, err, "aggregates");
         }
     } else {
-        ICS_ALLOC(ws, nthreads, err, "workspaces");
-        for (int th = 0; th < nthreads; ++th)
+        ICS_ALLOC(ws, nws, err, "workspaces");
+        for (int th = 0; th < nws; ++th)
             ICS_TRY(ics_static_ws_create(plan, as, b, fast == NULL, &ws[th], err));
+    }
+    if (with_mom) {
+        size_t len = 0;
+        for (int q = 0; q < OUT_COUNT + as->nout; ++q)
+            if (stats_on(store, q))
+                len += (size_t)(b / ICS_STATS_WINDOW) * stats_width(width, as, q) *
+                       ICS_WINDOW_FIELDS;
+        ICS_ALLOC(mom, nws, err, "window moments");
+        for (int th = 0; th < nws; ++th) ICS_ALLOC(mom[th], len ? len : 1, err, "window moments");
     }
     {
         int maxw = 1;
@@ -490,88 +731,46 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     sched_live = 1;
     progress pr = {ctx->rank == 0 && !o.quiet, isatty(2), MPI_Wtime(), MPI_Wtime(), pending_scen};
     const double t0 = MPI_Wtime();
-    /* Threading policy: T OpenMP threads each compute one block with single-threaded BLAS;
-     * then the calling thread alone writes the T blocks (only one thread calls HDF5). */
-    for (;;) {
-        int64_t firstitem = 0;
-        const int nb = ics_sched_take(&sched, nthreads, &firstitem);
-        if (nb == 0) break;
-#pragma omp parallel for num_threads(nthreads) schedule(static, 1)
-        for (int slot = 0; slot < nb; ++slot) {
-            const int64_t first = pending[firstitem + slot] * b;
-            const int bb = (int)(first + b <= N ? b : N - first);
-            if (dynamic) {
-                ics_dyn_block(dyn, plan, m, first, bb, dws[slot]);
-                ics_kernel_aggregate(as->m, n, bb, as->Sx, dws[slot]->X, dagg[slot]);
-            } else {
-                ics_static_block(plan, m, as, fast, first, bb, ws[slot]);
-            }
-        }
-        for (int slot = 0; slot < nb; ++slot) {
-            const int64_t blockid = pending[firstitem + slot];
-            const int64_t first = blockid * b;
-            const int bb = (int)(first + b <= N ? b : N - first);
-            blockview v;
-            memset(&v, 0, sizeof v);
-            if (dynamic) {
-                const ics_dyn_ws *w = dws[slot];
-                v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_RECOVERY] = w->rec;
-                v.out[OUT_PEAK] = w->peak, v.out[OUT_TRAJ] = w->traj;
-                v.out[OUT_RECREG] = w->rec_region, v.out[OUT_UNMET] = w->unmet;
-                v.agg = dagg[slot], v.par[0] = w->Raw, v.par[1] = w->Occ;
-                v.par[2] = w->Start, v.par[3] = w->Dur;
-            } else {
-                const ics_static_ws *w = ws[slot];
-                v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_INOPERABILITY] = w->Q;
-                v.agg = w->agg, v.par[0] = w->Raw, v.par[1] = w->Occ;
-            }
-            ICS_TRY(write_block(dsets, adsets, pdsets, store, width, as, k, first, bb, &v, pbuf,
-                                dxpl, err));
-            /* the flag goes last: a flagged block has all its rows on disk */
-            ICS_TRY(ics_h5_write_u8(done_ds, blockid, 1, dxpl, err));
-        }
-        if (pr.enabled) {
-            const int64_t handed = ics_sched_peek(&sched) * (int64_t)b;
-            progress_show(&pr, handed < pending_scen ? handed : pending_scen, 0);
-        }
+    /* Threading policy: every thread computes blocks (single-threaded BLAS), the others as
+     * OpenMP tasks; the master thread also writes each block once it is done (only the master
+     * calls HDF5 and MPI: MPI_THREAD_FUNNELED). See run_blocks. */
+    {
+        const run_loop L = {plan, m, as, fast, dyn, ws, dws, dagg, mom, pending, store, width,
+                            dsets, adsets, pdsets, mdsets, done_ds, dxpl, pbuf, N, b, n, k,
+                            nthreads, nws, dynamic};
+        ICS_TRY(run_blocks(&L, &sched, &pr, pending_scen, err));
     }
     const double compute_s = MPI_Wtime() - t0;
     ics_sched_destroy(&sched);
     sched_live = 0;
 
-    /* ---- close the parallel file, then rank 0 finalizes it alone ---- */
+    /* ---- close the parallel file, then finalize it (statistics shared out over the ranks) ---- */
     for (int q = 0; q < OUT_COUNT; ++q)
         if (dsets[q] >= 0) H5Dclose(dsets[q]), dsets[q] = H5I_INVALID_HID;
     for (int s = 0; s < NPARAM * k; ++s)
         if (pdsets[s] >= 0) H5Dclose(pdsets[s]), pdsets[s] = H5I_INVALID_HID;
     for (int a = 0; a < as->nout; ++a)
         if (adsets[a] >= 0) H5Dclose(adsets[a]), adsets[a] = H5I_INVALID_HID;
+    for (int q = 0; q < OUT_COUNT + as->nout; ++q)
+        if (mdsets[q] >= 0) H5Dclose(mdsets[q]), mdsets[q] = H5I_INVALID_HID;
     H5Dclose(done_ds), done_ds = H5I_INVALID_HID;
     ICS_TRY(ics_h5_finish(&h5, 0, err));
     MPI_Barrier(MPI_COMM_WORLD);
     if (pr.enabled) progress_show(&pr, pending_scen, 1);
     {
-        int code = ICS_OK;
-        if (ctx->rank == 0) {
-            /* node outputs get moments; the regional recovery times and unmet demand, full
-             * statistics like the aggregates; trajectories none */
-            const char *node_names[4], *full_names[2];
-            int nnode = 0, nfull = 0;
-            const int node_outs[4] = {OUT_OUTPUT_CHANGE, OUT_INOPERABILITY, OUT_RECOVERY, OUT_PEAK};
-            for (int q = 0; q < 4; ++q)
-                if (store[node_outs[q]]) node_names[nnode++] = out_names[node_outs[q]];
-            if (store[OUT_RECREG]) full_names[nfull++] = out_names[OUT_RECREG];
-            if (store[OUT_UNMET]) full_names[nfull++] = out_names[OUT_UNMET];
-            ics_finalize_info fi = {out, t, as, cfg->model, node_names, nnode, full_names, nfull,
-                                    nblocks - npending, compute_s, ctx->quiet};
-            code = ics_finalize_run(&fi, err);
-        }
-        MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        if (code != ICS_OK) {
-            st = (ics_status)code;
-            if (ctx->rank != 0) ics_error_set(err, st, "finalization failed on rank 0");
-            goto done;
-        }
+        /* node outputs get moments; the regional recovery times and unmet demand, full
+         * statistics like the aggregates; trajectories none */
+        const char *node_names[4], *full_names[2];
+        int nnode = 0, nfull = 0;
+        const int node_outs[4] = {OUT_OUTPUT_CHANGE, OUT_INOPERABILITY, OUT_RECOVERY, OUT_PEAK};
+        for (int q = 0; q < 4; ++q)
+            if (store[node_outs[q]]) node_names[nnode++] = out_names[node_outs[q]];
+        if (store[OUT_RECREG]) full_names[nfull++] = out_names[OUT_RECREG];
+        if (store[OUT_UNMET]) full_names[nfull++] = out_names[OUT_UNMET];
+        ics_finalize_info fi = {out, t, as, cfg->model, node_names, nnode, full_names, nfull,
+                                with_mom, nblocks - npending, compute_s,
+                                ctx->rank != 0 || ctx->quiet};
+        ICS_TRY((ics_status)ics_finalize_run(&fi, err));
     }
     {
         struct rusage ru;
@@ -594,18 +793,25 @@ done:
     if (adsets)
         for (int a = 0; a < as->nout; ++a)
             if (adsets[a] >= 0) H5Dclose(adsets[a]);
+    if (mdsets)
+        for (int q = 0; q < OUT_COUNT + as->nout; ++q)
+            if (mdsets[q] >= 0) H5Dclose(mdsets[q]);
+    free(mdsets);
     if (done_ds >= 0) H5Dclose(done_ds);
     /* A failed fresh run removes its partial file; a failed resume keeps it for the next try. */
     ics_h5_abort(&h5, ctx->rank == 0 && !resuming && st == ICS_EINPUT);
     if (fapl >= 0) H5Pclose(fapl);
     if (dxpl >= 0) H5Pclose(dxpl);
     if (ws)
-        for (int th = 0; th < nthreads; ++th) ics_static_ws_destroy(&ws[th]);
+        for (int th = 0; th < nws; ++th) ics_static_ws_destroy(&ws[th]);
     free(ws);
     if (dws)
-        for (int th = 0; th < nthreads; ++th) ics_dyn_ws_destroy(&dws[th]);
+        for (int th = 0; th < nws; ++th) ics_dyn_ws_destroy(&dws[th]);
     if (dagg)
-        for (int th = 0; th < nthreads; ++th) free(dagg[th]);
+        for (int th = 0; th < nws; ++th) free(dagg[th]);
+    if (mom)
+        for (int th = 0; th < nws; ++th) free(mom[th]);
+    free(mom);
     free(dws);
     free(dagg);
     ics_dyn_destroy(&dyn);

@@ -1,11 +1,14 @@
 /* Finalization of a result file (see ics_finalize.h). Statistics are exact and computed in
- * scenario-index order from the stored data, so they are the same for any decomposition. */
+ * scenario-index order from the stored data, so they are the same for any decomposition. The
+ * columns of every dataset are shared out over the processes (each column's statistics do not
+ * depend on who computes them); rank 0 gathers them and writes the file. */
 #include "ics_finalize.h"
 #include "ics_finalstats.h"
 #include "ics_h5.h"
 
 #include <errno.h>
 #include <hdf5.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +18,74 @@ static const double quantile_levels[] = {0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 
 static const double risk_levels[] = {0.9, 0.95, 0.99, 0.995};
 static const double exceed_probs[] = {0.1, 0.04, 0.02, 0.01, 0.005, 0.002, 0.001};
 
-static ics_status stats_for(hid_t f, const char *name, int full, ics_column_stats_result **res,
-                            ics_error *err)
+/* Collective: ICS_OK when no process failed, else the status and message of the lowest rank
+ * that did, on every rank. */
+static ics_status agree(ics_status st, ics_error *err)
+{
+    int rank = 0, size = 1, first = 0, code = st;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int mine = st != ICS_OK ? rank : size;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (first == size) return ICS_OK;
+    MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD);
+    MPI_Bcast(err->msg, (int)sizeof err->msg, MPI_CHAR, first, MPI_COMM_WORLD);
+    err->code = (ics_status)code;
+    return (ics_status)code;
+}
+
+/* The per-column arrays of a result, each rows[i] x ncols (row-major). */
+enum { NARRAYS = 10 };
+static void result_arrays(ics_column_stats_result *r, double **a, int64_t *rows)
+{
+    double *const p[NARRAYS] = {r->mean, r->sd, r->min, r->max, r->quantiles, r->var, r->cvar,
+                                r->return_period_loss, r->ep_threshold, r->ep_probability};
+    const int64_t n[NARRAYS] = {1, 1, 1, 1, r->nquantiles, r->nvar, r->nvar, r->nexceed,
+                                r->ep_points, r->ep_points};
+    memcpy(a, p, sizeof p);
+    memcpy(rows, n, sizeof n);
+}
+
+/* Collective: rank 0 takes column c of r from rank (base + c) % size. */
+static void gather_columns(ics_column_stats_result *r, int64_t base)
+{
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size == 1) return;
+    double *a[NARRAYS];
+    int64_t rows[NARRAYS], len = 0;
+    const int64_t m = r->ncols;
+    result_arrays(r, a, rows);
+    for (int i = 0; i < NARRAYS; ++i) len += rows[i] * m;
+    double *mine = malloc((size_t)len * sizeof *mine);
+    double *all = rank == 0 ? malloc((size_t)len * (size_t)size * sizeof *all) : NULL;
+    if (!mine || (rank == 0 && !all)) MPI_Abort(MPI_COMM_WORLD, 1); /* a few KiB */
+    for (int i = 0, off = 0; i < NARRAYS; off += (int)(rows[i] * m), ++i)
+        memcpy(mine + off, a[i], (size_t)(rows[i] * m) * sizeof *mine);
+    MPI_Gather(mine, (int)len, MPI_DOUBLE, all, (int)len, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (rank == 0)
+        for (int64_t c = 0; c < m; ++c) {
+            const int64_t owner = (base + c) % size;
+            if (owner == 0) continue;
+            const double *src = all + owner * len;
+            for (int i = 0; i < NARRAYS; src += rows[i] * m, ++i)
+                for (int64_t l = 0; l < rows[i]; ++l) a[i][l * m + c] = src[l * m + c];
+        }
+    free(mine);
+    free(all);
+}
+
+/* The statistics of /scenarios/<name>: the columns of this rank (file column c belongs to rank
+ * (base + c) % size), gathered on rank 0. Collective. */
+static ics_status stats_for(hid_t f, const char *name, int full, int window_moments,
+                            int64_t base, ics_column_stats_result **res, ics_error *err)
 {
     ics_status st = ICS_OK;
-    char path[256];
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    char path[256], mpath[256];
     ics_stats_request req;
     memset(&req, 0, sizeof req);
     /* small, N-independent working memory: a few more passes over the file instead */
@@ -33,64 +99,93 @@ static ics_status stats_for(hid_t f, const char *name, int full, ics_column_stat
         req.exceedance_probs = exceed_probs;
         req.nexceed = (int)(sizeof exceed_probs / sizeof *exceed_probs);
     } else {
-        req.ep_points = -1; /* node outputs: moments only */
+        /* node outputs: moments only */
     }
+    snprintf(mpath, sizeof mpath, "/progress/moments/%s", name);
+    if (window_moments) req.moments_dataset = mpath;
+    req.col_stride = size;
+    req.col_offset = ((rank - base) % size + size) % size;
     snprintf(path, sizeof path, "/scenarios/%s", name);
-    ICS_TRY(ics_column_stats(f, path, &req, res, err));
-    snprintf(path, sizeof path, "/statistics/%s", name);
-    ICS_TRY(ics_write_column_stats(f, path, *res, err));
-done:
+    st = agree(ics_column_stats(f, path, &req, res, err), err);
+    if (st == ICS_OK) gather_columns(*res, base);
     return st;
 }
 
 int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
 {
     ics_status st = ICS_OK;
-    ics_column_stats_result *tot = NULL, *va = NULL, *node = NULL, *other = NULL;
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    const int nagg = fi->as->nout, nres = nagg + fi->nfull + fi->nnode;
+    const char **names = calloc((size_t)nres, sizeof *names);
+    ics_column_stats_result **res = calloc((size_t)nres, sizeof *res);
+    ics_column_stats_result *tot = NULL, *va = NULL;
     ics_h5file *h5 = NULL;
-    ICS_TRY(ics_h5_open_partial(fi->out, H5P_DEFAULT, &h5, err));
-    const hid_t f = h5->file;
-    for (int a = 0; a < fi->as->nout; ++a) {
-        const char *name = fi->as->out[a].name;
-        ics_column_stats_result **dst = !strcmp(name, "total_output_loss") ? &tot
-                                        : !strcmp(name, "va_loss_by_region") ? &va : &other;
-        ICS_TRY(stats_for(f, name, 1, dst, err));
-        ics_column_stats_free(&other);
-    }
-    for (int q = 0; q < fi->nfull; ++q) {
-        ICS_TRY(stats_for(f, fi->full_stats[q], 1, &other, err));
-        ics_column_stats_free(&other);
-    }
-    for (int q = 0; q < fi->nnode; ++q) {
-        ICS_TRY(stats_for(f, fi->node_stats[q], 0, &node, err));
-        ics_column_stats_free(&node);
-    }
-    char now[32];
-    time_t tt = time(NULL);
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    ICS_TRY(ics_h5_set_attr_str(f, "finished", now, err));
-    ICS_TRY(ics_h5_set_attr_i64(f, "resumed_blocks", fi->reused_blocks, err));
-    ICS_TRY(ics_h5_set_attr_i64(f, "complete", 1, err));
-    ICS_TRY(ics_h5_finish(&h5, 1, err));
+    hid_t f = H5I_INVALID_HID;
+    char partial[4096];
+    snprintf(partial, sizeof partial, "%s.partial", fi->out);
+    st = agree(names && res ? ICS_OK : ics_error_set(err, ICS_ENOMEM, "out of memory"), err);
+    if (st != ICS_OK) goto done;
 
-    if (!fi->quiet) {
-        const ics_table *t = fi->t;
-        printf("icstress: %lld scenarios, model %s, table %s\n", (long long)tot->count,
-               ics_model_name(fi->model), t->source);
-        printf("  total output loss: mean %.6g, sd %.6g, min %.6g, max %.6g, 5%%..95%% [%.6g, %.6g],"
-               " CVaR95 %.6g (table units)\n", tot->mean[0], tot->sd[0], tot->min[0], tot->max[0],
-               tot->quantiles[1], tot->quantiles[7], tot->cvar[1]);
-        printf("  value-added loss by region (mean):");
-        for (int r = 0; r < t->nreg; ++r) printf(" %s %.4g", t->regions[r], va->mean[r]);
-        printf("\n  wrote %s\n", fi->out);
+    /* every rank reads its columns (read-only, serial HDF5) */
+    {
+        H5E_BEGIN_TRY { f = H5Fopen(partial, H5F_ACC_RDONLY, H5P_DEFAULT); }
+        H5E_END_TRY;
+        st = agree(f >= 0 ? ICS_OK : ics_error_set(err, ICS_EIO, "%s: cannot reopen the result "
+                                                   "file to compute its statistics", partial),
+                   err);
+        if (st != ICS_OK) goto done;
+        int64_t base = 0;
+        for (int i = 0; i < nres && st == ICS_OK; ++i) {
+            const int full = i < nagg + fi->nfull;
+            names[i] = i < nagg ? fi->as->out[i].name
+                       : full  ? fi->full_stats[i - nagg] : fi->node_stats[i - nagg - fi->nfull];
+            st = stats_for(f, names[i], full, fi->window_moments, base, &res[i], err);
+            if (st == ICS_OK) base += res[i]->ncols;
+        }
+        H5Fclose(f);
+        MPI_Barrier(MPI_COMM_WORLD); /* every read-only handle closed before rank 0 writes */
+        if (st != ICS_OK) goto done;
+    }
+
+    /* rank 0 writes */
+    if (rank == 0) {
+        ICS_TRY(ics_h5_open_partial(fi->out, H5P_DEFAULT, &h5, err));
+        for (int i = 0; i < nres; ++i) {
+            char path[256];
+            snprintf(path, sizeof path, "/statistics/%s", names[i]);
+            ICS_TRY(ics_write_column_stats(h5->file, path, res[i], err));
+            if (!strcmp(names[i], "total_output_loss") && i < nagg) tot = res[i];
+            if (!strcmp(names[i], "va_loss_by_region") && i < nagg) va = res[i];
+        }
+        char now[32];
+        time_t tt = time(NULL);
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        ICS_TRY(ics_h5_set_attr_str(h5->file, "finished", now, err));
+        ICS_TRY(ics_h5_set_attr_i64(h5->file, "resumed_blocks", fi->reused_blocks, err));
+        ICS_TRY(ics_h5_set_attr_i64(h5->file, "complete", 1, err));
+        ICS_TRY(ics_h5_finish(&h5, 1, err));
+
+        if (!fi->quiet && tot && va) {
+            const ics_table *t = fi->t;
+            printf("icstress: %lld scenarios, model %s, table %s\n", (long long)tot->count,
+                   ics_model_name(fi->model), t->source);
+            printf("  total output loss: mean %.6g, sd %.6g, min %.6g, max %.6g, 5%%..95%% [%.6g, "
+                   "%.6g], CVaR95 %.6g (table units)\n", tot->mean[0], tot->sd[0], tot->min[0],
+                   tot->max[0], tot->quantiles[1], tot->quantiles[7], tot->cvar[1]);
+            printf("  value-added loss by region (mean):");
+            for (int r = 0; r < t->nreg; ++r) printf(" %s %.4g", t->regions[r], va->mean[r]);
+            printf("\n  wrote %s\n", fi->out);
+        }
     }
 done:
     ics_h5_abort(&h5, 0);
-    ics_column_stats_free(&tot);
-    ics_column_stats_free(&va);
-    ics_column_stats_free(&node);
-    ics_column_stats_free(&other);
+    st = agree(st, err);
+    if (res)
+        for (int i = 0; i < nres; ++i) ics_column_stats_free(&res[i]);
+    free(res);
+    free(names);
     return st;
 }

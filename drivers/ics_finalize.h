@@ -1,5 +1,5 @@
-/* Finalizing a run (rank 0 alone, after the parallel file is closed): exact statistics from the
- * stored per-scenario data, the `complete` mark, and the rename to the output name. */
+/* Finalizing a run (after the parallel file is closed): exact statistics from the stored
+ * per-scenario data, the `complete` mark, and the rename to the output name. */
 #ifndef ICS_FINALIZE_H
 #define ICS_FINALIZE_H
 
@@ -17,13 +17,18 @@ typedef struct ics_finalize_info {
     ics_model_kind model;
     const char *const *node_stats; int nnode;  /* /scenarios outputs that get moments per node */
     const char *const *full_stats; int nfull;  /* extra outputs that get full statistics */
+    int window_moments;        /* 1: /progress/moments/<name> holds the window moments of
+                                  every dataset above (ics_window_moments) */
     int64_t reused_blocks;     /* blocks taken over from an interrupted run */
     double compute_seconds;
     int quiet;
 } ics_finalize_info;
 
-/* Serial: reopen, write /statistics, set `finished` and `complete` = 1, close, rename.
- * Prints the run summary on stdout unless quiet. Returns a status. */
+/* Collective (every rank of MPI_COMM_WORLD, after the parallel file is closed): every rank
+ * computes the statistics of its share of the columns from the file opened read-only; rank 0
+ * gathers them, reopens the file, writes /statistics, sets `finished` and `complete` = 1,
+ * closes and renames it, and prints the run summary on stdout unless quiet. Returns the same
+ * status on every rank (with the message of the lowest rank that failed). */
 int ics_finalize_run(const ics_finalize_info *fi, ics_error *err);
 
 #endif

@@ -562,6 +562,172 @@ static void test_errors(void **state)
     close_temp(f);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Window moments computed while the data were produced, and column shares
+ * ------------------------------------------------------------------------------------------- */
+
+/* The (W, m, ICS_WINDOW_FIELDS) window moments of row-major (n, m) data, as a run stores them. */
+static void put_window_moments(hid_t f, const char *path, int64_t n, int64_t m, const double *x)
+{
+    const int64_t nw = (n + ICS_STATS_WINDOW - 1) / ICS_STATS_WINDOW;
+    double *rec = malloc((size_t)(nw * m * ICS_WINDOW_FIELDS) * sizeof *rec);
+    assert_non_null(rec);
+    for (int64_t w = 0; w < nw; ++w) {
+        const int64_t r0 = w * ICS_STATS_WINDOW;
+        const int64_t rows = n - r0 < ICS_STATS_WINDOW ? n - r0 : ICS_STATS_WINDOW;
+        for (int64_t c = 0; c < m; ++c)
+            ics_window_moments(x + r0 * m + c, rows, m, rec + (w * m + c) * ICS_WINDOW_FIELDS);
+    }
+    ics_error err;
+    ics_error_clear(&err);
+    hid_t d;
+    const int64_t dims[3] = {nw, m, ICS_WINDOW_FIELDS};
+    assert_int_equal(ics_h5_dataset(f, path, 3, dims, 16, 0, &d, &err), ICS_OK);
+    assert_int_equal(ics_h5_write_rows(d, 0, nw, m * ICS_WINDOW_FIELDS, rec, H5P_DEFAULT, &err),
+                     ICS_OK);
+    H5Dclose(d);
+    free(rec);
+}
+
+/* every statistic of column c of a equals (bitwise) that of b; NaN == NaN */
+static void assert_same_column(const ics_column_stats_result *a, const ics_column_stats_result *b,
+                               int64_t c)
+{
+    const int64_t m = a->ncols;
+    assert_int_equal(a->ncols, b->ncols);
+    assert_int_equal(a->count, b->count);
+#define SAME(arr, rows)                                                                            \
+    for (int64_t i = 0; i < (rows); ++i)                                                          \
+        assert_memory_equal(&a->arr[i * m + c], &b->arr[i * m + c], sizeof(double));
+    SAME(mean, 1) SAME(sd, 1) SAME(min, 1) SAME(max, 1)
+    SAME(quantiles, a->nquantiles) SAME(var, a->nvar) SAME(cvar, a->nvar)
+    SAME(return_period_loss, a->nexceed) SAME(ep_threshold, a->ep_points)
+    SAME(ep_probability, a->ep_points)
+#undef SAME
+}
+
+/* ics_window_moments against long-double sums, its finiteness flag, and a partial window. */
+static void test_window_moments(void **state)
+{
+    (void)state;
+    double x[3 * 1000], rec[ICS_WINDOW_FIELDS];
+    for (int i = 0; i < 3000; ++i) x[i] = 1e6 + 1e3 * nrand();
+    for (int rows = 1; rows <= 1000; rows += 333) { /* stride 3: the middle column */
+        ics_window_moments(x + 1, rows, 3, rec);
+        long double s = 0, ss = 0;
+        double lo = INFINITY, hi = -INFINITY;
+        for (int r = 0; r < rows; ++r) s += x[1 + 3 * r];
+        for (int r = 0; r < rows; ++r) {
+            const double v = x[1 + 3 * r];
+            ss += (v - s / rows) * (v - s / rows);
+            lo = fmin(lo, v), hi = fmax(hi, v);
+        }
+        assert_true(rec[0] == rows && rec[5] == -1 && rec[3] == lo && rec[4] == hi);
+        check_close(rec[1], (double)s, 1e-15, "window sum", rows);
+        if (rows > 1) check_close(rec[2], (double)ss, 1e-10, "window m2", rows);
+        else assert_true(rec[2] == 0);
+    }
+    x[1 + 3 * 500] = NAN, x[1 + 3 * 700] = INFINITY;
+    ics_window_moments(x + 1, 1000, 3, rec);
+    assert_true(rec[5] == 500 && isnan(rec[1]));
+    ics_window_moments(x + 1 + 3 * 600, 400, 3, rec);
+    assert_true(rec[5] == 100 && isinf(rec[1]));
+    /* huge finite values overflow the sum but are not reported as non-finite */
+    const double big[2] = {1.5e308, 1.5e308};
+    ics_window_moments(big, 2, 1, rec);
+    assert_true(rec[5] == -1 && rec[3] == 1.5e308 && rec[4] == 1.5e308);
+}
+
+/* Statistics from stored window moments equal, bit for bit, those computed from the data; a
+ * moments-only request then never reads the data; column shares reassemble the full result. */
+static void test_stored_window_moments(void **state)
+{
+    (void)state;
+    const int64_t n = 5 * ICS_STATS_WINDOW + 77, m = 3; /* a partial last window */
+    double *x = malloc((size_t)(n * m) * sizeof *x), *zero = calloc((size_t)(n * m), sizeof *x);
+    assert_non_null(x);
+    assert_non_null(zero);
+    for (int64_t i = 0; i < n; ++i) {
+        x[i * m + 0] = 1e6 * exp(0.5 * nrand());
+        x[i * m + 1] = urand() < 0.5 ? 0.0 : -3 + urand();
+        x[i * m + 2] = 7.5;
+    }
+    hid_t f = temp_file();
+    put_data(f, "/scenarios/loss", n, m, x);
+    put_window_moments(f, "/progress/moments/loss", n, m, x);
+    ics_stats_request q = full_request();
+    q.chunk_rows = 1000; /* not whole windows: pass 1 still reads whole windows */
+    ics_column_stats_result *file = stats_ok(f, "/scenarios/loss", &q);
+    check_against_reference(file, x, n, m, &q, (ref_opts){1, 1});
+    q.moments_dataset = "/progress/moments/loss";
+    ics_column_stats_result *stored = stats_ok(f, "/scenarios/loss", &q);
+    assert_int_equal(stored->passes, file->passes - 1); /* no moments pass over the data */
+    for (int64_t c = 0; c < m; ++c) assert_same_column(stored, file, c);
+    assert_true(stored->mean[2] == 7.5 && stored->sd[2] == 0);
+
+    /* columns shared out as two processes would: the union is the whole result */
+    for (int64_t off = 0; off < 2; ++off) {
+        ics_stats_request h = q;
+        h.col_stride = 2;
+        h.col_offset = off;
+        ics_column_stats_result *part = stats_ok(f, "/scenarios/loss", &h);
+        assert_int_equal(part->ncols, m);
+        for (int64_t c = 0; c < m; ++c)
+            if (c % 2 == off) assert_same_column(part, file, c);
+            else assert_true(isnan(part->mean[c]) && isnan(part->quantiles[c]) &&
+                             isnan(part->ep_probability[c]));
+        ics_column_stats_free(&part);
+    }
+    ics_stats_request h = q;
+    h.col_stride = 4;
+    h.col_offset = 3; /* no column here: nothing computed, nothing read */
+    ics_column_stats_result *none = stats_ok(f, "/scenarios/loss", &h);
+    for (int64_t c = 0; c < m; ++c) assert_true(isnan(none->mean[c]) && isnan(none->max[c]));
+    ics_column_stats_free(&none);
+
+    /* moments only: from the window moments alone, although the data here are all zero */
+    put_data(f, "/scenarios/zero", n, m, zero);
+    ics_stats_request mo;
+    memset(&mo, 0, sizeof mo);
+    mo.ep_points = -1;
+    mo.moments_dataset = "/progress/moments/loss";
+    ics_column_stats_result *only = stats_ok(f, "/scenarios/zero", &mo);
+    assert_int_equal(only->passes, 0);
+    for (int64_t c = 0; c < m; ++c)
+        assert_true(only->mean[c] == file->mean[c] && only->sd[c] == file->sd[c] &&
+                    only->min[c] == file->min[c] && only->max[c] == file->max[c]);
+    ics_column_stats_free(&only);
+    ics_column_stats_free(&stored);
+    ics_column_stats_free(&file);
+
+    /* errors: a window never written (a block that did not finish), a non-finite value, a
+     * dataset of the wrong shape, a bad column share */
+    {
+        ics_error err;
+        ics_error_clear(&err);
+        hid_t d = H5Dopen2(f, "/progress/moments/loss", H5P_DEFAULT);
+        double blank[3 * ICS_WINDOW_FIELDS] = {0};
+        assert_int_equal(ics_h5_write_rows(d, 2, 1, m * ICS_WINDOW_FIELDS, blank, H5P_DEFAULT,
+                                           &err), ICS_OK);
+        H5Dclose(d);
+    }
+    expect_error(f, "/scenarios/loss", &q, ICS_EIO, "moments of rows 2048..3071 are missing");
+    x[(3 * ICS_STATS_WINDOW + 5) * m + 1] = NAN;
+    put_window_moments(f, "/progress/moments/nan", n, m, x);
+    q.moments_dataset = "/progress/moments/nan";
+    expect_error(f, "/scenarios/loss", &q, ICS_ENUMERIC, "row 3077, column 1: value is NaN");
+    put_window_moments(f, "/progress/moments/short", n - ICS_STATS_WINDOW, m, x);
+    q.moments_dataset = "/progress/moments/short";
+    expect_error(f, "/scenarios/loss", &q, ICS_EINPUT, "are not (6, 3, 6)");
+    q.moments_dataset = NULL;
+    q.col_stride = 2;
+    q.col_offset = 2;
+    expect_error(f, "/scenarios/loss", &q, ICS_EINPUT, "column offset 2 and stride 2");
+    close_temp(f);
+    free(x);
+    free(zero);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +737,8 @@ int main(void)
         cmocka_unit_test(test_hard_distributions),
         cmocka_unit_test(test_write_layout),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_window_moments),
+        cmocka_unit_test(test_stored_window_moments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
