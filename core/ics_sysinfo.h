@@ -26,4 +26,8 @@ void ics_blas_set_threads(int nthreads);
 /* "OpenBLAS 0.3.21 (core SkylakeX)" style short string for HDF5 attributes and JSON. */
 const char *ics_sysinfo_blas_string(const ics_sysinfo *si, char *buf, unsigned len);
 
+/* The git commit the library was built from (12 hex digits, "-dirty" when tracked files
+ * differed, "unknown" outside a git checkout); generated at every build. */
+extern const char ics_git_commit[];
+
 #endif

@@ -143,7 +143,7 @@ static void emit(bench *B, const rec *r)
     fprintf(f, ", \"ranks\": %d, \"threads\": %d, \"blas_threads\": 1", B->ctx->size, B->nth);
     json_str(f, "machine", B->si.cpu_model);
     json_num(f, "peak_rss_mib", rss);
-    json_str(f, "commit", ICS_GIT_COMMIT);
+    json_str(f, "commit", ics_git_commit);
     json_str(f, "timestamp", B->stamp);
     fprintf(f, ", \"quick\": %s, \"noisy\": %s%s}\n", B->quick ? "true" : "false",
             noisy ? "true" : "false", r->extra);
@@ -821,7 +821,7 @@ int ics_cmd_bench(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     }
     if (ctx->rank == 0) {
         char warn[256];
-        printf("icstress bench%s: commit %s, %s\n", B.quick ? " --quick" : "", ICS_GIT_COMMIT, B.stamp);
+        printf("icstress bench%s: commit %s, %s\n", B.quick ? " --quick" : "", ics_git_commit, B.stamp);
         printf("CPU:        %s (AVX2 %s, AVX-512F %s)\n", B.si.cpu_model, B.si.cpu_avx2 ? "yes" : "no",
                B.si.cpu_avx512 ? "yes" : "no");
         printf("BLAS:       %s\nBLAS core:  %s (OPENBLAS_CORETYPE=%s)\n", B.si.blas_config,

@@ -167,7 +167,7 @@ static ics_status write_file(const char *out, const ics_ctx *ctx, const ics_conf
         ics_sysinfo_get(&si);
         ics_sysinfo_blas_string(&si, blas, sizeof blas);
         ICS_TRY(ics_h5_attr_str(f, "icstress_version", ICS_VERSION, err));
-        ICS_TRY(ics_h5_attr_str(f, "git_commit", ICS_GIT_COMMIT, err));
+        ICS_TRY(ics_h5_attr_str(f, "git_commit", ics_git_commit, err));
         ICS_TRY(ics_h5_attr_str(f, "command", "chokepoints", err));
         ICS_TRY(ics_h5_attr_str(f, "config", cfg->text, err));
         ICS_TRY(ics_h5_attr_str(f, "config_file", cfg->path, err));

@@ -38,7 +38,7 @@ int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     hbool_t threadsafe = 0;
     H5is_library_threadsafe(&threadsafe);
 
-    printf("icstress %s (commit %s)\n", ICS_VERSION, ICS_GIT_COMMIT);
+    printf("icstress %s (commit %s)\n", ICS_VERSION, ics_git_commit);
     printf("build type:    %s\n", ICS_BUILD_TYPE);
     printf("compiler:      %s\n", __VERSION__);
     printf("BLAS library:  %s\n", si.blas_config);

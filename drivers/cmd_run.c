@@ -254,7 +254,7 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
     const int n = t->n, k = plan->k;
     char textbuf[64];
     ICS_TRY(ics_h5_attr_str(f, "icstress_version", ICS_VERSION, err));
-    ICS_TRY(ics_h5_attr_str(f, "git_commit", ICS_GIT_COMMIT, err));
+    ICS_TRY(ics_h5_attr_str(f, "git_commit", ics_git_commit, err));
     ICS_TRY(ics_h5_attr_str(f, "config", cfg->text, err));
     ICS_TRY(ics_h5_attr_str(f, "config_file", cfg->path, err));
     ICS_TRY(ics_h5_attr_str(f, "model", ics_model_name(cfg->model), err));

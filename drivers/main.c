@@ -1,5 +1,6 @@
 /* icstress entry point: MPI start-up, verb dispatch, error line and exit code. */
 #include "ics_driver.h"
+#include "ics_sysinfo.h"
 #include "ics_table_cmd.h"
 #include "ics_chokepoints.h"
 #include "ics_sensitivity_cmd.h"
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         if (ctx.rank == 0) usage(stdout);
     } else if (!strcmp(argv[1], "--version")) {
-        if (ctx.rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ICS_GIT_COMMIT);
+        if (ctx.rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ics_git_commit);
     } else if (!strcmp(argv[1], "run") && ics_sensitivity_requested(argc - 1, argv + 1)) {
         /* a config with a sensitivity section: the run is its design, then the indices */
         code = ics_cmd_sensitivity(&ctx, argc - 1, argv + 1, &err);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Acceptance: `icstress info` prints the OpenBLAS core; the generic-core warning appears when a
-# generic core runs on a CPU with AVX2/AVX-512, and names OPENBLAS_CORETYPE.
+# generic core runs on a CPU with AVX2/AVX-512, and names OPENBLAS_CORETYPE. The commit the binary
+# reports is the checkout's current one (regenerated at every build, not frozen at configure).
 set -euo pipefail
 : "${ICS:?path to the icstress binary}"
 out=$("$ICS" info)
@@ -9,6 +10,11 @@ grep -q "^BLAS core:" <<<"$out"
 grep -q "^HDF5:" <<<"$out"
 grep -q "^MPI:" <<<"$out"
 "$ICS" --version | grep -q "^icstress "
+src=$(cd "$(dirname "$0")/../.." && pwd)
+if head=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null); then
+  "$ICS" --version | grep -qE "\(commit $head(-dirty)?\)" ||
+    { echo "icstress reports $("$ICS" --version), the checkout is at $head"; exit 1; }
+fi
 if grep -qE 'avx2|avx512f' /proc/cpuinfo; then
   forced=$(OPENBLAS_CORETYPE=PRESCOTT "$ICS" info)
   grep -q "BLAS core:.*Prescott" <<<"$forced"
