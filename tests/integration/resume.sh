@@ -3,7 +3,7 @@
 # gives datasets identical to an uninterrupted run's; the log says how many blocks were reused.
 # Once for a static run (leontief) with block_size 512, again with 1024 (whole 1024-row windows:
 # the window moments of the statistics are stored with each block, so the reused blocks' come
-# from the file), and once for a dynamic one (diim, random durations).
+# from the file), and once for each dynamic model (diim with random durations; ario).
 set -euo pipefail
 : "${ICS:?path to the icstress binary}" "${ICS_MPIEXEC:?path to mpiexec}"
 tmp=$(mktemp -d)
@@ -27,9 +27,9 @@ YAML
 dynamic_yaml() {
 cat <<YAML
 table: builtin
-model: diim
+model: ${1:-diim}
 horizon: 26
-scenarios: 40000
+scenarios: ${2:-40000}
 seed: 6
 block_size: 128
 shocks:
@@ -75,4 +75,6 @@ one_case
 static_yaml 1024 > "$tmp/run.yaml"
 one_case
 dynamic_yaml > "$tmp/run.yaml"
+one_case
+dynamic_yaml ario 6000 > "$tmp/run.yaml"
 one_case
