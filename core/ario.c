@@ -358,10 +358,9 @@ ICS_SIMD_CLONES static void input_limit(int n, const double *restrict kp,
 }
 
 /* Initial state of scenarios c0 .. c0+cb-1 of a block of bb. */
-static void begin_cols(const struct ics_ario *a, const aws *v, int bb, int c0, int cb)
+static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
 {
     const int n = a->n, s = a->s;
-    (void)bb;
     for (size_t e = (size_t)c0 * n; e < (size_t)(c0 + cb) * n; ++e) v->alpha[e] = v->rprev[e] = 1.0;
     for (int p = 0; p < s; ++p)
         for (int j = c0; j < c0 + cb; ++j) {
@@ -390,7 +389,7 @@ void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
     aws v;
     int b2;
     views(d, w, &v, &b2);
-    begin_cols(d->ario, &v, bb, 0, bb);
+    begin_cols(d->ario, &v, 0, bb);
     ics_dyn_reset(d, bb, w);
 }
 
@@ -755,7 +754,7 @@ void ics_ario_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, 
     const int ch = d->ario->chunk > 0 ? d->ario->chunk : bb;
     for (int c0 = 0; c0 < bb; c0 += ch) {
         const int cb = bb - c0 < ch ? bb - c0 : ch;
-        begin_cols(d->ario, &v, bb, c0, cb);
+        begin_cols(d->ario, &v, c0, cb);
         for (int t = 0; t <= d->T; ++t) step_cols(d, t, w, &v, bb, c0, cb, 0);
     }
 }

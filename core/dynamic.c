@@ -1,6 +1,7 @@
 /* The dynamic plan shared by DIIM and ARIO: shock schedules, node masks and per-unit patterns,
  * and the per-thread workspace (see ics_dynamic.h). */
 #include "ics_dynamic.h"
+#include "ics_simd.h"
 #include "ics_shocks.h"
 #include "ics_builtin_dynamics.h"
 
@@ -218,6 +219,21 @@ void ics_dyn_reset(const ics_dyn *d, int bb, ics_dyn_ws *w)
     memset(w->unmet, 0, (size_t)bb * sizeof *w->unmet);
 }
 
+/* The elementwise part of recording one scenario's step: branch-free with restrict-qualified
+ * arguments so that it vectorises (kernels/ics_simd.h clones); the values are the plain loop's. */
+ICS_SIMD_CLONES static void record_nodes(int n, int cum, double tnext, double thr,
+                                         const double *restrict xstep, const double *restrict q,
+                                         double *restrict X, double *restrict pk,
+                                         double *restrict rc)
+{
+    for (int i = 0; i < n; ++i) {
+        const double qi = q[i], li = xstep[i] * qi, x = X[i], p = pk[i], r = rc[i];
+        X[i] = cum ? x - li : x;
+        pk[i] = qi > p ? qi : p;
+        rc[i] = qi > thr ? tnext : r;
+    }
+}
+
 void ics_dyn_record(const ics_dyn *d, int t, int bb, const double *share, ics_dyn_ws *w)
 {
     const int n = d->n, T = d->T, R = d->nreg;
@@ -225,17 +241,12 @@ void ics_dyn_record(const ics_dyn *d, int t, int bb, const double *share, ics_dy
     /* a share lost above 1 - level is "not recovered" */
     for (int j = 0; j < bb; ++j) {
         const double *q = share + (size_t)j * n;
-        double *X = w->X + (size_t)j * n, *pk = w->peak + (size_t)j * n;
-        double *rc = w->rec + (size_t)j * n, *rr = w->rec_region + (size_t)j * R;
+        double *rr = w->rec_region + (size_t)j * R;
         double *lr = w->regloss;
+        record_nodes(n, t < T, t + 1, thr, d->xstep, q, w->X + (size_t)j * n,
+                     w->peak + (size_t)j * n, w->rec + (size_t)j * n);
         memset(lr, 0, (size_t)R * sizeof *lr);
-        for (int i = 0; i < n; ++i) {
-            const double li = d->xstep[i] * q[i];
-            if (t < T) X[i] -= li;
-            if (q[i] > pk[i]) pk[i] = q[i];
-            if (q[i] > thr) rc[i] = t + 1;
-            lr[d->node_region[i]] += li;
-        }
+        for (int i = 0; i < n; ++i) lr[d->node_region[i]] += d->xstep[i] * q[i];
         for (int r = 0; r < R; ++r)
                 if (d->xreg[r] > 0.0 && lr[r] > thr * d->xreg[r]) rr[r] = t + 1;
         if (w->traj) memcpy(w->traj + (size_t)j * (T + 1) * n + (size_t)t * n, q, n * sizeof *q);
