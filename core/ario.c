@@ -45,9 +45,8 @@ typedef struct ario_trade {
 struct ics_ario {
     int n, s, k, T;
     int *perm, *segoff, *segn;
-    double *Z;          /* [n*n] flows per step, internal order */
-    double *Zp, *ZT;    /* [ldp*n] Z and Z transposed with leading dimension ldp, for the
-                           segment kernels (ZT: a supplier's row is contiguous) */
+    double *Z, *ZT;     /* [ldp*n] flows per step, internal order, and their transpose (a
+                           supplier's row contiguous), both with leading dimension ldp */
     int ldp;            /* n, or n + 8 where n doubles are a multiple of 512 bytes */
     double *xbar, *y;   /* [n] baseline output Z1 + y and final demand, per step */
     double *U;          /* [s*n] A^S_pj = sum_{i in p} z_ij / xbar_j at p*n + j */
@@ -110,7 +109,7 @@ void ics_ario_destroy(struct ics_ario **ap)
 {
     if (!ap || !*ap) return;
     struct ics_ario *a = *ap;
-    free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->Zp), free(a->ZT);
+    free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->ZT);
     free(a->xbar), free(a->y);
     free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
     free(a->mask);
@@ -158,21 +157,21 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     for (int p = 0; p < s; ++p) inv[p] = a->segoff[p]; /* cursor of each segment's rows */
     for (int i = 0; i < n; ++i) a->perm[inv[t->node_segment[i]]++] = i;
 
-    ICS_ALLOC(a->Z, (size_t)n * n, err, "the ARIO flows");
     /* columns a multiple of 512 bytes apart would share L1 sets: the segment kernels walk many
-     * columns of Zp or ZT together, so pad the stride by one cache line */
+     * columns of Z or ZT together, so pad the stride by one cache line */
     a->ldp = n % 64 == 0 ? n + 8 : n;
-    ICS_ALLOC(a->Zp, (size_t)a->ldp * n, err, "the ARIO flows");
+    ICS_ALLOC(a->Z, (size_t)a->ldp * n, err, "the ARIO flows");
     ICS_ALLOC(a->ZT, (size_t)a->ldp * n, err, "the ARIO flows");
     ICS_ALLOC(a->xbar, n, err, "the ARIO plan");
     ICS_ALLOC(a->y, n, err, "the ARIO plan");
+    const size_t ld = (size_t)a->ldp;
     for (int jj = 0; jj < n; ++jj)
         for (int ii = 0; ii < n; ++ii)
-            a->Z[ii + (size_t)jj * n] = a->Zp[ii + (size_t)jj * a->ldp] =
-                a->ZT[jj + (size_t)ii * a->ldp] = t->Z[a->perm[ii] + (size_t)a->perm[jj] * n] / spy;
+            a->Z[ii + jj * ld] = a->ZT[jj + ii * ld] =
+                t->Z[a->perm[ii] + (size_t)a->perm[jj] * n] / spy;
     for (int ii = 0; ii < n; ++ii) {
         double rs = 0.0;
-        for (int jj = 0; jj < n; ++jj) rs += a->Z[ii + (size_t)jj * n];
+        for (int jj = 0; jj < n; ++jj) rs += a->Z[ii + jj * ld];
         a->y[ii] = m->y[a->perm[ii]] / spy;
         a->xbar[ii] = rs + a->y[ii];
     }
@@ -186,7 +185,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
         const double den = fmax(par.psi * steps[p], 1.0);
         for (int jj = 0; jj < n; ++jj) {
             double w = 0.0;
-            for (int ii = a->segoff[p]; ii < a->segoff[p + 1]; ++ii) w += a->Z[ii + (size_t)jj * n];
+            for (int ii = a->segoff[p]; ii < a->segoff[p + 1]; ++ii) w += a->Z[ii + jj * ld];
             const double u = a->xbar[jj] > 0.0 ? w / a->xbar[jj] : 0.0;
             a->W0[(size_t)p * n + jj] = w;
             a->U[(size_t)p * n + jj] = u;
@@ -242,7 +241,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
         ICS_ALLOC(r->Z, (size_t)(ns ? ns : 1) * (nb ? nb : 1), err, "a trade restriction");
         for (int jj = 0; jj < nb; ++jj)
             for (int i2 = 0; i2 < ns; ++i2)
-                r->Z[i2 + (size_t)jj * ns] = a->Z[r->sup[i2] + (size_t)r->buy[jj] * n];
+                r->Z[i2 + (size_t)jj * ns] = a->Z[r->sup[i2] + (size_t)r->buy[jj] * a->ldp];
         if (ns > a->maxsup) a->maxsup = ns;
         if (nb > a->maxbuy) a->maxbuy = nb;
     }
@@ -256,7 +255,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
                     for (int b1 = 0; b1 < r1->nbuy; ++b1)
                         for (int b2 = 0; b2 < r2->nbuy; ++b2)
                             if (r1->buy[b1] == r2->buy[b2] &&
-                                a->Z[r1->sup[u1] + (size_t)r1->buy[b1] * n] > 0.0)
+                                a->Z[r1->sup[u1] + (size_t)r1->buy[b1] * a->ldp] > 0.0)
                                 ICS_FAIL(err, ICS_EINPUT,
                                          "%s:%d: ario: trade restrictions '%s' and '%s' restrict "
                                          "the same flow (%s/%s to %s/%s); merge them into one "
@@ -400,19 +399,25 @@ void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
  * receipts g V (orders placed per unit of order weight times the weight received), use x^a A^S,
  * inventory omega += receipts - use (fin: finite target), new orders = use + the inventory gap
  * closed over tau_inv, stored per unit of this step's order weight W (0 where W vanishes).
- * restrict-qualified, operands loaded unconditionally, so that it vectorises. */
+ * restrict-qualified, operands loaded unconditionally, so that it vectorises. probe (a constant
+ * at every call, so the production instances keep no trace of it): also store receipts and
+ * orders per element in recv and ord, and add the column's receipts, use from finite
+ * inventories and change of finite inventories to sums[0..2] (reductions: scalar). */
 static inline __attribute__((always_inline)) void
-orders_col(int n, int fin, double itau, const double *restrict V, const double *restrict Wv,
-           const double *restrict xa, const double *restrict xo, const double *restrict Up,
-           const double *restrict Tp, const double *restrict W0p, const double *restrict kp,
-           double *restrict om, double *restrict g, double *restrict lim)
+orders_col(int n, int fin, int probe, double itau, const double *restrict V,
+           const double *restrict Wv, const double *restrict xa, const double *restrict xo,
+           const double *restrict Up, const double *restrict Tp, const double *restrict W0p,
+           const double *restrict kp, double *restrict om, double *restrict g,
+           double *restrict lim, double *restrict recv, double *restrict ord, double *sums)
 {
+    double srecv = 0.0, sused = 0.0, sd = 0.0;
     for (int i = 0; i < n; ++i) {
         const double rc = g[i] * V[i], used = xa[i] * Up[i], wd = Wv[i], w0 = W0p[i];
         double O = used;
         if (fin) {
             const double wv = om[i] + rc - used, gap = Tp[i] * xo[i] - wv, gi = gap * itau;
             const double k = kp[i], kw = k * wv, l = k > 0.0 ? kw : INFINITY, lo = lim[i];
+            if (probe) sd += wv - om[i], sused += used;
             om[i] = wv;
             lim[i] = l < lo ? l : lo; /* the next step's input bound (input_limit) */
             O = (gap > 0.0 ? gi : 0.0) + used;
@@ -420,41 +425,9 @@ orders_col(int n, int fin, double itau, const double *restrict V, const double *
         const int ok = wd > 1e-12 * w0;
         const double gq = O / (ok ? wd : 1.0);
         g[i] = ok ? gq : 0.0;
+        if (probe) srecv += rc, recv[i] = rc, ord[i] = O;
     }
-}
-
-/* The same with the probe's records: receipts and orders per element, and per scenario the
- * sums of receipts, of use from finite inventories and of their change (scalar). */
-static void orders_col_probe(const struct ics_ario *a, const aws *v, int p, int bb, int j,
-                             size_t o, int fin, const double *V, const double *Wv)
-{
-    const int n = a->n;
-    const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
-    const double *W0p = a->W0 + (size_t)p * n, itau = a->itau_inv;
-    double *om = v->omega + o, *g = v->Gm + o, *lim = v->lim + (size_t)j * n;
-    const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
-    const double *kp = a->kappa + (size_t)p * n;
-    double srecv = 0.0, sused = 0.0, sd = 0.0;
-    for (int i = 0; i < n; ++i) {
-        const double rc = g[i] * V[i], used = xa[i] * Up[i];
-        double O = used;
-        if (fin) {
-            const double wv = om[i] + rc - used, gap = Tp[i] * xo[i] - wv;
-            sd += wv - om[i], sused += used;
-            om[i] = wv;
-            const double l = kp[i] > 0.0 ? kp[i] * wv : INFINITY;
-            if (l < lim[i]) lim[i] = l;
-            O = (gap > 0.0 ? gap * itau : 0.0) + used;
-        }
-        const double wd = Wv[i];
-        g[i] = wd > 1e-12 * W0p[i] ? O / wd : 0.0;
-        srecv += rc;
-        v->recv[o + i] = rc;
-        v->ord[o + i] = O;
-    }
-    v->sum[2 * bb + j] += srecv;
-    v->sum[3 * bb + j] += sused;
-    v->sum[4 * bb + j] += sd;
+    if (probe) sums[0] += srecv, sums[1] += sused, sums[2] += sd;
 }
 
 /* Receipts, inventories and new orders of product p for scenarios c0 .. c0+cb-1 of the chunk
@@ -472,14 +445,19 @@ ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, 
         const size_t o = st_at(n, a->s, ch0, chn, p, j);
         const double *V = VW + (size_t)(j - c0) * n, *Wv = useW ? V + wofs : W0p;
         const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
-        if (probe)
-            orders_col_probe(a, v, p, bb, j, o, fin, V, Wv);
-        else if (fin)
-            orders_col(n, 1, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, v->omega + o, v->Gm + o,
-                       v->lim + (size_t)j * n);
-        else
-            orders_col(n, 0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, v->omega + o, v->Gm + o,
-                       v->lim + (size_t)j * n);
+        double *om = v->omega + o, *g = v->Gm + o, *lim = v->lim + (size_t)j * n;
+        if (probe) {
+            double sums[3] = {0.0, 0.0, 0.0};
+            orders_col(n, fin, 1, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim,
+                       v->recv + o, v->ord + o, sums);
+            for (int q = 0; q < 3; ++q) v->sum[(2 + q) * (size_t)bb + j] += sums[q];
+        } else if (fin) {
+            orders_col(n, 1, 0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim, NULL, NULL,
+                       NULL);
+        } else {
+            orders_col(n, 0, 0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim, NULL, NULL,
+                       NULL);
+        }
     }
 }
 
@@ -590,10 +568,11 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     for (int p = 0; p < s; ++p)
         if (a->segn[p] && a->blas)
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, a->segn[p], cb, n, 1.0,
-                        a->Z + a->segoff[p], n, v->Gm + st_at(n, s, c0, cb, p, c0), n, 0.0,
+                        a->Z + a->segoff[p], a->ldp, v->Gm + st_at(n, s, c0, cb, p, c0), n,
+                        0.0,
                         v->D + a->segoff[p] + o0, n);
         else if (a->segn[p])
-            ics_kernel_segment_rows(n, a->segn[p], cb, a->Zp + a->segoff[p], a->ldp,
+            ics_kernel_segment_rows(n, a->segn[p], cb, a->Z + a->segoff[p], a->ldp,
                                     v->Gm + st_at(n, s, c0, cb, p, c0), n,
                                     v->D + a->segoff[p] + o0, n);
     /* minus the orders of the last step that restricted links did not carry */
@@ -686,10 +665,10 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                 memset(out, 0, 2 * wofs * sizeof *out);
             } else if (a->blas) {
                 cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, gs, K, 1.0,
-                            a->Z + a->segoff[p], n, R1, n, 0.0, out, n);
+                            a->Z + a->segoff[p], a->ldp, R1, n, 0.0, out, n);
                 if (alt)
                     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, gs, K, 1.0,
-                                a->Z + a->segoff[p], n, R2, n, 0.0, out + wofs, n);
+                                a->Z + a->segoff[p], a->ldp, R2, n, 0.0, out + wofs, n);
             } else {
                 ics_kernel_segment_cols(n, K, gs, ZTp, a->ldp, R1, n, out, n);
                 if (alt) ics_kernel_segment_cols(n, K, gs, ZTp, a->ldp, R2, n, out + wofs, n);
