@@ -46,7 +46,8 @@ int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     printf("OPENBLAS_CORETYPE: %s\n", si.coretype_env[0] ? si.coretype_env : "(unset)");
     printf("CPU:           %s (AVX2 %s, AVX-512 %s)\n", si.cpu_model, si.cpu_avx2 ? "yes" : "no",
            si.cpu_avx512 ? "yes" : "no");
-    printf("threads:       OpenMP %d, BLAS %d\n", si.omp_threads, si.blas_threads);
+    printf("threads:       OpenMP %d (chosen by %s), BLAS %d\n", si.omp_threads,
+           ctx->threads_rule, si.blas_threads);
     printf("MPI:           %s (MPI %d.%d), %d rank%s in this run\n", mpiver, mmaj, mmin, ctx->size,
            ctx->size == 1 ? "" : "s");
     printf("HDF5:          %u.%u.%u (parallel, MPI-IO)\n", hmaj, hmin, hrel);

@@ -9,7 +9,12 @@
 typedef struct ics_ctx {
     int rank, size;        /* MPI rank and size (1 when not under mpirun) */
     int quiet;
+    char threads_rule[96];  /* which rule chose the OpenMP thread count (ics_threads_configure) */
 } ics_ctx;
+
+/* Set the OpenMP thread count once at start-up: OMP_NUM_THREADS if set, else
+ * SLURM_CPUS_PER_TASK, else the CPUs of the process's affinity mask (never more). */
+void ics_threads_configure(ics_ctx *ctx);
 
 int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err);
