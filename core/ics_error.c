@@ -31,7 +31,7 @@ void ics_error_clear(ics_error *err)
 
 int ics_status_exit_code(ics_status st)
 {
-    return st == ICS_OK ? 0 : st == ICS_EINPUT ? 2 : 1;
+    return st == ICS_OK ? 0 : st == ICS_EINPUT ? 2 : st == ICS_EINTERRUPTED ? 3 : 1;
 }
 
 const char *ics_status_name(ics_status st)
@@ -42,6 +42,7 @@ const char *ics_status_name(ics_status st)
     case ICS_EIO: return "I/O error";
     case ICS_ENOMEM: return "out of memory";
     case ICS_ENUMERIC: return "numerical error";
+    case ICS_EINTERRUPTED: return "interrupted";
     default: return "internal error";
     }
 }

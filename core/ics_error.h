@@ -12,7 +12,8 @@ typedef enum ics_status {
     ICS_EIO,       /* file system or HDF5 failure                      -> exit 1 */
     ICS_ENOMEM,    /* allocation failed                                -> exit 1 */
     ICS_ENUMERIC,  /* numerical failure not caused by input (LAPACK)   -> exit 1 */
-    ICS_EINTERNAL  /* anything else                                    -> exit 1 */
+    ICS_EINTERNAL, /* anything else                                    -> exit 1 */
+    ICS_EINTERRUPTED /* stopped early by a signal or --max-time; resumable -> exit 3 */
 } ics_status;
 
 #define ICS_ERRMSG_MAX 1024
@@ -27,7 +28,8 @@ typedef struct ics_error {
 ics_status ics_error_set(ics_error *err, ics_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void ics_error_clear(ics_error *err);
-/* Process exit code for a status as in INTERFACE.md: 0 ok, 2 input, 1 anything else. */
+/* Process exit code for a status as in INTERFACE.md: 0 ok, 2 input, 3 interrupted (resumable),
+ * 1 anything else. */
 int ics_status_exit_code(ics_status st);
 const char *ics_status_name(ics_status st);
 

@@ -22,6 +22,7 @@
 #include "ics_pipeline.h"
 #include "ics_scenario.h"
 #include "ics_stats.h"
+#include "ics_stop.h"
 #include "ics_sysinfo.h"
 #include "ics_table.h"
 
@@ -113,6 +114,7 @@ typedef struct run_opts {
     int64_t scenarios;
     int have_seed, resume, quiet;
     uint64_t seed;
+    double max_time;         /* --max-time in seconds, 0 = none */
 } run_opts;
 
 static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
@@ -140,11 +142,17 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
             ++i;
         } else if (!strcmp(a, "--resume")) {
             o->resume = 1;
+        } else if (!strcmp(a, "--max-time")) {
+            if (!has_val || !ics_parse_duration(argv[i + 1], &o->max_time))
+                return ics_error_set(err, ICS_EINPUT, "run: --max-time needs a duration such as "
+                                     "3600, 90s, 45m, 1h30m or 01:30:00%s%s",
+                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
+            ++i;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
         } else if (a[0] == '-') {
             return ics_error_set(err, ICS_EINPUT, "run: unknown option '%s' (options: -o OUT.h5, "
-                                 "--scenarios N, --seed S, --resume, --quiet)", a);
+                                 "--scenarios N, --seed S, --resume, --max-time T, --quiet)", a);
         } else if (!o->config) {
             o->config = a;
         } else {
@@ -153,7 +161,7 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
     }
     if (!o->config)
         return ics_error_set(err, ICS_EINPUT, "usage: icstress run CONFIG [-o OUT.h5] "
-                             "[--scenarios N] [--seed S] [--resume] [--quiet]");
+                             "[--scenarios N] [--seed S] [--resume] [--max-time T] [--quiet]");
     return ICS_OK;
 }
 
@@ -459,7 +467,7 @@ done:
  * the master; blocks may be written in any order (each has its own rows and flag). */
 enum { SLOT_FREE, SLOT_TASK, SLOT_MASTER };
 static ics_status run_blocks(const run_loop *L, ics_sched *sched, progress *pr,
-                             int64_t pending_scen, ics_error *err)
+                             int64_t pending_scen, int64_t *nwritten, ics_error *err)
 {
     ics_status st = ICS_OK;
     const int T = L->nthreads, R = L->nslots, want_tasks = 2 * (T - 1);
@@ -483,9 +491,13 @@ static ics_status run_blocks(const run_loop *L, ics_sched *sched, progress *pr,
                 fin = done[s];
                 if (!fin) continue;
                 st = write_slot(L, slot_block[s], s, err);
+                *nwritten += st == ICS_OK;
                 state[s] = SLOT_FREE, --ntasks;
             }
             if (st != ICS_OK) break;
+            /* a stop (signal, --max-time): take no more blocks; those taken but not started
+             * stay unflagged, so a resume computes them; the ones in flight are written */
+            if (more && ics_stop_requested()) more = 0, left = 0;
             /* blocks for this rank */
             if (more && left == 0) {
                 left = ics_sched_take(sched, T, &next);
@@ -521,6 +533,7 @@ static ics_status run_blocks(const run_loop *L, ics_sched *sched, progress *pr,
             if (mine >= 0) {
                 compute_block(L, slot_block[mine], mine);
                 st = write_slot(L, slot_block[mine], mine, err);
+                *nwritten += st == ICS_OK;
                 state[mine] = SLOT_FREE;
             }
         }
@@ -557,6 +570,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     unsigned char *done_flags = NULL;
     int64_t *pending = NULL;
     int nthreads = 0, nws = 0, sched_live = 0, resuming = 0, with_mom = 0;
+    int64_t nwritten = 0;
     ics_sched sched;
     int store[OUT_COUNT] = {0};
     int n = 0, k = 0, b = 0;
@@ -565,6 +579,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 
     ICS_TRY(parse_args(argc, argv, &o, err));
     ctx->quiet = o.quiet;
+    ics_stop_install(o.max_time);
     ICS_TRY(ics_config_load(o.config, &cfg, err));
     if (o.scenarios > 0) cfg->scenarios = o.scenarios;
     if (o.have_seed) cfg->seed = o.seed;
@@ -738,8 +753,9 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         const run_loop L = {plan, m, as, fast, dyn, ws, dws, dagg, mom, pending, store, width,
                             dsets, adsets, pdsets, mdsets, done_ds, dxpl, pbuf, N, b, n, k,
                             nthreads, nws, dynamic};
-        ICS_TRY(run_blocks(&L, &sched, &pr, pending_scen, err));
+        ICS_TRY(run_blocks(&L, &sched, &pr, pending_scen, &nwritten, err));
     }
+    MPI_Allreduce(MPI_IN_PLACE, &nwritten, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     const double compute_s = MPI_Wtime() - t0;
     ics_sched_destroy(&sched);
     sched_live = 0;
@@ -756,6 +772,14 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     H5Dclose(done_ds), done_ds = H5I_INVALID_HID;
     ICS_TRY(ics_h5_finish(&h5, 0, err));
     MPI_Barrier(MPI_COMM_WORLD);
+    if (nwritten < npending) { /* stopped early on some rank: the partial keeps what is done */
+        char why[32];
+        if (pr.enabled && pr.tty) fputc('\n', stderr);
+        ICS_FAIL(err, ICS_EINTERRUPTED, "run stopped by %s with %lld of %lld blocks done; "
+                 "%s.partial keeps them: continue with icstress run %s -o %s --resume",
+                 ics_stop_reason(why, sizeof why), (long long)(nblocks - npending + nwritten),
+                 (long long)nblocks, out, o.config, out);
+    }
     if (pr.enabled) progress_show(&pr, pending_scen, 1);
     {
         /* node outputs get moments; the regional recovery times and unmet demand, full
@@ -823,5 +847,6 @@ done:
     ics_model_destroy(&m);
     ics_table_destroy(&t);
     ics_config_destroy(&cfg);
+    ics_stop_uninstall();
     return ics_status_exit_code(st);
 }

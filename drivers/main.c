@@ -15,7 +15,7 @@ static void usage(FILE *f)
     fputs("usage: icstress <command> [options]\n"
           "\n"
           "commands:\n"
-          "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--resume] [--quiet]\n"
+          "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--resume] [--max-time T] [--quiet]\n"
           "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
           "  validate CONFIG|TABLE  check a config (with its table) or a table; exit 0 when valid\n"
           "  info                 version, build, BLAS library and core, threads, MPI, HDF5\n"
@@ -30,7 +30,8 @@ static void usage(FILE *f)
           "  --help, --version\n"
           "\n"
           "Run directly (one process) or under mpirun -np N. Exit status: 0 success,\n"
-          "2 bad usage or bad input, 1 any other failure.\n"
+          "2 bad usage or bad input, 3 interrupted by a signal or --max-time (resumable),\n"
+          "1 any other failure.\n"
           "A TABLE is 'builtin', a pymrio-style directory (Z.csv, Y.csv[, x.csv, VA.csv]) or an\n"
           "icstress .h5 file. See README.md and docs/ for the configuration format.\n",
           f);
@@ -79,7 +80,9 @@ int main(int argc, char **argv)
     }
     /* Input errors are found identically on every rank, so rank 0 reports them and all ranks
      * finish normally; any other failure may be local to one rank, which reports and aborts. */
-    if (code != 0 && err.code != ICS_OK && (ctx.rank == 0 || code != 2))
+    if (code == 3 && ctx.rank == 0) /* interrupted: every rank knows it, rank 0 says it */
+        fprintf(stderr, "icstress: interrupted: %s\n", err.msg);
+    else if (code != 0 && code != 3 && err.code != ICS_OK && (ctx.rank == 0 || code != 2))
         fprintf(stderr, "icstress: error: %s\n", err.msg);
     fflush(stdout);
     fflush(stderr);
