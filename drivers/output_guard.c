@@ -290,9 +290,11 @@ ics_status ics_output_guard(ics_ctx *ctx, const char *out, const char *config, c
     if (ctx->rank == 0) {
         st = ics_cli_check_output_path(out, err);
         if (st == ICS_OK) st = check_inputs(out, config, table, err);
+        /* before the lock, so that this refusal leaves even the directory untouched */
+        if (st == ICS_OK && !force) st = check_existing(out, err);
         /* the caller (sensitivity) already holds the lock of this output for its runs */
         if (st == ICS_OK && !ctx->out_lock) st = take_lock(out, lk, err);
-        /* after the lock: a run that finished meanwhile has left its result */
+        /* and again under the lock: a run that finished meanwhile has left its result */
         if (st == ICS_OK && !force) st = check_existing(out, err);
         if (st != ICS_OK) ics_output_unlock(lk);
     }
