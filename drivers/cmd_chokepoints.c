@@ -328,7 +328,7 @@ int ics_cmd_chokepoints(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     if (o.have_seed) cfg->seed = o.seed;
     if (o.top >= 0) co->top = o.top;
     const char *out = o.out ? o.out : "chokepoints.h5";
-    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force, &lock, err));
+    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force, err));
 
     /* ---- plan: every input error surfaces here, identically on every rank ---- */
     ics_blas_set_threads(1);
@@ -349,6 +349,7 @@ int ics_cmd_chokepoints(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                  cfg->path, co->line);
     ICS_TRY(ics_chokepoint_check(cfg, co, t, m, sel[0], err));
     ICS_TRY(ics_cli_check_output_path(out, err));
+    ICS_TRY(ics_output_lock(ctx, out, o.force, &lock, err));
     if (ctx->rank == 0 && !o.quiet && cfg->nshocks > 0)
         fprintf(stderr, "icstress: chokepoints: the config's %d shock(s) are not used: each node's "
                 "ensemble has its own capacity_loss\n", cfg->nshocks);

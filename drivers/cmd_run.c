@@ -573,8 +573,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     if (o.scenarios > 0) cfg->scenarios = o.scenarios;
     if (o.have_seed) cfg->seed = o.seed;
     const char *out = o.out ? o.out : cfg->output_file;
-    /* the output checked and locked before any computation (drivers/output_guard.c) */
-    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force, &lock, err));
+    /* the output checked before any computation (drivers/output_guard.c) */
+    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force, err));
 
     /* ---- plan: everything that can fail on input fails here, before any file exists ----
      * BLAS runs single-threaded from here on: the factorisation too, so that L is bitwise the
@@ -635,6 +635,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     b = cfg->block_size;
     N = cfg->scenarios;
     nblocks = (N + b - 1) / b;
+    /* the inputs are good: this run becomes the output's only writer, then checks its partial */
+    ICS_TRY(ics_output_lock(ctx, out, o.force, &lock, err));
     ICS_TRY(ics_cli_run_identity(ctx, cfg->text, t, cfg->seed, N, b, &id, err));
     ICS_TRY(ics_cli_resume_check(ctx, out, &id, o.quiet, &resuming, err));
 

@@ -294,10 +294,9 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     if (o.have_seed) cfg->seed = o.seed;
     if (o.samples > 0) cfg->sens_samples = o.samples;
     const char *out = o.out ? o.out : cfg->output_file;
-    /* checked and locked for all the stages; --resume may take over a finished file of this
-     * config (its analysis is redone), the stages' runs check the rest */
-    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force || o.resume, &lock, err));
-    ctx->out_lock = lock;
+    /* --resume may take over a finished file of this config (its analysis is redone); the
+     * stages' runs check the rest */
+    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force || o.resume, err));
 
     /* ---- plan: the factors, the groups and the design's shape; every input error here ---- */
     ics_blas_set_threads(1);
@@ -333,6 +332,9 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
             ICS_FAIL(err, ICS_EINPUT, "%s:%d: sensitivity: max_samples %lld is below samples %lld",
                      cfg->path, cfg->sens_line, (long long)budget, (long long)N);
     }
+    /* one writer for all the stages */
+    ICS_TRY(ics_output_lock(ctx, out, o.force || o.resume, &lock, err));
+    ctx->out_lock = lock;
     if (ctx->rank == 0 && !o.quiet) {
         fprintf(stderr, "icstress: sensitivity design: %s, %d factor(s) in %d group(s), %s %lld x "
                 "%d runs = %lld scenarios%s\n", sobol ? "Sobol' (Saltelli)" : "Morris", pd->k,

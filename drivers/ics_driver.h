@@ -30,14 +30,20 @@ int ics_cli_parse_i64(const char *s, int64_t *v);
  * ".partial" within the file system's NAME_MAX, its directory existing, a directory and
  * writable, and itself not a directory (ICS_EINPUT with one line naming it otherwise). */
 ics_status ics_cli_check_output_path(const char *out, ics_error *err);
-/* Collective, before any computation: rank 0 checks the path (above), refuses an output that is
- * one of the inputs (the config file, the table file or any file of the table directory,
- * compared by device and inode, also for OUT.partial and OUT.lock), takes the lock OUT.lock for
- * the whole run (unless ctx->out_lock is set: the caller holds it), then refuses a file already
- * at OUT unless force. The same status and message on every rank; *lk is the lock on rank 0
- * (NULL elsewhere), to be released with ics_output_unlock after the rename. */
-ics_status ics_output_guard(ics_ctx *ctx, const char *out, const char *config, const char *table,
-                            int force, ics_out_lock **lk, ics_error *err);
+/* Collective, before any computation; touches no file: rank 0 checks the path (above), refuses
+ * an output that is one of the inputs (the config file, the table file or any file of the table
+ * directory, compared by device and inode, also for OUT.partial and OUT.lock) and, unless force,
+ * a file already at OUT. The same status and message on every rank. */
+ics_status ics_output_guard(const ics_ctx *ctx, const char *out, const char *config,
+                            const char *table, int force, ics_error *err);
+/* Collective, once the inputs are checked and before the output is created, truncated or read
+ * for --resume: rank 0 takes the lock OUT.lock for the whole run (unless ctx->out_lock is set:
+ * the caller holds it) and checks again, under it, that no result appeared at OUT (unless
+ * force). A second run on the same output is refused (ICS_EINPUT naming the holder's pid). *lk
+ * is the lock on rank 0 (NULL elsewhere), to be released with ics_output_unlock after the
+ * rename. */
+ics_status ics_output_lock(const ics_ctx *ctx, const char *out, int force, ics_out_lock **lk,
+                           ics_error *err);
 /* Release and remove the lock; accepts NULL and clears the caller's pointer. */
 void ics_output_unlock(ics_out_lock **lk);
 /* Collective: the identity of a run (rank 0 digests the config text and the table, every rank

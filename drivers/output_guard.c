@@ -282,19 +282,27 @@ void ics_output_unlock(ics_out_lock **lk)
     *lk = NULL;
 }
 
-ics_status ics_output_guard(ics_ctx *ctx, const char *out, const char *config, const char *table,
-                            int force, ics_out_lock **lk, ics_error *err)
+ics_status ics_output_guard(const ics_ctx *ctx, const char *out, const char *config,
+                            const char *table, int force, ics_error *err)
 {
     ics_status st = ICS_OK;
-    *lk = NULL;
     if (ctx->rank == 0) {
         st = ics_cli_check_output_path(out, err);
         if (st == ICS_OK) st = check_inputs(out, config, table, err);
-        /* before the lock, so that this refusal leaves even the directory untouched */
         if (st == ICS_OK && !force) st = check_existing(out, err);
-        /* the caller (sensitivity) already holds the lock of this output for its runs */
-        if (st == ICS_OK && !ctx->out_lock) st = take_lock(out, lk, err);
-        /* and again under the lock: a run that finished meanwhile has left its result */
+    }
+    return share(ctx, st, err);
+}
+
+ics_status ics_output_lock(const ics_ctx *ctx, const char *out, int force, ics_out_lock **lk,
+                           ics_error *err)
+{
+    ics_status st = ICS_OK;
+    *lk = NULL;
+    /* the caller (sensitivity) already holds the lock of this output for its runs */
+    if (ctx->rank == 0 && !ctx->out_lock) {
+        st = take_lock(out, lk, err);
+        /* again under the lock: a run that finished meanwhile has left its result */
         if (st == ICS_OK && !force) st = check_existing(out, err);
         if (st != ICS_OK) ics_output_unlock(lk);
     }
