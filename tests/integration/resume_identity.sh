@@ -150,5 +150,34 @@ for k in ("run_identity", "table_sha256", "config_sha256"):
     assert a.attrs[k] == b.attrs[k], k
 print("run_identity of the resumed file equals the uninterrupted run's")
 PY
+# table_sha256 recomputed from the file's /table with Python's hashlib, following the byte layout
+# of docs/output-format.md (independently of core/table_digest.c); config_sha256 likewise
+/usr/bin/python3 - "$tmp/ref.h5" <<'PY' || fail=1
+import sys, struct, hashlib, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+t = f["/table"]
+s = lambda d: [v.decode() if isinstance(v, bytes) else str(v) for v in t[d][...]]
+regions, segments = s("regions"), s("segments")
+nr, ns, yr, yc = s("node_region"), s("node_segment"), s("y_region"), s("y_category")
+Z, Y, x, va = (np.asarray(t[k][...], dtype="<f8") for k in ("Z", "Y", "x", "va"))
+n, k = Z.shape[0], Y.shape[1]
+u64 = lambda v: struct.pack("<Q", v)
+lab = lambda v: u64(len(v.encode())) + v.encode()
+num = lambda a: (np.where(a == 0, 0.0, a)).astype("<f8").tobytes()
+m = b"icstress-table-sha256-v1\n" + u64(n) + u64(k) + u64(len(regions)) + u64(len(segments))
+m += b"".join(map(lab, regions)) + b"".join(map(lab, segments))
+m += b"".join(u64(regions.index(a)) + u64(segments.index(b)) for a, b in zip(nr, ns))
+m += b"".join(lab(a) + lab(b) for a, b in zip(yr, yc))
+m += num(Z.T.ravel()) + num(Y.T.ravel()) + num(x) + num(va)   # column-major
+got = f.attrs["table_sha256"]
+got = got.decode() if isinstance(got, bytes) else got
+want = hashlib.sha256(m).hexdigest()
+assert got == want, (got, want)
+cfg = f.attrs["config"]
+cfg = cfg.encode() if isinstance(cfg, str) else cfg
+c = f.attrs["config_sha256"]
+assert (c.decode() if isinstance(c, bytes) else c) == hashlib.sha256(cfg).hexdigest()
+print("table_sha256 and config_sha256 equal hashlib's digests of the documented bytes")
+PY
 [ "$fail" = 0 ] && echo "resume identity: all cases ok"
 exit $fail
