@@ -42,7 +42,7 @@ for th in 1 2; do
     place="--map-by slot:PE=$th --bind-to core"
     [ $((np * th)) -gt "$(nproc)" ] && place="--bind-to none"
     line=$(OMP_NUM_THREADS=$th mpiexec $place -np $np "$ics" run "$tmp/$variant.yaml" \
-           -o "$tmp/out.h5" --scenarios $N 2>&1 | grep "scenarios computed")
+           -o "$tmp/out.h5" --force --scenarios $N 2>&1 | grep "scenarios computed")
     r=$(sed -n 's/.*(\([0-9.e+]*\) scenarios\/s.*/\1/p' <<<"$line")
     rss=$(sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p' <<<"$line")
     rate[$variant.$np.$th]=$r

@@ -87,6 +87,18 @@ int ics_table_find_segment(const ics_table *t, const char *label);
  * below 60% of output (so x = Z1 + Y1 = 1'Z + va exactly up to rounding). */
 ics_table *ics_table_random(int nreg, int nseg, uint64_t seed, ics_error *err);
 
+/* SHA-256 of the table's numbers and labels, not of its path (core/table_digest.c), as 64
+ * lower-case hex digits and a NUL in hex. The hashed bytes: the ASCII text
+ * "icstress-table-sha256-v1\n"; n, ny, nreg, nseg; each region label, then each segment label;
+ * node_region[i] and node_segment[i] for each node i; y_region[k] and y_category[k] for each
+ * final-demand column k; then Z (n x n), Y (n x ny), x (n) and va (n) column-major (as stored
+ * here). Integers are unsigned 64-bit little-endian; a label is its byte length (as such an
+ * integer) then its bytes (no NUL; an absent label has length 0); a number is IEEE-754 binary64
+ * little-endian, with -0.0 hashed as +0.0. So the same numbers read from CSV, from an icstress
+ * .h5 file or from the built-in table give the same digest. ICS_EINTERNAL if OpenSSL fails.
+ * Thread-safe; t is not modified. */
+ics_status ics_table_sha256(const ics_table *t, char hex[65], ics_error *err);
+
 /* Row sums of Y into y[n] (the final demand of each node). */
 void ics_table_final_demand(const ics_table *t, double *y);
 

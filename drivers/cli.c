@@ -16,15 +16,4 @@ int ics_cli_parse_i64(const char *s, int64_t *v)
     return 1;
 }
 
-ics_status ics_cli_check_output_path(const char *out, ics_error *err)
-{
-    char *copy = ics_strdup(out, err);
-    if (!copy) return ICS_ENOMEM;
-    const char *dir = dirname(copy);
-    ics_status st = ICS_OK;
-    if (access(dir, W_OK) != 0)
-        st = ics_error_set(err, ICS_EINPUT, "%s: cannot write the output here: directory '%s' %s",
-                           out, dir, errno == ENOENT ? "does not exist" : "is not writable");
-    free(copy);
-    return st;
-}
+/* ics_cli_check_output_path: drivers/output_guard.c, with the other output checks. */

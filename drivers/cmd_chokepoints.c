@@ -36,7 +36,7 @@ enum { S_MEAN, S_SD, S_SE, S_CVAR, S_Q05, S_Q50, S_Q95, S_MIN, S_MAX, S_SPILL, S
 typedef struct cp_opts {
     const char *config, *out;
     int64_t scenarios;
-    int have_seed, quiet, top;
+    int have_seed, quiet, top, force;
     uint64_t seed;
 } cp_opts;
 
@@ -74,9 +74,12 @@ static ics_status parse_args(int argc, char **argv, cp_opts *o, ics_error *err)
             ++i;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
+        } else if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
+            o->force = 1;
         } else if (a[0] == '-') {
             return ics_error_set(err, ICS_EINPUT, "chokepoints: unknown option '%s' (options: -o "
-                                 "OUT.h5, --scenarios-per-node N, --seed S, --top K, --quiet)", a);
+                                 "OUT.h5, --scenarios-per-node N, --seed S, --top K, --force, "
+                                 "--quiet)", a);
         } else if (!o->config) {
             o->config = a;
         } else {
@@ -85,7 +88,7 @@ static ics_status parse_args(int argc, char **argv, cp_opts *o, ics_error *err)
     }
     if (!o->config)
         return ics_error_set(err, ICS_EINPUT, "usage: icstress chokepoints CONFIG [-o OUT.h5] "
-                             "[--scenarios-per-node N] [--seed S] [--top K] [--quiet]");
+                             "[--scenarios-per-node N] [--seed S] [--top K] [--force] [--quiet]");
     return ICS_OK;
 }
 
@@ -313,6 +316,7 @@ int ics_cmd_chokepoints(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     int *sel = NULL, *item_st = NULL;
     double *local = NULL, *global = NULL, *lloss = NULL, *gloss = NULL, **tbuf = NULL;
     ics_error *item_err = NULL;
+    ics_out_lock *lock = NULL;
     results r;
     memset(&r, 0, sizeof r);
     int nthreads = 0, nsel = 0, n = 0;
@@ -324,6 +328,7 @@ int ics_cmd_chokepoints(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     if (o.have_seed) cfg->seed = o.seed;
     if (o.top >= 0) co->top = o.top;
     const char *out = o.out ? o.out : "chokepoints.h5";
+    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force, err));
 
     /* ---- plan: every input error surfaces here, identically on every rank ---- */
     ics_blas_set_threads(1);
@@ -344,6 +349,7 @@ int ics_cmd_chokepoints(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                  cfg->path, co->line);
     ICS_TRY(ics_chokepoint_check(cfg, co, t, m, sel[0], err));
     ICS_TRY(ics_cli_check_output_path(out, err));
+    ICS_TRY(ics_output_lock(ctx, out, o.force, &lock, err));
     if (ctx->rank == 0 && !o.quiet && cfg->nshocks > 0)
         fprintf(stderr, "icstress: chokepoints: the config's %d shock(s) are not used: each node's "
                 "ensemble has its own capacity_loss\n", cfg->nshocks);
@@ -442,6 +448,7 @@ int ics_cmd_chokepoints(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         }
     }
 done:
+    ics_output_unlock(&lock);
     if (tbuf)
         for (int th = 0; th < nthreads; ++th) free(tbuf[th]);
     free(tbuf);

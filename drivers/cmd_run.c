@@ -112,7 +112,7 @@ static const char *param_name(const ics_config *cfg, int s, int q)
 typedef struct run_opts {
     const char *config, *out;
     int64_t scenarios;
-    int have_seed, resume, quiet;
+    int have_seed, resume, quiet, force;
     uint64_t seed;
     double max_time;         /* --max-time in seconds, 0 = none */
 } run_opts;
@@ -150,9 +150,11 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
             ++i;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
+        } else if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
+            o->force = 1;
         } else if (a[0] == '-') {
             return ics_error_set(err, ICS_EINPUT, "run: unknown option '%s' (options: -o OUT.h5, "
-                                 "--scenarios N, --seed S, --resume, --max-time T, --quiet)", a);
+                                 "--scenarios N, --seed S, --resume, --max-time T, --force, --quiet)", a);
         } else if (!o->config) {
             o->config = a;
         } else {
@@ -161,7 +163,7 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
     }
     if (!o->config)
         return ics_error_set(err, ICS_EINPUT, "usage: icstress run CONFIG [-o OUT.h5] "
-                             "[--scenarios N] [--seed S] [--resume] [--max-time T] [--quiet]");
+                             "[--scenarios N] [--seed S] [--resume] [--max-time T] [--force] [--quiet]");
     return ICS_OK;
 }
 
@@ -572,6 +574,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     int nthreads = 0, nws = 0, sched_live = 0, resuming = 0, with_mom = 0;
     int64_t nwritten = 0;
     ics_sched sched;
+    ics_out_lock *lock = NULL;
+    ics_run_identity id;
     int store[OUT_COUNT] = {0};
     int n = 0, k = 0, b = 0;
     int64_t N = 0, nblocks = 0, npending = 0;
@@ -584,6 +588,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     if (o.scenarios > 0) cfg->scenarios = o.scenarios;
     if (o.have_seed) cfg->seed = o.seed;
     const char *out = o.out ? o.out : cfg->output_file;
+    /* the output checked before any computation (drivers/output_guard.c) */
+    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force, err));
 
     /* ---- plan: everything that can fail on input fails here, before any file exists ----
      * BLAS runs single-threaded from here on: the factorisation too, so that L is bitwise the
@@ -644,6 +650,10 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     b = cfg->block_size;
     N = cfg->scenarios;
     nblocks = (N + b - 1) / b;
+    /* the inputs are good: this run becomes the output's only writer, then checks its partial */
+    ICS_TRY(ics_output_lock(ctx, out, o.force, &lock, err));
+    ICS_TRY(ics_cli_run_identity(ctx, cfg->text, t, cfg->seed, N, b, &id, err));
+    ICS_TRY(ics_cli_resume_check(ctx, out, &id, o.quiet, &resuming, err));
 
     ics_warn_blas_core(ctx);
     ics_sysinfo si;
@@ -691,6 +701,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, as, store, width, N, b, nblocks, blas,
                               created, dsets, adsets, pdsets, with_mom ? mdsets : NULL, &done_ds,
                               err));
+        ICS_TRY(ics_run_identity_write(h5->file, &id, err));
         ICS_ALLOC(done_flags, nblocks, err, "progress flags");
     }
     /* metadata on disk before any block is written: a kill from here on leaves a resumable file */
@@ -824,6 +835,7 @@ done:
     if (done_ds >= 0) H5Dclose(done_ds);
     /* A failed fresh run removes its partial file; a failed resume keeps it for the next try. */
     ics_h5_abort(&h5, ctx->rank == 0 && !resuming && st == ICS_EINPUT);
+    ics_output_unlock(&lock);
     if (fapl >= 0) H5Pclose(fapl);
     if (dxpl >= 0) H5Pclose(dxpl);
     if (ws)

@@ -26,7 +26,7 @@
 typedef struct sens_opts {
     const char *config, *out;
     int64_t samples;
-    int have_seed, resume, quiet;
+    int have_seed, resume, quiet, force;
     uint64_t seed;
 } sens_opts;
 
@@ -56,9 +56,11 @@ static ics_status parse_args(int argc, char **argv, sens_opts *o, ics_error *err
             o->resume = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
+        } else if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
+            o->force = 1;
         } else if (a[0] == '-') {
             return ics_error_set(err, ICS_EINPUT, "sensitivity: unknown option '%s' (options: -o "
-                                 "OUT.h5, --samples N, --seed S, --resume, --quiet)", a);
+                                 "OUT.h5, --samples N, --seed S, --resume, --force, --quiet)", a);
         } else if (!o->config) {
             o->config = a;
         } else {
@@ -67,7 +69,7 @@ static ics_status parse_args(int argc, char **argv, sens_opts *o, ics_error *err
     }
     if (!o->config)
         return ics_error_set(err, ICS_EINPUT, "usage: icstress sensitivity CONFIG [-o OUT.h5] "
-                             "[--samples N] [--seed S] [--resume] [--quiet]");
+                             "[--samples N] [--seed S] [--resume] [--force] [--quiet]");
     return ICS_OK;
 }
 
@@ -187,6 +189,14 @@ static ics_status extend_stage(const char *out, int64_t new_rows, int b, ics_err
     }
     ICS_TRY(ics_h5_set_attr_i64(grp, "scenarios", new_rows, err));
     ICS_TRY(ics_h5_set_attr_i64(grp, "complete", 0, err));
+    {   /* the same run with more scenarios: so says its identity, for the --resume that follows */
+        ics_run_identity id;
+        char text[512];
+        ICS_TRY(ics_run_identity_read(grp, partial, &id, err));
+        id.scenarios = new_rows, id.blocks = (new_rows + b - 1) / b;
+        ics_run_identity_format(&id, text, sizeof text);
+        ICS_TRY(ics_h5_set_attr_str(grp, "run_identity", text, err));
+    }
     {
         const int64_t nblocks = (new_rows + b - 1) / b;
         ICS_TRY(ics_h5_dataset_u8(dst, "/progress/block_done", nblocks, &done_ds, err));
@@ -273,6 +283,7 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_sens_design *d = NULL;
     int nouts = 0, ntargets = 0, code = 0;
     char *report = NULL;
+    ics_out_lock *lock = NULL;
 
     ICS_TRY(parse_args(argc, argv, &o, err));
     ctx->quiet = o.quiet;
@@ -283,6 +294,9 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     if (o.have_seed) cfg->seed = o.seed;
     if (o.samples > 0) cfg->sens_samples = o.samples;
     const char *out = o.out ? o.out : cfg->output_file;
+    /* --resume may take over a finished file of this config (its analysis is redone); the
+     * stages' runs check the rest */
+    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force || o.resume, err));
 
     /* ---- plan: the factors, the groups and the design's shape; every input error here ---- */
     ics_blas_set_threads(1);
@@ -318,6 +332,9 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
             ICS_FAIL(err, ICS_EINPUT, "%s:%d: sensitivity: max_samples %lld is below samples %lld",
                      cfg->path, cfg->sens_line, (long long)budget, (long long)N);
     }
+    /* one writer for all the stages */
+    ICS_TRY(ics_output_lock(ctx, out, o.force || o.resume, &lock, err));
+    ctx->out_lock = lock;
     if (ctx->rank == 0 && !o.quiet) {
         fprintf(stderr, "icstress: sensitivity design: %s, %d factor(s) in %d group(s), %s %lld x "
                 "%d runs = %lld scenarios%s\n", sobol ? "Sobol' (Saltelli)" : "Morris", pd->k,
@@ -352,7 +369,7 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                 }
                 extend = 1;
             }
-            char *rargv[12];
+            char *rargv[14];
             int rargc = 0;
             rargv[rargc++] = "run";
             rargv[rargc++] = (char *)o.config;
@@ -363,6 +380,8 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
             rargv[rargc++] = "--seed";
             rargv[rargc++] = sbuf;
             if (o.resume || extend) rargv[rargc++] = "--resume";
+            /* a later stage replaces the earlier stage's file, which it extends */
+            if (o.force || extend) rargv[rargc++] = "--force";
             if (o.quiet) rargv[rargc++] = "--quiet";
             rargv[rargc] = NULL;
             code = ics_cmd_run(ctx, rargc, rargv, err);
@@ -415,6 +434,8 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         N *= 2;
     }
 done:
+    if (ctx->out_lock == lock) ctx->out_lock = NULL;
+    ics_output_unlock(&lock);
     free(report);
     ics_sens_design_destroy(&d);
     ics_sens_targets_free(&targets, ntargets);

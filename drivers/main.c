@@ -15,13 +15,16 @@ static void usage(FILE *f)
     fputs("usage: icstress <command> [options]\n"
           "\n"
           "commands:\n"
-          "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--resume] [--max-time T] [--quiet]\n"
+          "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--resume] [--max-time T] [--force]\n"
+          "                     [--quiet]\n"
           "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
+          "                      (--force: overwrite an existing OUT.h5)\n"
           "  validate CONFIG|TABLE  check a config (with its table) or a table; exit 0 when valid\n"
           "  info                 version, build, BLAS library and core, threads, MPI, HDF5\n"
-          "  sensitivity CONFIG [-o OUT.h5] [--samples N] [--seed S] [--resume] [--quiet]\n"
+          "  sensitivity CONFIG [-o OUT.h5] [--samples N] [--seed S] [--resume] [--force] [--quiet]\n"
           "                       Sobol'/Morris design of CONFIG's sensitivity section; indices in /sensitivity\n"
-          "  chokepoints CONFIG [-o OUT.h5] [--scenarios-per-node N] [--seed S] [--top K] [--quiet]\n"
+          "  chokepoints CONFIG [-o OUT.h5] [--scenarios-per-node N] [--seed S] [--top K] [--force]\n"
+          "                     [--quiet]\n"
           "                       linkages, hypothetical extraction and the ensemble ranking of nodes\n"
           "  bench [--quick] [--json FILE] [--cases LIST]\n"
           "                       the benchmark suite: a table, and JSON records\n"
@@ -41,7 +44,7 @@ int main(int argc, char **argv)
 {
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    ics_ctx ctx = {0, 1, 0, ""};
+    ics_ctx ctx = {0, 1, 0, "", NULL};
     ics_threads_configure(&ctx);
     MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ctx.size);

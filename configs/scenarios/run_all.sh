@@ -135,7 +135,7 @@ for name in "${names[@]}"; do
   grep -qxF "$hend" "$cfg" || { echo "run_all.sh: $cfg lacks the line: $hend" >&2; exit 2; }
   out="$outdir/$name.h5"
   t0=$(date +%s.%N)
-  if ! "${launcher[@]}" "$ics" run "$cfg" -o "$out" > "$tmpd/stdout" 2> "$tmpd/stderr"; then
+  if ! "${launcher[@]}" "$ics" run "$cfg" -o "$out" --force > "$tmpd/stdout" 2> "$tmpd/stderr"; then
     echo "run_all.sh: $name: icstress failed:" >&2
     cat "$tmpd/stderr" >&2
     exit 1

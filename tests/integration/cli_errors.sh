@@ -132,5 +132,9 @@ for v in unbalanced negative nan nonproductive; do
 done
 # a good run does produce the file, and only under its final name
 "$ICS" run "$tmp/ok.yaml" -o "$tmp/good.h5" --quiet || { echo "FAIL: good run"; fail=1; }
-[ -f "$tmp/good.h5" ] && [ ! -e "$tmp/good.h5.partial" ] || { echo "FAIL: good output"; fail=1; }
+[ -f "$tmp/good.h5" ] && [ ! -e "$tmp/good.h5.partial" ] && [ ! -e "$tmp/good.h5.lock" ] || { echo "FAIL: good output"; fail=1; }
+# ... and is not overwritten by the next run without --force (tests/integration/exclusive_output.sh has the rest)
+"$ICS" run "$tmp/ok.yaml" -o "$tmp/good.h5" --quiet 2>"$tmp/stderr"; rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l < "$tmp/stderr")" -eq 1 ] && grep -q "add --force (-f) to overwrite it" "$tmp/stderr" \
+  || { echo "FAIL: existing result: exit $rc"; cat "$tmp/stderr"; fail=1; }
 exit $fail

@@ -30,7 +30,7 @@ correlation:
 output:
   store: $store
 YAML
-  OMP_NUM_THREADS=1 "$ICS" run "$tmp/$model.yaml" -o "$tmp/ref.h5" --quiet
+  OMP_NUM_THREADS=1 "$ICS" run "$tmp/$model.yaml" -o "$tmp/ref.h5" --force --quiet
   # the Gaussian copula with rho = 0.6 gives Spearman's rho = (6/pi) asin(rho/2) = 0.5824
   /usr/bin/python3 - "$tmp/ref.h5" <<'PY'
 import sys, math, h5py, numpy as np
@@ -45,7 +45,7 @@ PY
   for np in 1 2 4; do
     for th in 1 2; do
       OMP_NUM_THREADS=$th "$ICS_MPIEXEC" --oversubscribe -np $np "$ICS" run "$tmp/$model.yaml" \
-        -o "$tmp/np${np}t${th}.h5" --quiet
+        -o "$tmp/np${np}t${th}.h5" --force --quiet
       h5diff "$tmp/ref.h5" "$tmp/np${np}t${th}.h5" /scenarios
       h5diff "$tmp/ref.h5" "$tmp/np${np}t${th}.h5" /statistics
       echo "ok $model/$sampler: $np rank(s) x $th thread(s) identical to the single-process run"
@@ -64,7 +64,7 @@ sed -e 's/block_size: 256/block_size: 1024/' -e 's/scenarios: 4096/scenarios: 50
     "$tmp/leontief.yaml" > "$tmp/w1024.yaml"
 grep -q "block_size: 1024" "$tmp/w1024.yaml" && grep -q output_loss_by_region "$tmp/w1024.yaml"
 sed 's/block_size: 1024/block_size: 512/' "$tmp/w1024.yaml" > "$tmp/w512.yaml"
-OMP_NUM_THREADS=1 "$ICS" run "$tmp/w512.yaml" -o "$tmp/ref.h5" --quiet
+OMP_NUM_THREADS=1 "$ICS" run "$tmp/w512.yaml" -o "$tmp/ref.h5" --force --quiet
 /usr/bin/python3 - "$tmp/ref.h5" <<'PY'
 import sys, h5py
 assert "/progress/moments" not in h5py.File(sys.argv[1], "r"), "block_size 512 stored window moments"
@@ -72,7 +72,7 @@ PY
 for np in 1 2 4; do
   for th in 1 2; do
     OMP_NUM_THREADS=$th "$ICS_MPIEXEC" --oversubscribe -np $np "$ICS" run "$tmp/w1024.yaml" \
-      -o "$tmp/w.h5" --quiet
+      -o "$tmp/w.h5" --force --quiet
     /usr/bin/python3 - "$tmp/w.h5" <<'PY'
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
@@ -104,11 +104,11 @@ shocks:
 output:
   store: [output_change, recovery_time, peak_loss, trajectory]
 YAML
-  OMP_NUM_THREADS=1 "$ICS" run "$tmp/$model.yaml" -o "$tmp/ref.h5" --quiet
+  OMP_NUM_THREADS=1 "$ICS" run "$tmp/$model.yaml" -o "$tmp/ref.h5" --force --quiet
   for np in 1 2 4; do
     for th in 1 2; do
       OMP_NUM_THREADS=$th "$ICS_MPIEXEC" --oversubscribe -np $np "$ICS" run "$tmp/$model.yaml" \
-        -o "$tmp/np${np}t${th}.h5" --quiet
+        -o "$tmp/np${np}t${th}.h5" --force --quiet
       h5diff "$tmp/ref.h5" "$tmp/np${np}t${th}.h5" /scenarios
       h5diff "$tmp/ref.h5" "$tmp/np${np}t${th}.h5" /statistics
       echo "ok $model/lhs: $np rank(s) x $th thread(s) identical to the single-process run"

@@ -41,7 +41,7 @@ YAML
 
 one_case() {
   start=$(date +%s.%N)
-  "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/ref.h5" --quiet
+  "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/ref.h5" --force --quiet
   full=$(echo "$(date +%s.%N) - $start" | bc)
   echo "uninterrupted run: ${full}s"
 
