@@ -22,7 +22,9 @@ def _unit_label(u):
     """A short axis label from a units attribute ('table units (as Z); a loss...' -> first part)."""
     if not u:
         return ""
-    return re.sub(r"\s*\([^)]*\)", "", u.split(";")[0]).strip()
+    # drop explanations in parentheses ("(as Z)", "(NaN: ...)", "(h + 1 = ...)"), keep a base
+    # year such as "million USD (2022) per year"
+    return re.sub(r"\s*\((?:as |NaN|[^)]*[:=])[^)]*\)", "", u.split(";")[0]).strip()
 
 
 def _num(v):

@@ -51,7 +51,11 @@ def _scale_labels(ds, axis):
         dim = ds.dims[axis]
         if len(dim) == 0:
             return None
-        vals = dim[0][()]
+        scale = dim[0]
+        # a netCDF-4 dimension without a coordinate variable (its values are fill, not labels)
+        if str(_attr(scale, "NAME", "")).startswith("This is a netCDF dimension but not"):
+            return None
+        vals = scale[()]
     except Exception:  # no DIMENSION_LIST, or a reader without scale support
         return None
     if len(vals) != ds.shape[axis]:

@@ -46,7 +46,7 @@ def test_scenarios_equal_raw(runs, kind):
         f["scenarios"].visititems(visit)
 
         def visit_p(name, ds):
-            if isinstance(ds, h5py.Dataset):
+            if isinstance(ds, h5py.Dataset) and ds.attrs.get("CLASS") is None:
                 expected.append(f"param:{name}")
                 assert np.array_equal(df[f"param:{name}"].to_numpy(), ds[()], equal_nan=True)
         f["scenarios/parameters"].visititems(visit_p)
