@@ -281,14 +281,16 @@ def chokepoint_ranking(res, top=15):
     all_ = d
     b.scatter(all_["expected_loss"], all_.get("cvar95_loss", all_["expected_loss"]),
               c="#08519c", s=14)
-    for name, r in all_.head(8).iterrows():
-        b.annotate(name, (r["expected_loss"], r.get("cvar95_loss", r["expected_loss"])),
-                   fontsize=7, textcoords="offset points", xytext=(3, 3))
-    if "by_cvar95" in cp:
-        for name, r in cp["by_cvar95"].head(5).iterrows():
-            if name not in set(all_.head(8).index):
-                b.annotate(name, (r["expected_loss"], r["cvar95_loss"]), fontsize=7,
-                           color="#d7301f", textcoords="offset points", xytext=(3, -9))
+    # labels in a column at the upper left with leader lines: the leaders crowd the corner
+    cv = all_.get("cvar95_loss", all_["expected_loss"])
+    picked = list(dict.fromkeys(list(all_.head(6).index) +
+                                list(cv.sort_values(ascending=False).head(6).index)))
+    picked.sort(key=lambda k: -cv[k])
+    for k, name in enumerate(picked):
+        b.annotate(name, (all_.loc[name, "expected_loss"], cv[name]),
+                   xytext=(0.03, 0.97 - 0.06 * k), textcoords="axes fraction", fontsize=7,
+                   va="top", color="#08519c" if name in set(all_.head(6).index) else "#d7301f",
+                   arrowprops={"arrowstyle": "-", "color": "#bbb", "lw": 0.6})
     b.set_xscale("symlog")
     b.set_yscale("symlog")
     b.set_xlabel("expected loss")
