@@ -5,6 +5,7 @@
 #include "ics_chokepoints.h"
 #include "ics_sensitivity_cmd.h"
 #include "ics_bench_cmd.h"
+#include "ics_report_cmd.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@ static void usage(FILE *f)
           "                       linkages, hypothetical extraction and the ensemble ranking of nodes\n"
           "  bench [--quick] [--json FILE] [--cases LIST]\n"
           "                       the benchmark suite: a table, and JSON records\n"
+          "  report OUT.h5 [-o REPORT.html]\n"
+          "                       one HTML page with the statistics and figures (Python reader)\n"
           "  table balance PRIOR_DIR -o OUT_DIR\n"
           "                       balance a prior table to its gross outputs with GRAS\n"
           "  --help, --version\n"
@@ -42,6 +45,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* report runs the Python reader in place of this process, before MPI starts */
+    if (argc >= 2 && !strcmp(argv[1], "report")) return ics_cmd_report(argc - 1, argv + 1);
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     ics_ctx ctx = {0, 1, 0, "", NULL};
