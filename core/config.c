@@ -1215,7 +1215,7 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             ICS_TRY(get_enum(c, v, what, "model", model_names, NELEM(model_names), &k));
             cfg->model = (ics_model_kind)k;
         } else if (!strcmp(key, "scenarios")) {
-            ICS_TRY(get_int64(c, v, what, 1, INT64_MAX, &cfg->scenarios));
+            ICS_TRY(get_int64(c, v, what, 1, ICS_MAX_SCENARIOS, &cfg->scenarios));
         } else if (!strcmp(key, "seed")) {
             ICS_TRY(get_uint64(c, v, what, &cfg->seed));
         } else if (!strcmp(key, "sampler")) {

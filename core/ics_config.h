@@ -8,6 +8,11 @@
 
 #include <stdint.h>
 
+/* Largest scenario count: every scenario index must be exact as a double (the samplers and the
+ * statistics compute with indices as doubles), 2^53; sobol allows at most 2^32 (ics_sampler.h).
+ * HDF5 dimensions (64-bit) hold more; the free disk space bounds a run long before either. */
+#define ICS_MAX_SCENARIOS (INT64_C(1) << 53)
+
 typedef enum ics_dist_kind {
     ICS_DIST_CONST = 0,
     ICS_DIST_UNIFORM,      /* min, max               */

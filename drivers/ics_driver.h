@@ -17,6 +17,10 @@ int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 
 /* A whole-string decimal integer; 1 on success. */
 int ics_cli_parse_i64(const char *s, int64_t *v);
+/* A whole-string unsigned decimal integer (a seed: the full 64-bit range, as in the config). */
+int ics_cli_parse_u64(const char *s, uint64_t *v);
+/* A scenario count in [1, ICS_MAX_SCENARIOS] (ics_config.h); 1 on success. */
+int ics_cli_parse_scenarios(const char *s, int64_t *v);
 /* The output's directory must exist and be writable (ICS_EINPUT naming it otherwise). */
 ics_status ics_cli_check_output_path(const char *out, ics_error *err);
 
