@@ -31,6 +31,9 @@ typedef struct ics_dist {
     double mu, sigma;      /* lognormal */
     double a, b;           /* beta shapes */
     double mode;           /* triangular */
+    int truncate;          /* `truncate: true`: draws outside the parameter's physical domain are
+                              clipped at its bound and counted (ics_shock_domain.h); else a law
+                              that leaves the domain is an input error */
 } ics_dist;
 
 typedef enum ics_shock_type {

@@ -21,6 +21,7 @@
 #include "ics_model.h"
 #include "ics_pipeline.h"
 #include "ics_prepare.h"
+#include "ics_truncation.h"
 #include "ics_scenario.h"
 #include "ics_stats.h"
 #include "ics_sysinfo.h"
@@ -555,7 +556,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_sched sched;
     int store[OUT_COUNT] = {0};
     int n = 0, k = 0, b = 0;
-    int64_t N = 0, nblocks = 0, npending = 0;
+    int64_t N = 0, nblocks = 0, npending = 0, truncated = 0;
     for (int i = 0; i < OUT_COUNT; ++i) dsets[i] = H5I_INVALID_HID;
 
     ICS_TRY(parse_args(argc, argv, &o, err));
@@ -714,6 +715,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     H5Dclose(done_ds), done_ds = H5I_INVALID_HID;
     ICS_TRY(ics_h5_finish(&h5, 0, err));
     MPI_Barrier(MPI_COMM_WORLD);
+    ICS_TRY(ics_truncation_record(out, cfg, plan, N, &truncated, err));
     if (pr.enabled) progress_show(&pr, pending_scen, 1);
     {
         /* node outputs get moments; the regional recovery times and unmet demand, full
@@ -730,6 +732,10 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                                 ctx->rank != 0 || ctx->quiet};
         ICS_TRY((ics_status)ics_finalize_run(&fi, err));
     }
+    if (ctx->rank == 0 && !o.quiet && truncated > 0)
+        printf("  truncated: %lld draws clipped to their parameter's physical domain (attributes "
+               "truncated_draws, /scenarios/parameters/<shock>/<parameter>.truncated)\n",
+               (long long)truncated);
     {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
