@@ -1363,6 +1363,7 @@ ics_status ics_config_parse(const char *text, const char *path, ics_config **out
     }
     ICS_TRY(set_defaults(cfg, err));
 
+    ICS_TRY(ics__config_check_limits(text, name, err));
     if (!yaml_parser_initialize(&parser))
         ICS_FAIL(err, ICS_ENOMEM, "%s: out of memory initialising the YAML parser", name);
     have_parser = true;

@@ -144,6 +144,12 @@ typedef struct ics_config {
     double ario_subst_ramp;    /* substitution.ramp, steps >= 0 */
 } ics_config;
 
+/* Limits of a config file: its size and the nesting depth of its YAML (checked before the
+ * document is composed; core/config_limits.c). */
+#define ICS_CONFIG_MAX_BYTES (16u << 20)
+#define ICS_CONFIG_MAX_DEPTH 64
+ics_status ics__config_check_limits(const char *text, const char *name, ics_error *err);
+
 /* Parse a YAML config file. Errors are ICS_EINPUT with "FILE:LINE: key 'k': what" messages;
  * unknown keys name the nearest valid key. A missing or unreadable file is ICS_EINPUT too
  * (the user named it). */

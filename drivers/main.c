@@ -48,7 +48,9 @@ int main(int argc, char **argv)
     int code = 0;
 
     if (argc < 2) {
-        if (ctx.rank == 0) usage(stderr);
+        /* one line; --help prints the full list */
+        ics_error_set(&err, ICS_EINPUT, "no command (usage: icstress run|validate|info|sensitivity|"
+                      "chokepoints|bench|table ...; see icstress --help)");
         code = 2;
     } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         if (ctx.rank == 0) usage(stdout);
