@@ -28,7 +28,7 @@
 static ics_config *one_shock(const char *shock, ics_error *err)
 {
     char text[1024];
-    snprintf(text, sizeof text, "model: leontief\nscenarios: 1000\nshocks:\n  - %s\n", shock);
+    snprintf(text, sizeof text, "model: leontief\nscenarios: 4096\nshocks:\n  - %s\n", shock);
     ics_config *cfg = NULL;
     ics_error_clear(err);
     return ics_config_parse(text, "t.yaml", &cfg, err) == ICS_OK ? cfg : NULL;
