@@ -448,7 +448,16 @@ static ics_status get_dist(const pctx *c, yaml_node_t *v, const char *what, ics_
     d->kind = (ics_dist_kind)(k + 1);
     snprintf(pwhat, sizeof pwhat, "%s: ", what);
     snprintf(where, sizeof where, "for a %s distribution", dist_names[k]);
-    if ((st = check_keys(c, v, dist_keys[k], dist_nkeys[k], pwhat, where)) != ICS_OK) return st;
+    {
+        const char *valid[8];
+        for (int i = 0; i < dist_nkeys[k]; ++i) valid[i] = dist_keys[k][i];
+        valid[dist_nkeys[k]] = "truncate"; /* optional, every law */
+        if ((st = check_keys(c, v, valid, dist_nkeys[k] + 1, pwhat, where)) != ICS_OK) return st;
+        yaml_node_t *tr = map_get(c, v, "truncate");
+        snprintf(pwhat, sizeof pwhat, "%s: key 'truncate'", what);
+        if (tr && (st = get_bool(c, tr, pwhat, &d->truncate)) != ICS_OK) return st;
+        snprintf(pwhat, sizeof pwhat, "%s: ", what);
+    }
 
     /* nodes of the parameters, for the lines of range errors */
     const yaml_node_t *pnode[6] = {0};
@@ -634,7 +643,7 @@ static ics_status parse_shock(const pctx *c, yaml_node_t *m, int k, ics_shock *s
         if (bounded && d->kind == ICS_DIST_CONST && (lo < 0 || hi > 1))
             return perr(c, line_of(v),
                         "%s: a loss is a share of capacity and must lie in [0, 1], got %g", what, lo);
-        if (bounded && (lo < 0 || hi > 1))
+        if (bounded && !d->truncate && (lo < 0 || hi > 1))
             return perr(c, line_of(v),
                         "%s: a loss is a share of capacity and must lie in [0, 1], got the range "
                         "[%g, %g]",
@@ -1215,7 +1224,7 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             ICS_TRY(get_enum(c, v, what, "model", model_names, NELEM(model_names), &k));
             cfg->model = (ics_model_kind)k;
         } else if (!strcmp(key, "scenarios")) {
-            ICS_TRY(get_int64(c, v, what, 1, INT64_MAX, &cfg->scenarios));
+            ICS_TRY(get_int64(c, v, what, 1, ICS_MAX_SCENARIOS, &cfg->scenarios));
         } else if (!strcmp(key, "seed")) {
             ICS_TRY(get_uint64(c, v, what, &cfg->seed));
         } else if (!strcmp(key, "sampler")) {
@@ -1354,6 +1363,7 @@ ics_status ics_config_parse(const char *text, const char *path, ics_config **out
     }
     ICS_TRY(set_defaults(cfg, err));
 
+    ICS_TRY(ics__config_check_limits(text, name, err));
     if (!yaml_parser_initialize(&parser))
         ICS_FAIL(err, ICS_ENOMEM, "%s: out of memory initialising the YAML parser", name);
     have_parser = true;

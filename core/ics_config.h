@@ -8,6 +8,11 @@
 
 #include <stdint.h>
 
+/* Largest scenario count: every scenario index must be exact as a double (the samplers and the
+ * statistics compute with indices as doubles), 2^53; sobol allows at most 2^32 (ics_sampler.h).
+ * HDF5 dimensions (64-bit) hold more; the free disk space bounds a run long before either. */
+#define ICS_MAX_SCENARIOS (INT64_C(1) << 53)
+
 typedef enum ics_dist_kind {
     ICS_DIST_CONST = 0,
     ICS_DIST_UNIFORM,      /* min, max               */
@@ -26,6 +31,9 @@ typedef struct ics_dist {
     double mu, sigma;      /* lognormal */
     double a, b;           /* beta shapes */
     double mode;           /* triangular */
+    int truncate;          /* `truncate: true`: draws outside the parameter's physical domain are
+                              clipped at its bound and counted (ics_shock_domain.h); else a law
+                              that leaves the domain is an input error */
 } ics_dist;
 
 typedef enum ics_shock_type {
@@ -135,6 +143,12 @@ typedef struct ics_config {
     double ario_subst_share;   /* substitution.share in [0, 1] */
     double ario_subst_ramp;    /* substitution.ramp, steps >= 0 */
 } ics_config;
+
+/* Limits of a config file: its size and the nesting depth of its YAML (checked before the
+ * document is composed; core/config_limits.c). */
+#define ICS_CONFIG_MAX_BYTES (16u << 20)
+#define ICS_CONFIG_MAX_DEPTH 64
+ics_status ics__config_check_limits(const char *text, const char *name, ics_error *err);
 
 /* Parse a YAML config file. Errors are ICS_EINPUT with "FILE:LINE: key 'k': what" messages;
  * unknown keys name the nearest valid key. A missing or unreadable file is ICS_EINPUT too

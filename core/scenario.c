@@ -1,6 +1,7 @@
 /* Scenario plans: selectors to node masks, shocks to linear patterns, and per-scenario sampling
  * from the counter-based generator (see ics_scenario.h). */
 #include "ics_scenario.h"
+#include "ics_shock_domain.h"
 #include "ics_sensitivity.h"
 
 #include <fnmatch.h>
@@ -135,6 +136,7 @@ static ics_status check_change_range(const ics_config *cfg, const ics_shock *sh,
         snprintf(range, sizeof range, "[%g, inf)", amin);
     else
         snprintf(range, sizeof range, "[%g, %g]", amin, amax);
+    if (sh->change.truncate) return ICS_OK; /* clipped to the domain (ics_shock_check_domain) */
     if (sh->change.kind == ICS_DIST_CONST && (lo < amin || lo > amax))
         return ics_error_set(err, ICS_EINPUT, "%s:%d: shock '%s': key 'change': %s and must lie "
                              "in %s, got %g", cfgname, sh->line, sh->name, meaning, range, lo);
@@ -147,6 +149,21 @@ static ics_status check_change_range(const ics_config *cfg, const ics_shock *sh,
                              "in %s, but its law has support [%g, %g]", cfgname, sh->line,
                              sh->name, meaning, range, lo, hi);
     return ICS_OK;
+}
+
+/* The law of a shock's parameter: finite, inside its physical domain (or truncated), and of a
+ * size the model can hold once it multiplies the table's demand or value added. */
+static ics_status check_domain_and_scale(const char *cfgname, const ics_shock *sh,
+                                         const ics_model *m, ics_error *err)
+{
+    ics_status st = ics_shock_check_domain(cfgname, sh, err);
+    if (st != ICS_OK) return st;
+    if (sh->type != ICS_SHOCK_FINAL_DEMAND && sh->type != ICS_SHOCK_VALUE_ADDED) return ICS_OK;
+    const double *v = sh->type == ICS_SHOCK_FINAL_DEMAND ? m->y : m->va;
+    double mag = 0.0;
+    for (int i = 0; i < m->n; ++i)
+        if (fabs(v[i]) > mag) mag = fabs(v[i]);
+    return ics_shock_check_scale(cfgname, sh, -1.0, INFINITY, mag, err);
 }
 
 /* Select nodes with the given region and segment selectors (instead of the shock's own). */
@@ -372,6 +389,7 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
         if (sh->type == ICS_SHOCK_COEFFICIENT)
             ICS_TRY(check_change_range(cfg, sh, -1.0, INFINITY, "a coefficient's relative change "
                                        "cannot remove more than the whole coefficient", err));
+        ICS_TRY(check_domain_and_scale(cfgname, sh, m, err));
     }
 
     for (int s = 0; s < k && !dynamic; ++s)
@@ -484,6 +502,11 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
         p->probability[s] = sh->probability;
         p->names[s] = sh->name;
         p->nselected[s] = count;
+    }
+    /* every draw is clipped to its physical domain (counted in the result file) */
+    for (int s = 0; s < k; ++s) {
+        const char *why;
+        ics_shock_domain(cfg->shocks[s].type, &p->lo[s], &p->hi[s], &why);
     }
     if (!dynamic) {
         ICS_TRY(check_productive(cfg, p, m, thmax, err));

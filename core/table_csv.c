@@ -477,6 +477,23 @@ static ics_status find_table_file(const char *dir, const char *stem, char **path
     return ICS_OK;
 }
 
+/* The rest of r's file must hold at least `rows` rows of `cols` values, each value at least one
+ * character and a separator; ICS_EINPUT naming the file and line otherwise. */
+static ics_status check_file_holds(const csv_reader *r, int rows, int cols, const char *what,
+                                   ics_error *err)
+{
+    struct stat sb;
+    const long pos = ftell(r->fp);
+    if (fstat(fileno(r->fp), &sb) != 0 || pos < 0) return ICS_OK; /* not a regular file */
+    const double left = (double)sb.st_size - (double)pos;
+    /* a first data row already read (pushed back) is behind pos */
+    const double need = 2.0 * (double)(rows - (r->pushback ? 1 : 0)) * (double)cols;
+    if (!S_ISREG(sb.st_mode) || left >= need) return ICS_OK;
+    return ics_error_set(err, ICS_EINPUT, "%s:%ld: the header names %d columns, so %s needs %d rows "
+                         "of %d values (at least %.3g bytes), but only %.0f bytes follow", r->path,
+                         r->lineno, cols, what, rows, cols, need, left);
+}
+
 static int index_of(char **labels, int count, const char *s)
 {
     for (int i = 0; i < count; ++i)
@@ -518,6 +535,10 @@ ics_status ics_table_load_dir(const char *dir, ics_table **out, ics_error *err)
 
     const int n = zh.m;
     int nreg = 0, nseg = 0;
+    /* allocations bounded by what the files can hold, before any (a header of 10^5 labels with
+     * no rows would ask for 80 GB) */
+    ICS_TRY(check_file_holds(&zr, n, n, "Z", err));
+    ICS_TRY(check_file_holds(&yr, n, yh.m, "Y", err));
     ICS_ALLOC(regs, n, err, "region labels");
     ICS_ALLOC(segs, n, err, "segment labels");
     ICS_ALLOC(nr, n, err, "node regions");

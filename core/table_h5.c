@@ -357,7 +357,8 @@ ics_status ics_table_load_h5(const char *file, ics_table **out, ics_error *err)
     ICS_TRY(read_strings(g, file, "regions", -1, &regs, &nreg, err));
     ICS_TRY(read_strings(g, file, "segments", -1, &segs, &nseg, err));
     hsize_t dims[2];
-    ICS_TRY(open_dset(g, file, "node_region", 1, dims, &dset, err));
+    /* the node count is Z's (then node_region and node_segment are each checked against it) */
+    ICS_TRY(open_dset(g, file, "Z", 2, dims, &dset, err));
     n = (int)dims[0];
     H5Dclose(dset);
     dset = -1;

@@ -1,5 +1,6 @@
 /* Small helpers shared by the command-line verbs. */
 #include "ics_driver.h"
+#include "ics_config.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -12,6 +13,25 @@ int ics_cli_parse_i64(const char *s, int64_t *v)
     errno = 0;
     long long x = strtoll(s, &end, 10);
     if (errno || *end || end == s) return 0;
+    *v = x;
+    return 1;
+}
+
+int ics_cli_parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    if (*s < '0' || *s > '9') return 0; /* strtoull would take a sign */
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno || *end || end == s) return 0;
+    *v = x;
+    return 1;
+}
+
+int ics_cli_parse_scenarios(const char *s, int64_t *v)
+{
+    int64_t x;
+    if (!ics_cli_parse_i64(s, &x) || x < 1 || x > ICS_MAX_SCENARIOS) return 0;
     *v = x;
     return 1;
 }

@@ -60,10 +60,10 @@ static ics_status parse_args(int argc, char **argv, cp_opts *o, ics_error *err)
                                      has_val ? argv[i + 1] : "");
             ++i;
         } else if (!strcmp(a, "--seed")) {
-            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &v) || v < 0)
-                return ics_error_set(err, ICS_EINPUT, "chokepoints: --seed needs an integer >= 0%s%s",
-                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
-            o->seed = (uint64_t)v;
+            if (!has_val || !ics_cli_parse_u64(argv[i + 1], &o->seed))
+                return ics_error_set(err, ICS_EINPUT, "chokepoints: --seed needs an integer in "
+                                     "[0, 2^64 - 1]%s%s", has_val ? ", got " : "",
+                                     has_val ? argv[i + 1] : "");
             o->have_seed = 1;
             ++i;
         } else if (!strcmp(a, "--top")) {

@@ -20,6 +20,8 @@
 #include "ics_kernels.h"
 #include "ics_model.h"
 #include "ics_pipeline.h"
+#include "ics_prepare.h"
+#include "ics_truncation.h"
 #include "ics_scenario.h"
 #include "ics_stats.h"
 #include "ics_stop.h"
@@ -39,12 +41,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* node-level outputs (optional, n values per scenario); the aggregates are in ics_aggset */
-enum { OUT_OUTPUT_CHANGE, OUT_INOPERABILITY, OUT_RECOVERY, OUT_PEAK, OUT_TRAJ, OUT_RECREG,
-       OUT_UNMET, OUT_COUNT };
-static const char *const out_names[OUT_COUNT] = {"output_change", "inoperability", "recovery_time",
-                                                 "peak_loss", "trajectory",
-                                                 "recovery_time_by_region", "unmet_final_demand"};
 /* units of each output, for the attribute */
 static const char *const out_units[OUT_COUNT] = {
     "table units (as Z; dynamic models: cumulative, per step)", "share of baseline output",
@@ -112,7 +108,7 @@ static const char *param_name(const ics_config *cfg, int s, int q)
 typedef struct run_opts {
     const char *config, *out;
     int64_t scenarios;
-    int have_seed, resume, quiet, force;
+    int have_seed, resume, quiet, force, no_space_check;
     uint64_t seed;
     double max_time;         /* --max-time in seconds, 0 = none */
 } run_opts;
@@ -128,18 +124,19 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
             if (!has_val) return ics_error_set(err, ICS_EINPUT, "run: %s needs a file name", a);
             o->out = argv[++i];
         } else if (!strcmp(a, "--scenarios")) {
-            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &o->scenarios) || o->scenarios < 1)
-                return ics_error_set(err, ICS_EINPUT, "run: --scenarios needs an integer >= 1%s%s",
+            if (!has_val || !ics_cli_parse_scenarios(argv[i + 1], &o->scenarios))
+                return ics_error_set(err, ICS_EINPUT, "run: --scenarios needs an integer in [1, "
+                                     "2^53 = %lld]%s%s", (long long)ICS_MAX_SCENARIOS,
                                      has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             ++i;
         } else if (!strcmp(a, "--seed")) {
-            int64_t s;
-            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &s) || s < 0)
-                return ics_error_set(err, ICS_EINPUT, "run: --seed needs an integer >= 0%s%s",
-                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
-            o->seed = (uint64_t)s;
+            if (!has_val || !ics_cli_parse_u64(argv[i + 1], &o->seed))
+                return ics_error_set(err, ICS_EINPUT, "run: --seed needs an integer in [0, 2^64 - 1]"
+                                     "%s%s", has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             o->have_seed = 1;
             ++i;
+        } else if (!strcmp(a, "--no-space-check")) {
+            o->no_space_check = 1;
         } else if (!strcmp(a, "--resume")) {
             o->resume = 1;
         } else if (!strcmp(a, "--max-time")) {
@@ -154,7 +151,8 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
             o->force = 1;
         } else if (a[0] == '-') {
             return ics_error_set(err, ICS_EINPUT, "run: unknown option '%s' (options: -o OUT.h5, "
-                                 "--scenarios N, --seed S, --resume, --max-time T, --force, --quiet)", a);
+                                 "--scenarios N, --seed S, --resume, --max-time T, --force, --quiet, "
+                                 "--no-space-check)", a);
         } else if (!o->config) {
             o->config = a;
         } else {
@@ -163,7 +161,8 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
     }
     if (!o->config)
         return ics_error_set(err, ICS_EINPUT, "usage: icstress run CONFIG [-o OUT.h5] "
-                             "[--scenarios N] [--seed S] [--resume] [--max-time T] [--force] [--quiet]");
+                             "[--scenarios N] [--seed S] [--resume] [--max-time T] [--force] [--quiet] "
+                             "[--no-space-check]");
     return ICS_OK;
 }
 
@@ -561,7 +560,6 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     hid_t dsets[OUT_COUNT], *pdsets = NULL, *adsets = NULL, *mdsets = NULL;
     double *pbuf = NULL, **mom = NULL;
     ics_aggset *as = NULL;
-    int by_region = 0, by_segment = 0;
     ics_static_ws **ws = NULL;
     ics_static_agg *fast = NULL;
     ics_dyn *dyn = NULL;
@@ -578,64 +576,25 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_run_identity id;
     int store[OUT_COUNT] = {0};
     int n = 0, k = 0, b = 0;
-    int64_t N = 0, nblocks = 0, npending = 0;
+    int64_t N = 0, nblocks = 0, npending = 0, truncated = 0;
     for (int i = 0; i < OUT_COUNT; ++i) dsets[i] = H5I_INVALID_HID;
 
     ICS_TRY(parse_args(argc, argv, &o, err));
     ctx->quiet = o.quiet;
     ics_stop_install(o.max_time);
-    ICS_TRY(ics_config_load(o.config, &cfg, err));
-    if (o.scenarios > 0) cfg->scenarios = o.scenarios;
-    if (o.have_seed) cfg->seed = o.seed;
+    {
+        /* ---- plan: everything that can fail on input fails here, before any file exists
+         * (drivers/prepare.c, shared with validate) ---- */
+        const ics_run_request rq = {o.config, o.out, o.scenarios, o.have_seed, o.seed, o.resume,
+                                    o.no_space_check, o.force};
+        ics_run_setup S;
+        ICS_TRY(ics_run_prepare(ctx, &rq, &S, err));
+        cfg = S.cfg, t = S.t, m = S.m, plan = S.plan, dyn = S.dyn, as = S.as;
+        dynamic = S.dynamic;
+        memcpy(store, S.store, sizeof store);
+        memcpy(width, S.width, sizeof width);
+    }
     const char *out = o.out ? o.out : cfg->output_file;
-    /* the output checked before any computation (drivers/output_guard.c) */
-    ICS_TRY(ics_output_guard(ctx, out, cfg->path, cfg->table, o.force, err));
-
-    /* ---- plan: everything that can fail on input fails here, before any file exists ----
-     * BLAS runs single-threaded from here on: the factorisation too, so that L is bitwise the
-     * same whatever the number of threads or processes (threaded LU changes the last bits). */
-    ics_blas_set_threads(1);
-    ICS_TRY(ics_table_load(cfg->table, &t, err));
-    ics_validate_opts vopts = ICS_VALIDATE_DEFAULTS;
-    vopts.balance_rtol = cfg->balance_rtol;
-    ics_validate_report rep;
-    ICS_TRY(ics_table_validate(t, &vopts, &rep, err));
-    ICS_TRY(ics_model_create(t, &m, err));
-    ICS_TRY(ics_plan_create(cfg, t, m, &plan, err));
-    /* The aggregates are always stored: statistics are computed exactly from them. */
-    dynamic = cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO;
-    for (int s = 0; s < cfg->nstore; ++s) {
-        int found = -1;
-        for (int q = 0; q < OUT_COUNT; ++q)
-            if (!strcmp(cfg->store[s], out_names[q])) found = q;
-        if (!strcmp(cfg->store[s], "output_loss_by_region")) by_region = 1;
-        if (!strcmp(cfg->store[s], "output_loss_by_segment")) by_segment = 1;
-        if (found < 0) continue; /* the aggregates */
-        if (found == OUT_INOPERABILITY && cfg->model != ICS_MODEL_IIM)
-            ICS_FAIL(err, ICS_EINPUT, "%s: output.store: 'inoperability' needs model iim (this "
-                     "config uses %s; the dynamic models store 'trajectory')", cfg->path,
-                     ics_model_name(cfg->model));
-        if (!dynamic && (found == OUT_RECOVERY || found == OUT_PEAK || found == OUT_TRAJ))
-            ICS_FAIL(err, ICS_EINPUT, "%s: output.store: '%s' is only produced by the dynamic "
-                     "models (diim, ario)", cfg->path, cfg->store[s]);
-        store[found] = 1;
-    }
-    if (dynamic) {
-        store[OUT_RECREG] = 1;
-        store[OUT_UNMET] = cfg->model == ICS_MODEL_ARIO;
-        ICS_TRY(ics_dyn_create(cfg, t, m, plan, &dyn, err));
-    }
-    width[OUT_OUTPUT_CHANGE] = width[OUT_INOPERABILITY] = width[OUT_RECOVERY] = t->n;
-    width[OUT_PEAK] = t->n;
-    width[OUT_TRAJ] = (int64_t)t->n * (cfg->horizon + 1);
-    width[OUT_RECREG] = t->nreg;
-    width[OUT_UNMET] = 1;
-    ICS_TRY(ics_aggset_create(cfg, t, m, by_region, by_segment, &as, err));
-    ICS_TRY(ics_cli_check_output_path(out, err));
-    if (cfg->compression > 0 && ctx->size > 1)
-        ICS_FAIL(err, ICS_EINPUT, "%s: output.compression needs a single process: parallel HDF5 "
-                 "1.10 writes compressed datasets only collectively, and icstress ranks write their "
-                 "blocks independently (run without mpirun, or set compression: 0)", cfg->path);
     {
         char partial[4096];
         snprintf(partial, sizeof partial, "%s.partial", out);
@@ -791,6 +750,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                  ics_stop_reason(why, sizeof why), (long long)(nblocks - npending + nwritten),
                  (long long)nblocks, out, o.config, out);
     }
+    ICS_TRY(ics_truncation_record(out, cfg, plan, N, &truncated, err));
     if (pr.enabled) progress_show(&pr, pending_scen, 1);
     {
         /* node outputs get moments; the regional recovery times and unmet demand, full
@@ -807,6 +767,10 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                                 ctx->rank != 0 || ctx->quiet};
         ICS_TRY((ics_status)ics_finalize_run(&fi, err));
     }
+    if (ctx->rank == 0 && !o.quiet && truncated > 0)
+        printf("  truncated: %lld draws clipped to their parameter's physical domain (attributes "
+               "truncated_draws, /scenarios/parameters/<shock>/<parameter>.truncated)\n",
+               (long long)truncated);
     {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

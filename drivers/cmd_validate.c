@@ -6,6 +6,7 @@
 #include "ics_model.h"
 #include "ics_scenario.h"
 #include "ics_table.h"
+#include "ics_prepare.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,46 @@ static int looks_like_table(const char *arg)
     return (len > 3 && !strcmp(arg + len - 3, ".h5")) || (len > 5 && !strcmp(arg + len - 5, ".hdf5"));
 }
 
+/* validate CONFIG takes the run's options that change what is checked (the run's output and
+ * size); validate TABLE takes none. */
+static ics_status parse_args(int argc, char **argv, ics_run_request *rq, ics_error *err)
+{
+    memset(rq, 0, sizeof *rq);
+    rq->scenarios = -1;
+    rq->force = 1; /* validate replaces nothing: an existing result is for run to refuse */
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        const int has_val = i + 1 < argc;
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) {
+            rq->out = argv[++i];
+        } else if (!strcmp(a, "--scenarios")) {
+            if (!has_val || !ics_cli_parse_scenarios(argv[i + 1], &rq->scenarios))
+                return ics_error_set(err, ICS_EINPUT, "validate: --scenarios needs an integer in "
+                                     "[1, 2^53 = %lld]%s%s", (long long)ICS_MAX_SCENARIOS,
+                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
+            ++i;
+        } else if (!strcmp(a, "--seed")) {
+            if (!has_val || !ics_cli_parse_u64(argv[i + 1], &rq->seed))
+                return ics_error_set(err, ICS_EINPUT, "validate: --seed needs an integer in "
+                                     "[0, 2^64 - 1]%s%s", has_val ? ", got " : "",
+                                     has_val ? argv[i + 1] : "");
+            rq->have_seed = 1;
+            ++i;
+        } else if (!strcmp(a, "--no-space-check")) {
+            rq->no_space_check = 1;
+        } else if (a[0] == '-' || rq->config) {
+            return ics_error_set(err, ICS_EINPUT, "usage: icstress validate CONFIG [-o OUT.h5] "
+                                 "[--scenarios N] [--seed S] [--no-space-check] | TABLE");
+        } else {
+            rq->config = a;
+        }
+    }
+    if (!rq->config)
+        return ics_error_set(err, ICS_EINPUT, "usage: icstress validate CONFIG [-o OUT.h5] "
+                             "[--scenarios N] [--seed S] [--no-space-check] | TABLE");
+    return ICS_OK;
+}
+
 int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 {
     ics_status st = ICS_OK;
@@ -29,25 +70,26 @@ int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_plan *plan = NULL;
     ics_aggset *as = NULL;
     ics_dyn *dyn = NULL;
-    if (argc != 2) {
-        ics_error_set(err, ICS_EINPUT, "usage: icstress validate CONFIG|TABLE");
-        return 2;
-    }
-    const char *arg = argv[1];
+    ics_run_request rq;
+    ics_run_setup S;
+    memset(&S, 0, sizeof S);
+    ICS_TRY(parse_args(argc, argv, &rq, err));
+    const char *arg = rq.config;
     ics_validate_opts opts = ICS_VALIDATE_DEFAULTS;
-    if (!looks_like_table(arg)) {
-        ICS_TRY(ics_config_load(arg, &cfg, err));
-        opts.balance_rtol = cfg->balance_rtol;
-    }
-    ICS_TRY(ics_table_load(cfg ? cfg->table : arg, &t, err));
     ics_validate_report rep;
-    ICS_TRY(ics_table_validate(t, &opts, &rep, err));
-    ICS_TRY(ics_model_create(t, &m, err));
-    if (cfg) {
-        ICS_TRY(ics_plan_create(cfg, t, m, &plan, err));
-        ICS_TRY(ics_aggset_create(cfg, t, m, 1, 1, &as, err));
-        if (cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO)
-            ICS_TRY(ics_dyn_create(cfg, t, m, plan, &dyn, err));
+    if (looks_like_table(arg)) {
+        if (argc != 2)
+            ICS_FAIL(err, ICS_EINPUT, "validate: the options -o, --scenarios, --seed and "
+                     "--no-space-check apply to a CONFIG, not to the table %s", arg);
+        ICS_TRY(ics_table_load(arg, &t, err));
+        ICS_TRY(ics_table_validate(t, &opts, &rep, err));
+        ICS_TRY(ics_model_create(t, &m, err));
+    } else {
+        /* every check of `run` (drivers/prepare.c), then the table's report for the summary */
+        ICS_TRY(ics_run_prepare(ctx, &rq, &S, err));
+        cfg = S.cfg, t = S.t, m = S.m, plan = S.plan, dyn = S.dyn, as = S.as;
+        opts.balance_rtol = cfg->balance_rtol;
+        ICS_TRY(ics_table_validate(t, &opts, &rep, err));
     }
     if (ctx->rank == 0) {
         printf("table %s: %d regions x %d segments, %d nodes, %d final-demand columns\n",
@@ -65,6 +107,16 @@ int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)
             for (int s = 0; s < plan->k; ++s)
                 printf("  shock %s: %s on %d node(s)\n", plan->names[s],
                        ics_shock_type_name(cfg->shocks[s].type), plan->nselected[s]);
+        }
+        if (cfg) {
+            char b1[32], b2[32], b3[32], b4[32];
+            const ics_run_estimate *e = &S.est;
+            printf("  output %s: about %s (%s free there); memory about %s per rank (%d thread(s), "
+                   "%s available)\n", S.out, ics_fmt_bytes(e->output_bytes, b1, sizeof b1),
+                   e->disk_free >= 0 ? ics_fmt_bytes(e->disk_free, b2, sizeof b2) : "unknown",
+                   ics_fmt_bytes(e->memory_bytes, b3, sizeof b3), e->threads,
+                   e->mem_available >= 0 ? ics_fmt_bytes(e->mem_available, b4, sizeof b4)
+                                         : "unknown");
         }
         printf("valid\n");
     }

@@ -28,6 +28,10 @@ int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 
 /* A whole-string decimal integer; 1 on success. */
 int ics_cli_parse_i64(const char *s, int64_t *v);
+/* A whole-string unsigned decimal integer (a seed: the full 64-bit range, as in the config). */
+int ics_cli_parse_u64(const char *s, uint64_t *v);
+/* A scenario count in [1, ICS_MAX_SCENARIOS] (ics_config.h); 1 on success. */
+int ics_cli_parse_scenarios(const char *s, int64_t *v);
 /* Longest output path accepted: Open MPI 4.1's MPI-IO aborts (buffer overflow in its sharedfp
  * component) when the name given to H5Fcreate, OUT.partial, exceeds about 244 characters. */
 #define ICS_OUT_PATH_MAX 230

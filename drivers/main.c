@@ -17,10 +17,11 @@ static void usage(FILE *f)
           "\n"
           "commands:\n"
           "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--resume] [--max-time T] [--force]\n"
-          "                     [--quiet]\n"
+          "      [--quiet] [--no-space-check]\n"
           "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
           "                      (--force: overwrite an existing OUT.h5)\n"
-          "  validate CONFIG|TABLE  check a config (with its table) or a table; exit 0 when valid\n"
+          "  validate CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--no-space-check] | TABLE\n"
+          "                      every check of a run (and its size), or of a table; exit 0 when valid\n"
           "  info                 version, build, BLAS library and core, threads, MPI, HDF5\n"
           "  sensitivity CONFIG [-o OUT.h5] [--samples N] [--seed S] [--resume] [--force] [--quiet]\n"
           "                       Sobol'/Morris design of CONFIG's sensitivity section; indices in /sensitivity\n"
@@ -58,7 +59,9 @@ int main(int argc, char **argv)
     int code = 0;
 
     if (argc < 2) {
-        if (ctx.rank == 0) usage(stderr);
+        /* one line; --help prints the full list */
+        ics_error_set(&err, ICS_EINPUT, "no command (usage: icstress run|validate|info|sensitivity|"
+                      "chokepoints|bench|table ...; see icstress --help)");
         code = 2;
     } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         if (ctx.rank == 0) usage(stdout);

@@ -596,9 +596,9 @@ static void test_clipping(void **state)
     fixture *f = *state;
     ics_plan *p = plan_ok(f, "model: leontief\nshocks:\n"
                              "  - {name: t, type: trade_restriction, from: [R2], to: [R1], "
-                             "change: {dist: normal, mean: -0.5, sd: 3}}\n"
+                             "change: {dist: normal, mean: -0.5, sd: 3, truncate: true}}\n"
                              "  - {name: c, type: coefficient, regions: [R1], "
-                             "change: {dist: normal, mean: 0, sd: 5}}\n");
+                             "change: {dist: normal, mean: 0, sd: 5, truncate: true}}\n");
     enum { B = 64 };
     double Theta[2 * B], Raw[2 * B];
     ics_plan_sample(p, 0, B, Theta, Raw, NULL);

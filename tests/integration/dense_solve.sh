@@ -26,7 +26,7 @@ shocks:
     type: $type
     regions: [r1]
     segments: ["s[0-4]"]
-    change: {dist: normal, mean: -0.3, sd: 0.2}
+    change: {dist: normal, mean: -0.3, sd: 0.2, truncate: true}
     probability: 0.6
   - name: fixed
     type: $type
