@@ -1474,6 +1474,7 @@ void ics_config_destroy(ics_config **pcfg)
     }
     free(cfg->aggs);
     free(cfg->corr_matrix);
+    ics_ario_config_free(cfg); /* ario.inventory's per-segment targets (found by fuzz_config) */
     free(cfg);
     *pcfg = NULL;
 }
