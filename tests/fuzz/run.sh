@@ -20,7 +20,10 @@ for t in "${targets[@]}"; do
   mkdir -p "$work"
   dict=()
   [ -f "$here/$t.dict" ] && dict=(-dict="$here/$t.dict")
+  # inputs up to 4 KB (libFuzzer would otherwise stop at the largest seed); raw HDF5 files as seeded
+  len=(-max_len=4096)
+  [ "$t" = h5_bytes ] && len=()
   echo "== fuzz_$t: ${secs}s on tests/fuzz/corpus/$t =="
-  "$build/tests/fuzz/fuzz_$t" "${dict[@]}" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
+  "$build/tests/fuzz/fuzz_$t" "${dict[@]}" "${len[@]}" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/" "$work" "$here/corpus/$t"
 done
