@@ -1484,6 +1484,7 @@ void ics_config_destroy(ics_config **pcfg)
     }
     free(cfg->aggs);
     free(cfg->corr_matrix);
+    ics_ario_config_free(cfg); /* ario.inventory's per-segment targets (found by fuzz_config) */
     free(cfg);
     *pcfg = NULL;
 }

@@ -312,12 +312,29 @@ ics_status ics_h5_read_u8(hid_t file, const char *path, unsigned char **out, int
     return read_all(file, path, H5T_NATIVE_UINT8, sizeof **out, (void **)out, count, err);
 }
 
+/* An attribute read into one value must hold exactly one element of the given class: H5Aread
+ * fills as many elements as the attribute has (a hostile partial file overflowed the buffer;
+ * found by tests/fuzz/fuzz_table_h5). */
+static int attr_is_one(hid_t a, H5T_class_t cls)
+{
+    hid_t space = H5Aget_space(a), type = H5Aget_type(a);
+    const int ok = space >= 0 && type >= 0 && H5Sget_simple_extent_npoints(space) == 1 &&
+                   H5Tget_class(type) == cls;
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    return ok;
+}
+
 ics_status ics_h5_get_attr_i64(hid_t obj, const char *name, int64_t *value, ics_error *err)
 {
     hid_t a;
     H5E_BEGIN_TRY { a = H5Aopen(obj, name, H5P_DEFAULT); }
     H5E_END_TRY;
     if (a < 0) return ics_error_set(err, ICS_EIO, "missing HDF5 attribute '%s'", name);
+    if (!attr_is_one(a, H5T_INTEGER)) {
+        H5Aclose(a);
+        return ics_error_set(err, ICS_EIO, "HDF5 attribute '%s' is not one integer", name);
+    }
     herr_t rc = H5Aread(a, H5T_NATIVE_INT64, value);
     H5Aclose(a);
     return rc < 0 ? ics_error_set(err, ICS_EIO, "cannot read HDF5 attribute '%s'", name) : ICS_OK;
@@ -331,6 +348,7 @@ ics_status ics_h5_get_attr_str(hid_t obj, const char *name, char **value, ics_er
     H5E_BEGIN_TRY { a = H5Aopen(obj, name, H5P_DEFAULT); }
     H5E_END_TRY;
     if (a < 0) return ics_error_set(err, ICS_EIO, "missing HDF5 attribute '%s'", name);
+    if (!attr_is_one(a, H5T_STRING)) ICS_FAIL(err, ICS_EIO, "attribute '%s': unexpected type", name);
     ftype = H5Aget_type(a);
     if (H5Tis_variable_str(ftype) > 0) ICS_FAIL(err, ICS_EIO, "attribute '%s': unexpected type", name);
     size_t len = H5Tget_size(ftype);

@@ -548,6 +548,24 @@ static void test_load_file(void **state)
     rmdir(dir);
 }
 
+/* Per-segment ARIO inventory targets belong to the config and are freed by ics_config_destroy
+ * (they leaked before; found by tests/fuzz/fuzz_config; LeakSanitizer checks it in build-asan). */
+static void test_ario_inventory_owned(void **state)
+{
+    (void)state;
+    ics_config *cfg = NULL;
+    ics_error err = {0};
+    assert_int_equal(ics_config_parse("model: ario\nario: {inventory: {default: 2, fab: 5, osat: inf}}\n",
+                                      "t.yaml", &cfg, &err),
+                     ICS_OK);
+    assert_int_equal(cfg->ario_ninv, 2);
+    assert_string_equal(cfg->ario_inv_segments[0], "fab");
+    assert_true(cfg->ario_inv_values[0] == 5.0);
+    assert_true(cfg->ario_inv_default == 2.0);
+    ics_config_destroy(&cfg);
+    assert_null(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_levenshtein),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_ario_inventory_owned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
