@@ -26,6 +26,7 @@ void ics_error_clear(ics_error *err)
     if (err) {
         err->code = ICS_OK;
         err->msg[0] = '\0';
+        err->shared = 0;
     }
 }
 
@@ -46,9 +47,21 @@ const char *ics_status_name(ics_status st)
     }
 }
 
+#ifdef ICS_FAULT_INJECTION
+int ics__fault(ics_fault_kind kind)
+{
+    static const char *const env[ICS_FAULT_KINDS] = {"ICS_FAULT_ALLOC", "ICS_FAULT_H5WRITE"};
+    static long calls[ICS_FAULT_KINDS];
+    const char *v = getenv(env[kind]);
+    if (!v || !*v) return 0;
+    const long n = strtol(v, NULL, 10);
+    return n > 0 && __atomic_add_fetch(&calls[kind], 1, __ATOMIC_SEQ_CST) == n;
+}
+#endif
+
 void *ics_calloc(size_t count, size_t size, ics_error *err, const char *what)
 {
-    void *p = calloc(count ? count : 1, size ? size : 1);
+    void *p = ics__fault(ICS_FAULT_ALLOC) ? NULL : calloc(count ? count : 1, size ? size : 1);
     if (!p)
         ics_error_set(err, ICS_ENOMEM, "out of memory allocating %zu x %zu bytes for %s", count,
                       size, what ? what : "?");

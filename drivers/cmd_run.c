@@ -556,7 +556,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     int dynamic = 0;
     unsigned char *done_flags = NULL;
     int64_t *pending = NULL;
-    int nthreads = 0, nws = 0, sched_live = 0, resuming = 0, with_mom = 0;
+    int nthreads = 0, nws = 0, sched_live = 0, resuming = 0, with_mom = 0, layout_ok = 0;
     ics_sched sched;
     int store[OUT_COUNT] = {0};
     int n = 0, k = 0, b = 0;
@@ -679,7 +679,9 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_ALLOC(done_flags, nblocks, err, "progress flags");
     }
     /* metadata on disk before any block is written: a kill from here on leaves a resumable file */
-    H5Fflush(h5->file, H5F_SCOPE_GLOBAL);
+    if (H5Fflush(h5->file, H5F_SCOPE_GLOBAL) < 0)
+        ICS_H5_FAIL(err, h5->file, NULL, "cannot write the file's layout");
+    layout_ok = 1;
 
     ICS_ALLOC(pending, nblocks ? nblocks : 1, err, "the block list");
     int64_t pending_scen = 0;
@@ -738,7 +740,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         const run_loop L = {plan, m, as, fast, dyn, ws, dws, dagg, mom, pending, store, width,
                             dsets, adsets, pdsets, mdsets, done_ds, dxpl, pbuf, N, b, n, k,
                             nthreads, nws, dynamic};
-        ICS_TRY(run_blocks(&L, &sched, &pr, pending_scen, err));
+        ICS_TRY(ics_agree(run_blocks(&L, &sched, &pr, pending_scen, err), err));
     }
     const double compute_s = MPI_Wtime() - t0;
     ics_sched_destroy(&sched);
@@ -798,8 +800,9 @@ done:
             if (mdsets[q] >= 0) H5Dclose(mdsets[q]);
     free(mdsets);
     if (done_ds >= 0) H5Dclose(done_ds);
-    /* A failed fresh run removes its partial file; a failed resume keeps it for the next try. */
-    ics_h5_abort(&h5, ctx->rank == 0 && !resuming && st == ICS_EINPUT);
+    /* A failed fresh run removes its partial file when the input was wrong or its layout is not
+     * complete (no block to keep); otherwise, and after a failed resume, it stays to resume. */
+    ics_h5_abort(&h5, ctx->rank == 0 && !resuming && (st == ICS_EINPUT || !layout_ok));
     if (fapl >= 0) H5Pclose(fapl);
     if (dxpl >= 0) H5Pclose(dxpl);
     if (ws)
