@@ -672,15 +672,16 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_TRY(ics_h5_read_u8(h5->file, "/progress/block_done", &done_flags, &cnt, err));
         if (cnt != nblocks) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: %lld blocks recorded, %lld expected", out, (long long)cnt, (long long)nblocks);
     } else {
-        ICS_TRY(ics_h5_create(out, fapl, &h5, err));
-        ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, as, store, width, N, b, nblocks, blas,
-                              created, dsets, adsets, pdsets, with_mom ? mdsets : NULL, &done_ds,
-                              err));
+        ICS_TRY(ics_agree(ics_h5_create(out, fapl, &h5, err), err));
+        ICS_TRY(ics_agree(create_layout(ctx, h5->file, cfg, t, plan, as, store, width, N, b,
+                                        nblocks, blas, created, dsets, adsets, pdsets,
+                                        with_mom ? mdsets : NULL, &done_ds, err), err));
         ICS_ALLOC(done_flags, nblocks, err, "progress flags");
     }
     /* metadata on disk before any block is written: a kill from here on leaves a resumable file */
-    if (H5Fflush(h5->file, H5F_SCOPE_GLOBAL) < 0)
-        ICS_H5_FAIL(err, h5->file, NULL, "cannot write the file's layout");
+    ICS_TRY(ics_agree(H5Fflush(h5->file, H5F_SCOPE_GLOBAL) < 0
+                          ? ics_h5_fail(err, ICS_EIO, h5->file, NULL, "cannot write the layout")
+                          : ICS_OK, err));
     layout_ok = 1;
 
     ICS_ALLOC(pending, nblocks ? nblocks : 1, err, "the block list");
