@@ -1099,9 +1099,10 @@ static ics_status attr_vec(hid_t obj, const char *name, const double *v, int n, 
     ics_status st = ICS_OK;
     hsize_t dim = (hsize_t)n;
     hid_t space = H5Screate_simple(1, &dim, NULL);
-    hid_t attr = H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t attr = ics_h5_fault() ? H5I_INVALID_HID
+                                : H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
     if (attr < 0 || H5Awrite(attr, H5T_NATIVE_DOUBLE, v) < 0)
-        st = ics_error_set(err, ICS_EIO, "cannot write HDF5 attribute '%s'", name);
+        st = ics_h5_fail(err, ICS_EIO, obj, NULL, "cannot write the attribute '%s'", name);
     if (attr >= 0) H5Aclose(attr);
     H5Sclose(space);
     return st;
@@ -1117,8 +1118,8 @@ static ics_status put(hid_t loc, const char *group, const char *name, int64_t ro
     hid_t dset = H5I_INVALID_HID;
     const int64_t dims[2] = {rows ? rows : m, m};
     ICS_TRY(ics_h5_dataset(loc, name, rows ? 2 : 1, dims, 0, 0, &dset, err));
-    if (H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        ICS_FAIL(err, ICS_EIO, "%s/%s: cannot write the dataset", group, name);
+    if (ics_h5_fault() || H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        ICS_H5_FAIL(err, dset, NULL, "cannot write the dataset");
     if (attr) ICS_TRY(attr_vec(dset, attr, attr_v, (int)rows, err));
     ICS_TRY(ics_h5_attr_str(dset, "definition", definition, err));
 done:
@@ -1138,12 +1139,11 @@ ics_status ics_write_column_stats(hid_t file, const char *group, const ics_colum
         void *edata = NULL;
         H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        g = H5Gcreate2(file, group, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+        g = ics_h5_fault() ? H5I_INVALID_HID : H5Gcreate2(file, group, lcpl, H5P_DEFAULT, H5P_DEFAULT);
         H5Eset_auto2(H5E_DEFAULT, efunc, edata);
     }
     if (g < 0)
-        ICS_FAIL(err, ICS_EIO, "%s: cannot create the statistics group (does it already exist?)",
-                 group);
+        ICS_H5_FAIL(err, file, NULL, "cannot create the statistics group %s", group);
     const int64_t m = res->ncols;
     ICS_TRY(ics_h5_attr_i64(g, "count", res->count, err));
     ICS_TRY(ics_h5_attr_str(g, "source", res->source ? res->source : "", err));
@@ -1176,8 +1176,9 @@ ics_status ics_write_column_stats(hid_t file, const char *group, const ics_colum
                     "(return period 1/p scenarios)",
                     err));
     if (res->ep_points > 0) {
-        ep = H5Gcreate2(g, "ep_curve", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (ep < 0) ICS_FAIL(err, ICS_EIO, "%s/ep_curve: cannot create the group", group);
+        ep = ics_h5_fault() ? H5I_INVALID_HID
+                            : H5Gcreate2(g, "ep_curve", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (ep < 0) ICS_H5_FAIL(err, g, NULL, "cannot create the group ep_curve");
         ICS_TRY(put(ep, group, "threshold", res->ep_points, m, res->ep_threshold, NULL, NULL,
                     "thresholds t_k of the exceedance-probability curve", err));
         ICS_TRY(put(ep, group, "probability", res->ep_points, m, res->ep_probability, NULL,

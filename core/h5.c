@@ -21,10 +21,9 @@ static ics_status open_file(const char *final_path, hid_t fapl, int create, ics_
     if (!f->final_path) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
     sprintf(f->tmp_path, "%s.partial", final_path);
     if (create) {
-        f->file = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-        if (f->file < 0)
-            ICS_FAIL(err, ICS_EIO, "%s: cannot create the output file (is the directory "
-                     "writable?)", f->tmp_path);
+        f->file = ics_h5_fault() ? H5I_INVALID_HID
+                                 : H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        if (f->file < 0) ICS_H5_FAIL(err, -1, f->tmp_path, "cannot create the output file");
     } else {
         H5E_BEGIN_TRY { f->file = H5Fopen(f->tmp_path, H5F_ACC_RDWR, fapl); }
         H5E_END_TRY;
@@ -56,7 +55,11 @@ ics_status ics_h5_finish(ics_h5file **fp, int do_rename, ics_error *err)
     ics_status st = ICS_OK;
     ics_h5file *f = *fp;
     *fp = NULL;
-    if (H5Fclose(f->file) < 0) ICS_FAIL(err, ICS_EIO, "%s: closing the output file failed", f->tmp_path);
+    if (H5Fclose(f->file) < 0) {
+        ics__h5_close_failed();
+        st = ics_h5_fail(err, ICS_EIO, -1, f->tmp_path, "closing the output file failed");
+        goto done;
+    }
     if (do_rename && rename(f->tmp_path, f->final_path) != 0)
         ICS_FAIL(err, ICS_EIO, "%s: cannot rename to %s: %s", f->tmp_path, f->final_path,
                  strerror(errno));
@@ -70,7 +73,7 @@ void ics_h5_abort(ics_h5file **fp, int do_unlink)
 {
     if (!fp || !*fp) return;
     ics_h5file *f = *fp;
-    if (f->file >= 0) H5Fclose(f->file);
+    if (f->file >= 0 && H5Fclose(f->file) < 0) ics__h5_close_failed();
     if (do_unlink && f->tmp_path) unlink(f->tmp_path);
     free_file(f);
     *fp = NULL;
@@ -82,9 +85,12 @@ ics_status ics_h5_attr_str(hid_t obj, const char *name, const char *value, ics_e
     hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
     H5Tset_size(type, strlen(value) + 1);
     H5Tset_cset(type, H5T_CSET_UTF8);
-    attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0 || H5Awrite(attr, type, value) < 0)
-        ICS_FAIL(err, ICS_EIO, "cannot write HDF5 attribute '%s'", name);
+    attr = ics_h5_fault() ? H5I_INVALID_HID
+                          : H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, type, value) < 0) {
+        ICS_H5_FAIL(err, obj, NULL, "cannot write the attribute '%s'", name);
+        goto done;
+    }
 done:
     if (attr >= 0) H5Aclose(attr);
     H5Sclose(space);
@@ -96,9 +102,12 @@ ics_status ics_h5_attr_i64(hid_t obj, const char *name, int64_t value, ics_error
 {
     ics_status st = ICS_OK;
     hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT64, &value) < 0)
-        ICS_FAIL(err, ICS_EIO, "cannot write HDF5 attribute '%s'", name);
+    hid_t attr = ics_h5_fault() ? H5I_INVALID_HID
+                                : H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT64, &value) < 0) {
+        ICS_H5_FAIL(err, obj, NULL, "cannot write the attribute '%s'", name);
+        goto done;
+    }
 done:
     if (attr >= 0) H5Aclose(attr);
     H5Sclose(space);
@@ -111,9 +120,12 @@ ics_status ics_h5_attr_f64(hid_t obj, const char *name, const double *values, in
     ics_status st = ICS_OK;
     hsize_t dim = (hsize_t)count;
     hid_t space = count == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
-    hid_t attr = H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_DOUBLE, values) < 0)
-        ICS_FAIL(err, ICS_EIO, "cannot write HDF5 attribute '%s'", name);
+    hid_t attr = ics_h5_fault() ? H5I_INVALID_HID
+                                : H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_DOUBLE, values) < 0) {
+        ICS_H5_FAIL(err, obj, NULL, "cannot write the attribute '%s'", name);
+        goto done;
+    }
 done:
     if (attr >= 0) H5Aclose(attr);
     H5Sclose(space);
@@ -149,8 +161,9 @@ ics_status ics_h5_dataset(hid_t file, const char *path, int rank, const int64_t 
             H5Pset_deflate(dcpl, (unsigned)gzip);
         }
     }
-    *dset = H5Dcreate2(file, path, H5T_IEEE_F64LE, space, lcpl, dcpl, H5P_DEFAULT);
-    if (*dset < 0) ICS_FAIL(err, ICS_EIO, "cannot create HDF5 dataset '%s'", path);
+    *dset = ics_h5_fault() ? H5I_INVALID_HID
+                           : H5Dcreate2(file, path, H5T_IEEE_F64LE, space, lcpl, dcpl, H5P_DEFAULT);
+    if (*dset < 0) ICS_H5_FAIL(err, file, NULL, "cannot create the dataset %s", path);
 done:
     H5Pclose(lcpl);
     H5Pclose(dcpl);
@@ -177,9 +190,9 @@ ics_status ics_h5_write_rows(hid_t dset, int64_t first, int64_t count, int64_t w
     } else {
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, cnt, NULL);
     }
-    if (H5Dwrite(dset, H5T_NATIVE_DOUBLE, mspace, fspace, dxpl, data) < 0)
-        ICS_FAIL(err, ICS_EIO, "writing rows %lld..%lld of an HDF5 dataset failed",
-                 (long long)first, (long long)(first + count - 1));
+    if (ics_h5_fault() || H5Dwrite(dset, H5T_NATIVE_DOUBLE, mspace, fspace, dxpl, data) < 0)
+        ICS_H5_FAIL(err, dset, NULL, "writing rows %lld..%lld failed",
+                         (long long)first, (long long)(first + count - 1));
 done:
     H5Sclose(mspace);
     H5Sclose(fspace);
@@ -192,8 +205,8 @@ ics_status ics_h5_write_array(hid_t file, const char *path, int rank, const int6
     ics_status st = ICS_OK;
     hid_t dset = H5I_INVALID_HID;
     ICS_TRY(ics_h5_dataset(file, path, rank, dims, 0, 0, &dset, err));
-    if (H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        ICS_FAIL(err, ICS_EIO, "cannot write HDF5 dataset '%s'", path);
+    if (ics_h5_fault() || H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        ICS_H5_FAIL(err, dset, NULL, "cannot write the dataset");
 done:
     if (dset >= 0) H5Dclose(dset);
     return st;
@@ -218,9 +231,10 @@ ics_status ics_h5_write_strings(hid_t file, const char *path, char *const *strs,
     H5Tset_cset(type, H5T_CSET_UTF8);
     hid_t space = H5Screate_simple(1, &dim, NULL);
     hid_t lcpl = lcpl_intermediate();
-    hid_t dset = H5Dcreate2(file, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dset = ics_h5_fault() ? H5I_INVALID_HID
+                                : H5Dcreate2(file, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     if (dset < 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        st = ics_error_set(err, ICS_EIO, "cannot write HDF5 dataset '%s'", path);
+        st = ics_h5_fail(err, ICS_EIO, file, NULL, "cannot write the dataset %s", path);
     if (dset >= 0) H5Dclose(dset);
     H5Pclose(lcpl);
     H5Sclose(space);
@@ -281,8 +295,9 @@ ics_status ics_h5_dataset_u8(hid_t file, const char *path, int64_t count, hid_t 
     H5Pset_fill_value(dcpl, H5T_NATIVE_UINT8, &zero);
     H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
     H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
-    *dset = H5Dcreate2(file, path, H5T_STD_U8LE, space, lcpl, dcpl, H5P_DEFAULT);
-    if (*dset < 0) ICS_FAIL(err, ICS_EIO, "cannot create HDF5 dataset '%s'", path);
+    *dset = ics_h5_fault() ? H5I_INVALID_HID
+                           : H5Dcreate2(file, path, H5T_STD_U8LE, space, lcpl, dcpl, H5P_DEFAULT);
+    if (*dset < 0) ICS_H5_FAIL(err, file, NULL, "cannot create the dataset %s", path);
 done:
     H5Pclose(lcpl);
     H5Pclose(dcpl);
@@ -298,8 +313,9 @@ ics_status ics_h5_write_u8(hid_t dset, int64_t index, unsigned char value, hid_t
     hsize_t start = (hsize_t)index, one = 1;
     hid_t mspace = H5Screate_simple(1, &one, NULL);
     H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &one, NULL);
-    if (H5Dwrite(dset, H5T_NATIVE_UINT8, mspace, fspace, dxpl, &value) < 0)
-        ICS_FAIL(err, ICS_EIO, "writing progress flag %lld failed", (long long)index);
+    if (ics_h5_fault() || H5Dwrite(dset, H5T_NATIVE_UINT8, mspace, fspace, dxpl, &value) < 0)
+        ICS_H5_FAIL(err, dset, NULL, "writing progress flag %lld failed",
+                         (long long)index);
 done:
     H5Sclose(mspace);
     H5Sclose(fspace);

@@ -26,6 +26,7 @@ void ics_error_clear(ics_error *err)
     if (err) {
         err->code = ICS_OK;
         err->msg[0] = '\0';
+        err->shared = 0;
     }
 }
 
@@ -47,9 +48,34 @@ const char *ics_status_name(ics_status st)
     }
 }
 
+#ifdef ICS_FAULT_INJECTION
+static const char *const fault_env[ICS_FAULT_KINDS] = {"ICS_FAULT_ALLOC", "ICS_FAULT_H5WRITE"};
+static long fault_calls[ICS_FAULT_KINDS];
+
+/* ICS_FAULT_REPORT=FILE: the number of calls of each kind, appended to FILE at exit (a test
+ * learns how far to sweep N from one clean run). */
+static void fault_report(void)
+{
+    FILE *f = fopen(getenv("ICS_FAULT_REPORT"), "a");
+    if (!f) return;
+    for (int k = 0; k < ICS_FAULT_KINDS; ++k) fprintf(f, "%s %ld\n", fault_env[k], fault_calls[k]);
+    fclose(f);
+}
+
+int ics__fault(ics_fault_kind kind)
+{
+    static int once;
+    if (!__atomic_exchange_n(&once, 1, __ATOMIC_SEQ_CST) && getenv("ICS_FAULT_REPORT"))
+        atexit(fault_report);
+    const long calls = __atomic_add_fetch(&fault_calls[kind], 1, __ATOMIC_SEQ_CST);
+    const char *v = getenv(fault_env[kind]);
+    return v && *v && calls == strtol(v, NULL, 10);
+}
+#endif
+
 void *ics_calloc(size_t count, size_t size, ics_error *err, const char *what)
 {
-    void *p = calloc(count ? count : 1, size ? size : 1);
+    void *p = ics__fault(ICS_FAULT_ALLOC) ? NULL : calloc(count ? count : 1, size ? size : 1);
     if (!p)
         ics_error_set(err, ICS_ENOMEM, "out of memory allocating %zu x %zu bytes for %s", count,
                       size, what ? what : "?");

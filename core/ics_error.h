@@ -21,6 +21,8 @@ typedef enum ics_status {
 typedef struct ics_error {
     ics_status code;
     char msg[ICS_ERRMSG_MAX]; /* one line, no trailing newline: "FILE: place: what was wrong" */
+    int shared;               /* drivers: 1 when every MPI rank holds this same error (agreed
+                                 collectively), so rank 0 reports it and no rank aborts */
 } ics_error;
 
 /* Record an error (first one wins: later calls do not overwrite an earlier message) and return
@@ -36,6 +38,18 @@ const char *ics_status_name(ics_status st);
 /* Allocation helpers that record ICS_ENOMEM with the caller's purpose. */
 void *ics_calloc(size_t count, size_t size, ics_error *err, const char *what);
 char *ics_strdup(const char *s, ics_error *err);
+
+/* Fault injection (CMake option ICS_ENABLE_FAULT_INJECTION, for tests): with ICS_FAULT_ALLOC=N
+ * in the environment the Nth call of ics_calloc (ICS_ALLOC, ics_strdup) fails as out of memory,
+ * with ICS_FAULT_H5WRITE=N the Nth HDF5 write through core/h5.c's helpers (datasets, rows,
+ * arrays, strings, attributes) fails as if the disk were full. Counting is per process and
+ * thread-safe. Without the option ics__fault is the constant 0: no cost. */
+typedef enum ics_fault_kind { ICS_FAULT_ALLOC, ICS_FAULT_H5WRITE, ICS_FAULT_KINDS } ics_fault_kind;
+#ifdef ICS_FAULT_INJECTION
+int ics__fault(ics_fault_kind kind); /* 1 when this call is the one to fail */
+#else
+#define ics__fault(kind) 0
+#endif
 
 /* ICS_TRY(expr): evaluate a status-returning call; on failure jump to the function's `done:`
  * label with `st` holding the status. Functions using it declare `ics_status st = ICS_OK;`. */

@@ -62,4 +62,29 @@ ics_status ics_h5_get_attr_str(hid_t obj, const char *name, char **value, ics_er
 ics_status ics_h5_set_attr_i64(hid_t obj, const char *name, int64_t value, ics_error *err);
 ics_status ics_h5_set_attr_str(hid_t obj, const char *name, const char *value, ics_error *err);
 
+/* Failures (core/h5_error.c). Record an HDF5 failure as one line "FILE: WHAT: REASON": FILE is
+ * path, or else the file holding obj; REASON comes from HDF5's error stack, errno or the free
+ * space left (ENOSPC, EDQUOT, EFBIG, EIO become plain words). Call it right after the failed
+ * call (it reads and clears the error stack). Returns code. */
+ics_status ics_h5_fail(ics_error *err, ics_status code, hid_t obj, const char *path,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* ics_h5_fail with ICS_EIO, then jump to `done:` (as ICS_FAIL). */
+#define ICS_H5_FAIL(err, obj, path, ...)                                                       \
+    do {                                                                                       \
+        st = ics_h5_fail((err), ICS_EIO, (obj), (path), __VA_ARGS__);                          \
+        goto done;                                                                             \
+    } while (0)
+/* Call before each HDF5 write: 1 when fault injection fails this write (errno = ENOSPC); else
+ * 0, with errno cleared so that a failure's errno is its own. */
+int ics_h5_fault(void);
+/* Extend the closed file `path` by `bytes` of allocated disk space (posix_fallocate), so that the
+ * HDF5 writes that follow cannot run out of space half-way (HDF5 writes at its end-of-allocation,
+ * inside the reserve; closing the file truncates it to what HDF5 used). On failure the file is
+ * left as it was and the message says why (no space, quota...). */
+ics_status ics_h5_reserve(const char *path, int64_t bytes, ics_error *err);
+/* 1 once an H5Fclose failed in this process: HDF5 1.10 then keeps a dangling file id that makes
+ * its own shutdown (at MPI_Finalize or exit) crash, so the driver must not shut it down. */
+int ics_h5_close_failed(void);
+void ics__h5_close_failed(void);
+
 #endif

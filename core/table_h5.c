@@ -3,6 +3,7 @@
  * variable-length UTF-8 strings, matrices row-major doubles. Serial HDF5 calls only. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "ics_h5.h"
 #include "ics_table.h"
 
 #include <errno.h>
@@ -73,9 +74,10 @@ static ics_status write_strings(hid_t g, const char *fname, const char *name,
     if ((type = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(type, width) < 0 ||
         H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0 ||
         (space = H5Screate_simple(1, dims, NULL)) < 0 ||
+        ics_h5_fault() ||
         (dset = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
         (count > 0 && H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0))
-        ICS_FAIL(err, ICS_EIO, "%s: cannot write dataset /table/%s", fname, name);
+        ICS_H5_FAIL(err, -1, fname, "cannot write dataset /table/%s", name);
 done:
     free(buf);
     if (dset >= 0) H5Dclose(dset);
@@ -91,11 +93,11 @@ static ics_status write_doubles(hid_t g, const char *fname, const char *name, in
     hid_t space = -1, dset = -1;
     hsize_t count = 1;
     for (int r = 0; r < rank; ++r) count *= dims[r];
-    if ((space = H5Screate_simple(rank, dims, NULL)) < 0 ||
+    if ((space = H5Screate_simple(rank, dims, NULL)) < 0 || ics_h5_fault() ||
         (dset = H5Dcreate2(g, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
                            H5P_DEFAULT)) < 0 ||
         (count > 0 && H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0))
-        ICS_FAIL(err, ICS_EIO, "%s: cannot write dataset /table/%s", fname, name);
+        ICS_H5_FAIL(err, -1, fname, "cannot write dataset /table/%s", name);
 done:
     if (dset >= 0) H5Dclose(dset);
     if (space >= 0) H5Sclose(space);
@@ -116,8 +118,8 @@ ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err)
 
     if (H5Lexists(file, "table", H5P_DEFAULT) > 0)
         ICS_FAIL(err, ICS_EIO, "%s: /table already exists", fname);
-    if ((g = H5Gcreate2(file, "table", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-        ICS_FAIL(err, ICS_EIO, "%s: cannot create group /table", fname);
+    if (ics_h5_fault() || (g = H5Gcreate2(file, "table", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        ICS_H5_FAIL(err, -1, fname, "cannot create group /table");
 
     ICS_TRY(write_strings(g, fname, "regions", (const char *const *)t->regions, t->nreg, err));
     ICS_TRY(write_strings(g, fname, "segments", (const char *const *)t->segments, t->nseg, err));

@@ -569,7 +569,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     int dynamic = 0;
     unsigned char *done_flags = NULL;
     int64_t *pending = NULL;
-    int nthreads = 0, nws = 0, sched_live = 0, resuming = 0, with_mom = 0;
+    int nthreads = 0, nws = 0, sched_live = 0, resuming = 0, with_mom = 0, layout_ok = 0;
     int64_t nwritten = 0;
     ics_sched sched;
     ics_out_lock *lock = NULL;
@@ -656,15 +656,18 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_TRY(ics_h5_read_u8(h5->file, "/progress/block_done", &done_flags, &cnt, err));
         if (cnt != nblocks) ICS_FAIL(err, ICS_EINPUT, "%s.partial: cannot resume: %lld blocks recorded, %lld expected", out, (long long)cnt, (long long)nblocks);
     } else {
-        ICS_TRY(ics_h5_create(out, fapl, &h5, err));
-        ICS_TRY(create_layout(ctx, h5->file, cfg, t, plan, as, store, width, N, b, nblocks, blas,
-                              created, dsets, adsets, pdsets, with_mom ? mdsets : NULL, &done_ds,
-                              err));
-        ICS_TRY(ics_run_identity_write(h5->file, &id, err));
+        ICS_TRY(ics_agree(ics_h5_create(out, fapl, &h5, err), err));
+        ICS_TRY(ics_agree(create_layout(ctx, h5->file, cfg, t, plan, as, store, width, N, b,
+                                        nblocks, blas, created, dsets, adsets, pdsets,
+                                        with_mom ? mdsets : NULL, &done_ds, err), err));
+        ICS_TRY(ics_agree(ics_run_identity_write(h5->file, &id, err), err));
         ICS_ALLOC(done_flags, nblocks, err, "progress flags");
     }
     /* metadata on disk before any block is written: a kill from here on leaves a resumable file */
-    H5Fflush(h5->file, H5F_SCOPE_GLOBAL);
+    ICS_TRY(ics_agree(H5Fflush(h5->file, H5F_SCOPE_GLOBAL) < 0
+                          ? ics_h5_fail(err, ICS_EIO, h5->file, NULL, "cannot write the layout")
+                          : ICS_OK, err));
+    layout_ok = 1;
 
     ICS_ALLOC(pending, nblocks ? nblocks : 1, err, "the block list");
     int64_t pending_scen = 0;
@@ -723,7 +726,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         const run_loop L = {plan, m, as, fast, dyn, ws, dws, dagg, mom, pending, store, width,
                             dsets, adsets, pdsets, mdsets, done_ds, dxpl, pbuf, N, b, n, k,
                             nthreads, nws, dynamic};
-        ICS_TRY(run_blocks(&L, &sched, &pr, pending_scen, &nwritten, err));
+        ICS_TRY(ics_agree(run_blocks(&L, &sched, &pr, pending_scen, &nwritten, err), err));
     }
     MPI_Allreduce(MPI_IN_PLACE, &nwritten, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     const double compute_s = MPI_Wtime() - t0;
@@ -797,8 +800,9 @@ done:
             if (mdsets[q] >= 0) H5Dclose(mdsets[q]);
     free(mdsets);
     if (done_ds >= 0) H5Dclose(done_ds);
-    /* A failed fresh run removes its partial file; a failed resume keeps it for the next try. */
-    ics_h5_abort(&h5, ctx->rank == 0 && !resuming && st == ICS_EINPUT);
+    /* A failed fresh run removes its partial file when the input was wrong or its layout is not
+     * complete (no block to keep); otherwise, and after a failed resume, it stays to resume. */
+    ics_h5_abort(&h5, ctx->rank == 0 && !resuming && (st == ICS_EINPUT || !layout_ok));
     ics_output_unlock(&lock);
     if (fapl >= 0) H5Pclose(fapl);
     if (dxpl >= 0) H5Pclose(dxpl);

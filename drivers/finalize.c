@@ -20,7 +20,7 @@ static const double exceed_probs[] = {0.1, 0.04, 0.02, 0.01, 0.005, 0.002, 0.001
 
 /* Collective: ICS_OK when no process failed, else the status and message of the lowest rank
  * that did, on every rank. */
-static ics_status agree(ics_status st, ics_error *err)
+ics_status ics_agree(ics_status st, ics_error *err)
 {
     int rank = 0, size = 1, first = 0, code = st;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -31,6 +31,7 @@ static ics_status agree(ics_status st, ics_error *err)
     MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD);
     MPI_Bcast(err->msg, (int)sizeof err->msg, MPI_CHAR, first, MPI_COMM_WORLD);
     err->code = (ics_status)code;
+    err->shared = 1;
     return (ics_status)code;
 }
 
@@ -76,6 +77,40 @@ static void gather_columns(ics_column_stats_result *r, int64_t base)
     free(all);
 }
 
+/* Disk space for writing the statistics: their values twice over, plus room for the metadata of
+ * every group and dataset, so that reserving it first (ics_h5_reserve) leaves nothing to fail
+ * half-way for want of space. */
+static int64_t stats_bytes(ics_column_stats_result *const *res, int nres)
+{
+    int64_t bytes = 1 << 20;
+    for (int i = 0; i < nres; ++i) {
+        double *a[NARRAYS];
+        int64_t rows[NARRAYS];
+        result_arrays(res[i], a, rows);
+        for (int j = 0; j < NARRAYS; ++j) bytes += 2 * rows[j] * res[i]->ncols * 8;
+        bytes += 64 << 10;
+    }
+    return bytes;
+}
+
+/* Open the partial file for the statistics, with a fresh /statistics: an earlier attempt that
+ * failed half-way (disk full, killed) may have left part of one, and all of it is redone. */
+static ics_status open_for_stats(const ics_finalize_info *fi, int64_t reserve, ics_h5file **h5,
+                                 ics_error *err)
+{
+    ics_status st = ICS_OK;
+    char partial[4096];
+    snprintf(partial, sizeof partial, "%s.partial", fi->out);
+    ICS_TRY(ics_h5_reserve(partial, reserve, err));
+    ICS_TRY(ics_h5_open_partial(fi->out, H5P_DEFAULT, h5, err));
+    if (H5Lexists((*h5)->file, "/statistics", H5P_DEFAULT) > 0 &&
+        H5Ldelete((*h5)->file, "/statistics", H5P_DEFAULT) < 0)
+        ICS_H5_FAIL(err, (*h5)->file, NULL, "cannot remove the statistics of an earlier attempt");
+    ICS_TRY(ics_h5_set_attr_i64((*h5)->file, "complete", 0, err));
+done:
+    return st;
+}
+
 /* The statistics of /scenarios/<name>: the columns of this rank (file column c belongs to rank
  * (base + c) % size), gathered on rank 0. Collective. */
 static ics_status stats_for(hid_t f, const char *name, int full, int window_moments,
@@ -107,7 +142,7 @@ static ics_status stats_for(hid_t f, const char *name, int full, int window_mome
     req.col_stride = size;
     req.col_offset = ((rank - base) % size + size) % size;
     snprintf(path, sizeof path, "/scenarios/%s", name);
-    st = agree(ics_column_stats(f, path, &req, res, err), err);
+    st = ics_agree(ics_column_stats(f, path, &req, res, err), err);
     if (st == ICS_OK) gather_columns(*res, base);
     return st;
 }
@@ -125,14 +160,14 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
     hid_t f = H5I_INVALID_HID;
     char partial[4096];
     snprintf(partial, sizeof partial, "%s.partial", fi->out);
-    st = agree(names && res ? ICS_OK : ics_error_set(err, ICS_ENOMEM, "out of memory"), err);
+    st = ics_agree(names && res ? ICS_OK : ics_error_set(err, ICS_ENOMEM, "out of memory"), err);
     if (st != ICS_OK) goto done;
 
     /* every rank reads its columns (read-only, serial HDF5) */
     {
         H5E_BEGIN_TRY { f = H5Fopen(partial, H5F_ACC_RDONLY, H5P_DEFAULT); }
         H5E_END_TRY;
-        st = agree(f >= 0 ? ICS_OK : ics_error_set(err, ICS_EIO, "%s: cannot reopen the result "
+        st = ics_agree(f >= 0 ? ICS_OK : ics_error_set(err, ICS_EIO, "%s: cannot reopen the result "
                                                    "file to compute its statistics", partial),
                    err);
         if (st != ICS_OK) goto done;
@@ -151,7 +186,7 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
 
     /* rank 0 writes */
     if (rank == 0) {
-        ICS_TRY(ics_h5_open_partial(fi->out, H5P_DEFAULT, &h5, err));
+        ICS_TRY(open_for_stats(fi, stats_bytes(res, nres), &h5, err));
         for (int i = 0; i < nres; ++i) {
             char path[256];
             snprintf(path, sizeof path, "/statistics/%s", names[i]);
@@ -183,7 +218,7 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
     }
 done:
     ics_h5_abort(&h5, 0);
-    st = agree(st, err);
+    st = ics_agree(st, err);
     if (res)
         for (int i = 0; i < nres; ++i) ics_column_stats_free(&res[i]);
     free(res);

@@ -24,6 +24,10 @@ typedef struct ics_finalize_info {
     int quiet;
 } ics_finalize_info;
 
+/* Collective over MPI_COMM_WORLD: ICS_OK when no process failed, else on every rank the status
+ * and message of the lowest rank that did, marked shared (reported once, no MPI_Abort). */
+ics_status ics_agree(ics_status st, ics_error *err);
+
 /* Collective (every rank of MPI_COMM_WORLD, after the parallel file is closed): every rank
  * computes the statistics of its share of the columns from the file opened read-only; rank 0
  * gathers them, reopens the file, writes /statistics, sets `finished` and `complete` = 1,
