@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_table.h"
+#include "ics_h5.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -146,6 +147,8 @@ ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err)
     hsize_t dn[1] = {(hsize_t)n};
     ICS_TRY(write_doubles(g, fname, "x", 1, dn, t->x, err));
     ICS_TRY(write_doubles(g, fname, "va", 1, dn, t->va, err));
+    if (t->unit) ICS_TRY(ics_h5_attr_str(g, "units", t->unit, err));
+    if (t->base_year > 0) ICS_TRY(ics_h5_attr_i64(g, "base_year", t->base_year, err));
 
 done:
     if (g >= 0) H5Gclose(g);
@@ -395,6 +398,17 @@ ics_status ics_table_load_h5(const char *file, ics_table **out, ics_error *err)
     hsize_t dn[1] = {(hsize_t)n};
     ICS_TRY(read_doubles(g, file, "x", 1, dn, t->x, err));
     ICS_TRY(read_doubles(g, file, "va", 1, dn, t->va, err));
+    if (H5Aexists(g, "units") > 0) {
+        if (ics_h5_get_attr_str(g, "units", &t->unit, err) != ICS_OK)
+            ICS_FAIL(err, ICS_EINPUT, "%s: /table attribute 'units' must be a fixed-length string",
+                     file);
+    }
+    if (H5Aexists(g, "base_year") > 0) {
+        int64_t y = 0;
+        if (ics_h5_get_attr_i64(g, "base_year", &y, err) != ICS_OK || y < 0 || y > 9999)
+            ICS_FAIL(err, ICS_EINPUT, "%s: /table attribute 'base_year' must be a year", file);
+        t->base_year = (int)y;
+    }
 
 done:
     for (int i = 0; regs && i < nreg; ++i) free(regs[i]);

@@ -173,9 +173,11 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
             const ics_table *t = fi->t;
             printf("icstress: %lld scenarios, model %s, table %s\n", (long long)tot->count,
                    ics_model_name(fi->model), t->source);
+            char unit[300];
+            ics_table_unit(t, fi->model >= ICS_MODEL_DIIM, unit, sizeof unit);
             printf("  total output loss: mean %.6g, sd %.6g, min %.6g, max %.6g, 5%%..95%% [%.6g, "
-                   "%.6g], CVaR95 %.6g (table units)\n", tot->mean[0], tot->sd[0], tot->min[0],
-                   tot->max[0], tot->quantiles[1], tot->quantiles[7], tot->cvar[1]);
+                   "%.6g], CVaR95 %.6g (%s)\n", tot->mean[0], tot->sd[0], tot->min[0],
+                   tot->max[0], tot->quantiles[1], tot->quantiles[7], tot->cvar[1], unit);
             printf("  value-added loss by region (mean):");
             for (int r = 0; r < t->nreg; ++r) printf(" %s %.4g", t->regions[r], va->mean[r]);
             printf("\n  wrote %s\n", fi->out);
