@@ -5,6 +5,7 @@
 #include "ics_finalize.h"
 #include "ics_finalstats.h"
 #include "ics_h5.h"
+#include "ics_h5meta.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -159,6 +160,8 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
             if (!strcmp(names[i], "total_output_loss") && i < nagg) tot = res[i];
             if (!strcmp(names[i], "va_loss_by_region") && i < nagg) va = res[i];
         }
+        const ics_h5meta_opts mo = {fi->steps_per_year, fi->argc, fi->argv};
+        ICS_TRY(ics_h5meta_describe(h5->file, &mo, err));
         char now[32];
         time_t tt = time(NULL);
         struct tm tm;

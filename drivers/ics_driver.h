@@ -9,6 +9,8 @@
 typedef struct ics_ctx {
     int rank, size;        /* MPI rank and size (1 when not under mpirun) */
     int quiet;
+    int argc;              /* the program's command line, for the provenance of result files */
+    char **argv;
 } ics_ctx;
 
 int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err);

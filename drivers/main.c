@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 {
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    ics_ctx ctx = {0, 1, 0};
+    ics_ctx ctx = {0, 1, 0, argc, argv};
     MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ctx.size);
     ics_error err;
