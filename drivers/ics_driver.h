@@ -16,6 +16,8 @@ typedef struct ics_ctx {
 int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err);
+/* `export OUT.h5 --csv DIR` (drivers/cmd_export.c). */
+int ics_cmd_export(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 
 /* A whole-string decimal integer; 1 on success. */
 int ics_cli_parse_i64(const char *s, int64_t *v);

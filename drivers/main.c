@@ -23,6 +23,8 @@ static void usage(FILE *f)
           "                       Sobol'/Morris design of CONFIG's sensitivity section; indices in /sensitivity\n"
           "  chokepoints CONFIG [-o OUT.h5] [--scenarios-per-node N] [--seed S] [--top K] [--quiet]\n"
           "                       linkages, hypothetical extraction and the ensemble ranking of nodes\n"
+          "  export OUT.h5 --csv DIR\n"
+          "                       statistics, EP curves, sensitivity indices, chokepoint ranking as CSV\n"
           "  bench [--quick] [--json FILE] [--cases LIST]\n"
           "                       the benchmark suite: a table, and JSON records\n"
           "  table balance PRIOR_DIR -o OUT_DIR\n"
@@ -71,8 +73,10 @@ int main(int argc, char **argv)
         code = ics_cmd_bench(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "chokepoints")) {
         code = ics_cmd_chokepoints(&ctx, argc - 1, argv + 1, &err);
+    } else if (!strcmp(argv[1], "export")) {
+        code = ics_cmd_export(&ctx, argc - 1, argv + 1, &err);
     } else {
-        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, bench, table; "
+        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, export, bench, table; "
                       "see icstress --help)", argv[1]);
         code = 2;
     }
