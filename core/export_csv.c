@@ -311,7 +311,7 @@ static ics_status walk_sens(hid_t g, const char *rel, FILE *f, ics_error *err)
         }
         if (!*rel) continue; /* /sensitivity/factors and the design: not indices */
         hid_t d = H5Dopen2(g, k, H5P_DEFAULT), t = H5Dget_type(d);
-        const int numeric = H5Tget_class(t) == H5T_FLOAT;
+        const int numeric = H5Tget_class(t) == H5T_FLOAT && H5DSis_scale(d) <= 0;
         H5Tclose(t), H5Dclose(d);
         if (!numeric) continue;
         int rank = 0;

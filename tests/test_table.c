@@ -1056,6 +1056,20 @@ static void test_units(void **state)
     assert_string_equal(u->unit, "million USD per year");
     assert_int_equal(u->base_year, 2022);
     ics_table_destroy(&u);
+    {
+        /* a variable-length string attribute, as h5py writes one */
+        hid_t f5 = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), g = H5Gopen2(f5, "/table", H5P_DEFAULT);
+        hid_t ty = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+        H5Tset_size(ty, H5T_VARIABLE);
+        H5Adelete(g, "units");
+        hid_t a = H5Acreate2(g, "units", ty, sp, H5P_DEFAULT, H5P_DEFAULT);
+        const char *v = "kEUR per year";
+        assert_true(H5Awrite(a, ty, &v) >= 0);
+        H5Aclose(a), H5Sclose(sp), H5Tclose(ty), H5Gclose(g), H5Fclose(f5);
+    }
+    assert_int_equal(ics_table_load(path, &u, &err), ICS_OK);
+    assert_string_equal(u->unit, "kEUR per year");
+    ics_table_destroy(&u);
     ics_table_destroy(&t);
 
     /* one unit for the whole table */
