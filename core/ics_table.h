@@ -25,6 +25,8 @@ typedef struct ics_table {
     double *x;             /* [n] gross output */
     double *va;            /* [n] value added (summed over VA rows) */
     char *source;          /* where it came from: directory, file or "builtin" (owned) */
+    char *unit;            /* unit of Z, Y, x, va ("million USD per year"); NULL = not stated */
+    int base_year;         /* price base year of `unit`; 0 = not stated */
 } ics_table;
 
 /* Allocate an empty table with room for the given sizes; labels NULL, arrays zeroed.
@@ -76,6 +78,15 @@ ics_status ics_table_validate(const ics_table *t, const ics_validate_opts *opts,
  * ICS_ENUMERIC if dgeev fails. Thread-safe. */
 ics_status ics_table_spectral_radius(int n, const double *A, int lda, double *radius,
                                      ics_error *err);
+
+/* The table's unit for people and for the CF `units` attribute: the unit with its base year
+ * ("million USD (2022) per year"; the year goes before " per " when there is one), or
+ * "(table units)" when the table does not state one. stock = 1 drops a trailing " per year"
+ * (a flow summed over the steps of a dynamic model is an amount). Returns buf. */
+const char *ics_table_unit(const ics_table *t, int stock, char *buf, size_t len);
+/* Read a pymrio unit file (unit.txt / unit.csv: header, then rows REGION, sector, unit; tab or
+ * comma separated) into *unit (newly allocated). Every row must state the same unit. */
+ics_status ics_table_read_unit_file(const char *path, char **unit, ics_error *err);
 
 /* Node label "REGION/segment" into buf (always NUL-terminated). */
 const char *ics_table_node_label(const ics_table *t, int i, char *buf, size_t len);

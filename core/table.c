@@ -72,6 +72,7 @@ void ics_table_destroy(ics_table **tp)
     free(t->x);
     free(t->va);
     free(t->source);
+    free(t->unit);
     free(t);
     *tp = NULL;
 }
@@ -141,7 +142,16 @@ ics_status ics_table_load(const char *path, ics_table **out, ics_error *err)
         ICS_FAIL(err, ICS_EINPUT,
                  "table: empty path (expected \"builtin\", a pymrio table directory or an "
                  "icstress .h5 file)");
-    if (strcmp(path, "builtin") == 0) return ics_table_builtin(out, err);
+    if (strcmp(path, "builtin") == 0) {
+        ICS_TRY(ics_table_builtin(out, err));
+        /* its unit and price year: docs/data.md, "Layout and units" */
+        (*out)->base_year = 2022;
+        if (!((*out)->unit = ics_strdup("million USD per year", err))) {
+            ics_table_destroy(out);
+            ICS_FAIL(err, ICS_ENOMEM, "out of memory");
+        }
+        return ICS_OK;
+    }
 
     struct stat sb;
     if (stat(path, &sb) != 0) {
@@ -193,4 +203,24 @@ ics_table *ics_table_random(int nreg, int nseg, uint64_t seed, ics_error *err)
         t->va[i] = t->x[i] - cs;
     }
     return t;
+}
+
+const char *ics_table_unit(const ics_table *t, int stock, char *buf, size_t len)
+{
+    if (!t->unit || !*t->unit) {
+        snprintf(buf, len, "(table units)");
+        return buf;
+    }
+    char u[256];
+    snprintf(u, sizeof u, "%s", t->unit);
+    const size_t ul = strlen(u), py = strlen(" per year");
+    if (stock && ul > py && !strcmp(u + ul - py, " per year")) u[ul - py] = '\0';
+    const char *per = strstr(u, " per ");
+    if (t->base_year <= 0)
+        snprintf(buf, len, "%s", u);
+    else if (per)
+        snprintf(buf, len, "%.*s (%d)%s", (int)(per - u), u, t->base_year, per);
+    else
+        snprintf(buf, len, "%s (%d)", u, t->base_year);
+    return buf;
 }

@@ -494,6 +494,42 @@ static ics_status check_file_holds(const csv_reader *r, int rows, int cols, cons
                          r->lineno, cols, what, rows, cols, need, left);
 }
 
+ics_status ics_table_read_unit_file(const char *path, char **unit, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    csv_reader r = {0};
+    int got = 0, rows = 0;
+    char *u = NULL;
+    *unit = NULL;
+    ICS_TRY(csv_open(&r, path, err));
+    ICS_TRY(csv_next(&r, &got, err)); /* header: region, sector, unit */
+    if (!got || r.nf < 2)
+        ICS_FAIL(err, ICS_EINPUT, "%s: line 1: expected a header such as 'region,sector,unit'",
+                 path);
+    for (;;) {
+        ICS_TRY(csv_next(&r, &got, err));
+        if (!got) break;
+        const char *v = r.nf > 0 ? r.f[r.nf - 1] : "";
+        if (r.nf < 2 || !*v)
+            ICS_FAIL(err, ICS_EINPUT, "%s: line %ld: expected REGION, sector, unit", path,
+                     r.lineno);
+        if (!u) {
+            if (!(u = ics_strdup(v, err))) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
+        } else if (strcmp(u, v) != 0) {
+            ICS_FAIL(err, ICS_EINPUT, "%s: line %ld: unit '%s' differs from '%s' above (icstress "
+                     "needs one unit for the whole table)", path, r.lineno, v, u);
+        }
+        ++rows;
+    }
+    if (!rows) ICS_FAIL(err, ICS_EINPUT, "%s: no unit rows after the header", path);
+    *unit = u;
+    u = NULL;
+done:
+    free(u);
+    csv_close(&r);
+    return st;
+}
+
 static int index_of(char **labels, int count, const char *s)
 {
     for (int i = 0; i < count; ++i)
@@ -582,6 +618,16 @@ ics_status ics_table_load_dir(const char *dir, ics_table **out, ics_error *err)
         for (int j = 0; j < n; ++j) {
             const double *col = t->Z + (size_t)j * (size_t)n;
             for (int i = 0; i < n; ++i) t->x[i] += col[i];
+        }
+    }
+    {
+        /* pymrio's unit.txt / unit.csv: the table's unit (no base year: pymrio has none) */
+        char *upath = NULL;
+        ICS_TRY(find_table_file(dir, "unit", &upath, err));
+        if (upath) {
+            st = ics_table_read_unit_file(upath, &t->unit, err);
+            free(upath);
+            if (st != ICS_OK) goto done;
         }
     }
     if (vpath) {

@@ -5,6 +5,7 @@
 
 #include "ics_h5.h"
 #include "ics_table.h"
+#include "ics_h5.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -148,6 +149,8 @@ ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err)
     hsize_t dn[1] = {(hsize_t)n};
     ICS_TRY(write_doubles(g, fname, "x", 1, dn, t->x, err));
     ICS_TRY(write_doubles(g, fname, "va", 1, dn, t->va, err));
+    if (t->unit) ICS_TRY(ics_h5_attr_str(g, "units", t->unit, err));
+    if (t->base_year > 0) ICS_TRY(ics_h5_attr_i64(g, "base_year", t->base_year, err));
 
 done:
     if (g >= 0) H5Gclose(g);
@@ -332,6 +335,35 @@ done:
     return st;
 }
 
+/* A scalar string attribute, fixed or variable length (h5py writes the latter), newly
+ * allocated; NULL when it is not a string. */
+static char *attr_text(hid_t obj, const char *name)
+{
+    char *out = NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), ft = a >= 0 ? H5Aget_type(a) : -1, mt = -1;
+    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
+    mt = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mt, H5Tget_cset(ft));
+    if (H5Tis_variable_str(ft) > 0) {
+        char *v = NULL;
+        H5Tset_size(mt, H5T_VARIABLE);
+        if (H5Aread(a, mt, &v) >= 0 && v) {
+            out = strdup(v);
+            H5free_memory(v);
+        }
+    } else {
+        const size_t w = H5Tget_size(ft) + 1;
+        H5Tset_size(mt, w);
+        H5Tset_strpad(mt, H5T_STR_NULLTERM);
+        if ((out = calloc(w, 1)) && H5Aread(a, mt, out) < 0) free(out), out = NULL;
+    }
+done:
+    if (mt >= 0) H5Tclose(mt);
+    if (ft >= 0) H5Tclose(ft);
+    if (a >= 0) H5Aclose(a);
+    return out;
+}
+
 ics_status ics_table_load_h5(const char *file, ics_table **out, ics_error *err)
 {
     ics_status st = ICS_OK;
@@ -398,6 +430,14 @@ ics_status ics_table_load_h5(const char *file, ics_table **out, ics_error *err)
     hsize_t dn[1] = {(hsize_t)n};
     ICS_TRY(read_doubles(g, file, "x", 1, dn, t->x, err));
     ICS_TRY(read_doubles(g, file, "va", 1, dn, t->va, err));
+    if (H5Aexists(g, "units") > 0 && !(t->unit = attr_text(g, "units")))
+        ICS_FAIL(err, ICS_EINPUT, "%s: /table attribute 'units' must be a string", file);
+    if (H5Aexists(g, "base_year") > 0) {
+        int64_t y = 0;
+        if (ics_h5_get_attr_i64(g, "base_year", &y, err) != ICS_OK || y < 0 || y > 9999)
+            ICS_FAIL(err, ICS_EINPUT, "%s: /table attribute 'base_year' must be a year", file);
+        t->base_year = (int)y;
+    }
 
 done:
     for (int i = 0; regs && i < nreg; ++i) free(regs[i]);

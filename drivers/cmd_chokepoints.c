@@ -9,6 +9,7 @@
 #include "ics_chokepoints.h"
 #include "ics_config.h"
 #include "ics_h5.h"
+#include "ics_h5meta.h"
 #include "ics_linkages.h"
 #include "ics_model.h"
 #include "ics_sysinfo.h"
@@ -256,6 +257,10 @@ static ics_status write_file(const char *out, const ics_ctx *ctx, const ics_conf
     }
     H5Gclose(g);
     g = H5I_INVALID_HID;
+    {
+        const ics_h5meta_opts mo = {cfg->steps_per_year, ctx->argc, ctx->argv};
+        ICS_TRY(ics_h5meta_describe(f, &mo, err));
+    }
     ICS_TRY(ics_h5_finish(&h5, 1, err));
 done:
     if (g >= 0) H5Gclose(g);

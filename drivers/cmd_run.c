@@ -767,7 +767,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         if (store[OUT_UNMET]) full_names[nfull++] = out_names[OUT_UNMET];
         ics_finalize_info fi = {out, t, as, cfg->model, node_names, nnode, full_names, nfull,
                                 with_mom, nblocks - npending, compute_s,
-                                ctx->rank != 0 || ctx->quiet};
+                                ctx->rank != 0 || ctx->quiet, cfg->steps_per_year, ctx->argc,
+                                ctx->argv};
         ICS_TRY((ics_status)ics_finalize_run(&fi, err));
     }
     if (ctx->rank == 0 && !o.quiet && truncated > 0)

@@ -9,6 +9,7 @@
 #include "ics_aggregate.h"
 #include "ics_config.h"
 #include "ics_h5.h"
+#include "ics_h5meta.h"
 #include "ics_model.h"
 #include "ics_scenario.h"
 #include "ics_sensitivity.h"
@@ -78,6 +79,8 @@ static herr_t copy_attr(hid_t loc, const char *name, const H5A_info_t *info, voi
 {
     (void)info;
     const hid_t dst = *(hid_t *)dst_;
+    /* dimension-scale attachments refer to objects of the old file: made again at the end */
+    if (!strcmp(name, "DIMENSION_LIST") || !strcmp(name, "REFERENCE_LIST")) return 0;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT), type = H5Aget_type(a), space = H5Aget_space(a);
     const hssize_t npts = H5Sget_simple_extent_npoints(space);
     const size_t sz = H5Tget_size(type) * (size_t)(npts > 0 ? npts : 1);
@@ -152,6 +155,7 @@ static herr_t visit_dataset(hid_t obj, const char *name, const H5O_info_t *info,
     if (info->type != H5O_TYPE_DATASET) return 0;
     char path[1024];
     snprintf(path, sizeof path, "/scenarios/%s", name);
+    if (ics_h5meta_is_scale(obj, path)) return 0; /* made again when the file is finished */
     c->st = copy_dataset(obj, path, c);
     return c->st == ICS_OK ? 0 : -1;
 }
@@ -402,6 +406,8 @@ int ics_cmd_sensitivity(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                 rc = ics_sens_analyze_file(f, d, targets, ntargets, &ao, &report, &max_half, err);
                 if (rc == ICS_OK)
                     rc = ics_h5_set_attr_str(f, "sampler", ics_sampler_name(cfg->sens_sampler), err);
+                const ics_h5meta_opts mo = {cfg->steps_per_year, ctx->argc, ctx->argv};
+                if (rc == ICS_OK) rc = ics_h5meta_describe(f, &mo, err);
             }
             if (f >= 0 && H5Fclose(f) < 0 && rc == ICS_OK)
                 rc = ics_error_set(err, ICS_EIO, "%s: closing the result failed", out);

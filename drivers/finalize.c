@@ -5,6 +5,7 @@
 #include "ics_finalize.h"
 #include "ics_finalstats.h"
 #include "ics_h5.h"
+#include "ics_h5meta.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -194,6 +195,8 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
             if (!strcmp(names[i], "total_output_loss") && i < nagg) tot = res[i];
             if (!strcmp(names[i], "va_loss_by_region") && i < nagg) va = res[i];
         }
+        const ics_h5meta_opts mo = {fi->steps_per_year, fi->argc, fi->argv};
+        ICS_TRY(ics_h5meta_describe(h5->file, &mo, err));
         char now[32];
         time_t tt = time(NULL);
         struct tm tm;
@@ -208,9 +211,11 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
             const ics_table *t = fi->t;
             printf("icstress: %lld scenarios, model %s, table %s\n", (long long)tot->count,
                    ics_model_name(fi->model), t->source);
+            char unit[300];
+            ics_table_unit(t, fi->model >= ICS_MODEL_DIIM, unit, sizeof unit);
             printf("  total output loss: mean %.6g, sd %.6g, min %.6g, max %.6g, 5%%..95%% [%.6g, "
-                   "%.6g], CVaR95 %.6g (table units)\n", tot->mean[0], tot->sd[0], tot->min[0],
-                   tot->max[0], tot->quantiles[1], tot->quantiles[7], tot->cvar[1]);
+                   "%.6g], CVaR95 %.6g (%s)\n", tot->mean[0], tot->sd[0], tot->min[0],
+                   tot->max[0], tot->quantiles[1], tot->quantiles[7], tot->cvar[1], unit);
             printf("  value-added loss by region (mean):");
             for (int r = 0; r < t->nreg; ++r) printf(" %s %.4g", t->regions[r], va->mean[r]);
             printf("\n  wrote %s\n", fi->out);

@@ -16,6 +16,8 @@ typedef struct ics_ctx {
     int quiet;
     char threads_rule[96];  /* which rule chose the OpenMP thread count (ics_threads_configure) */
     ics_out_lock *out_lock; /* a lock the caller holds for the runs it makes (sensitivity) */
+    int argc;              /* the program's command line, for the provenance of result files */
+    char **argv;
 } ics_ctx;
 
 /* Set the OpenMP thread count once at start-up: OMP_NUM_THREADS if set, else
@@ -25,6 +27,8 @@ void ics_threads_configure(ics_ctx *ctx);
 int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err);
+/* `export OUT.h5 --csv DIR` (drivers/cmd_export.c). */
+int ics_cmd_export(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 
 /* A whole-string decimal integer; 1 on success. */
 int ics_cli_parse_i64(const char *s, int64_t *v);

@@ -22,6 +22,9 @@ typedef struct ics_finalize_info {
     int64_t reused_blocks;     /* blocks taken over from an interrupted run */
     double compute_seconds;
     int quiet;
+    int steps_per_year;        /* step length, for the units (ics_h5meta_describe) */
+    int argc;                  /* the command line, for the provenance */
+    char *const *argv;
 } ics_finalize_info;
 
 /* Collective over MPI_COMM_WORLD: ICS_OK when no process failed, else on every rank the status

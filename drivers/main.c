@@ -30,6 +30,8 @@ static void usage(FILE *f)
           "  chokepoints CONFIG [-o OUT.h5] [--scenarios-per-node N] [--seed S] [--top K] [--force]\n"
           "                     [--quiet]\n"
           "                       linkages, hypothetical extraction and the ensemble ranking of nodes\n"
+          "  export OUT.h5 --csv DIR\n"
+          "                       statistics, EP curves, sensitivity indices, chokepoint ranking as CSV\n"
           "  bench [--quick] [--json FILE] [--cases LIST]\n"
           "                       the benchmark suite: a table, and JSON records\n"
           "  report OUT.h5 [-o REPORT.html]\n"
@@ -52,7 +54,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "report")) return ics_cmd_report(argc - 1, argv + 1);
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    ics_ctx ctx = {0, 1, 0, "", NULL};
+    ics_ctx ctx = {0, 1, 0, "", NULL, argc, argv};
     ics_threads_configure(&ctx);
     MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ctx.size);
@@ -89,8 +91,10 @@ int main(int argc, char **argv)
         code = ics_cmd_bench(&ctx, argc - 1, argv + 1, &err);
     } else if (!strcmp(argv[1], "chokepoints")) {
         code = ics_cmd_chokepoints(&ctx, argc - 1, argv + 1, &err);
+    } else if (!strcmp(argv[1], "export")) {
+        code = ics_cmd_export(&ctx, argc - 1, argv + 1, &err);
     } else {
-        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, bench, table; "
+        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, export, bench, table; "
                       "see icstress --help)", argv[1]);
         code = 2;
     }

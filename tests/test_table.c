@@ -184,7 +184,8 @@ static int setup_dir(void **state)
 static int teardown_dir(void **state)
 {
     static const char *const names[] = {"Z.csv", "Z.txt", "Y.csv", "Y.txt", "x.csv", "x.txt",
-                                        "VA.csv", "VA.txt", "table.h5", "notes.txt"};
+                                        "VA.csv", "VA.txt", "table.h5", "notes.txt",
+                                        "unit.txt", "unit.csv"};
     char *dir = *state;
     char path[512];
     for (size_t k = 0; k < sizeof names / sizeof names[0]; ++k) {
@@ -1018,6 +1019,83 @@ static void test_helpers(void **state)
     ics_table_destroy(NULL);
 }
 
+/* A table's unit: pymrio's unit.txt in a directory, the /table attributes of an .h5 table, the
+ * built-in's declared unit; the display form puts the base year before " per ". */
+static void test_units(void **state)
+{
+    const char *dir = *state;
+    ics_error err = {0};
+    ics_table *t = NULL, *u = NULL;
+    char path[512], buf[128];
+    write_full(dir);
+    assert_int_equal(ics_table_load_dir(dir, &t, &err), ICS_OK);
+    assert_null(t->unit);
+    assert_string_equal(ics_table_unit(t, 0, buf, sizeof buf), "(table units)");
+    ics_table_destroy(&t);
+
+    snprintf(path, sizeof path, "%s/unit.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("region\tsector\tunit\n", f); /* as pymrio's IOSystem.save_all writes it */
+    for (int i = 0; i < N; ++i) fprintf(f, "%s\t%s\tM.EUR\n", NODE_R[i], NODE_S[i]);
+    fclose(f);
+    assert_int_equal(ics_table_load_dir(dir, &t, &err), ICS_OK);
+    assert_string_equal(t->unit, "M.EUR");
+    assert_int_equal(t->base_year, 0);
+    assert_string_equal(ics_table_unit(t, 0, buf, sizeof buf), "M.EUR");
+
+    /* the unit and a base year survive the .h5 form */
+    free(t->unit);
+    t->unit = ics_strdup("million USD per year", &err);
+    t->base_year = 2022;
+    assert_string_equal(ics_table_unit(t, 0, buf, sizeof buf), "million USD (2022) per year");
+    assert_string_equal(ics_table_unit(t, 1, buf, sizeof buf), "million USD (2022)");
+    h5_path(dir, path, sizeof path);
+    write_h5_table(t, path);
+    assert_int_equal(ics_table_load(path, &u, &err), ICS_OK);
+    assert_string_equal(u->unit, "million USD per year");
+    assert_int_equal(u->base_year, 2022);
+    ics_table_destroy(&u);
+    {
+        /* a variable-length string attribute, as h5py writes one */
+        hid_t f5 = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), g = H5Gopen2(f5, "/table", H5P_DEFAULT);
+        hid_t ty = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+        H5Tset_size(ty, H5T_VARIABLE);
+        H5Adelete(g, "units");
+        hid_t a = H5Acreate2(g, "units", ty, sp, H5P_DEFAULT, H5P_DEFAULT);
+        const char *v = "kEUR per year";
+        assert_true(H5Awrite(a, ty, &v) >= 0);
+        H5Aclose(a), H5Sclose(sp), H5Tclose(ty), H5Gclose(g), H5Fclose(f5);
+    }
+    assert_int_equal(ics_table_load(path, &u, &err), ICS_OK);
+    assert_string_equal(u->unit, "kEUR per year");
+    ics_table_destroy(&u);
+    ics_table_destroy(&t);
+
+    /* one unit for the whole table */
+    snprintf(path, sizeof path, "%s/unit.txt", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("region,sector,unit\nUS,fab,M.EUR\nUS,design,M.USD\n", f);
+    fclose(f);
+    assert_int_equal(ics_table_load_dir(dir, &t, &err), ICS_EINPUT);
+    assert_non_null(strstr(err.msg, "unit.txt: line 3"));
+    assert_non_null(strstr(err.msg, "M.USD"));
+    assert_null(t);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("region,sector,unit\n", f);
+    fclose(f);
+    ics_error_clear(&err);
+    assert_int_equal(ics_table_load_dir(dir, &t, &err), ICS_EINPUT);
+    assert_non_null(strstr(err.msg, "no unit rows"));
+
+    /* the built-in table states its unit (docs/data.md) */
+    assert_int_equal(ics_table_load("builtin", &t, &err), ICS_OK);
+    assert_string_equal(ics_table_unit(t, 0, buf, sizeof buf), "million USD (2022) per year");
+    ics_table_destroy(&t);
+}
+
 int main(void)
 {
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
@@ -1035,6 +1113,7 @@ int main(void)
         DIR_TEST(test_load_mismatched_labels),
         DIR_TEST(test_duplicate_node),
         DIR_TEST(test_h5_round_trip),
+        DIR_TEST(test_units),
         DIR_TEST(test_h5_fixed_strings_and_indices),
         DIR_TEST(test_h5_missing_parts),
         cmocka_unit_test(test_validate_ok_and_report),
