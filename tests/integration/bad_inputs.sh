@@ -89,7 +89,7 @@ if [ $# -gt 0 ]; then printf '%s\n' "$@" > "$tmp/list"
 else (cd "$corpus/cases" && ls -1) > "$tmp/list"
 fi
 start=$(date +%s)
-xargs -P "${ICS_JOBS:-2}" -I{} bash -c 'run_one "$1"' _ {} < "$tmp/list"
+xargs -P "${ICS_JOBS:-$(( $(nproc) > 2 ? $(nproc) : 2 ))}" -I{} bash -c 'run_one "$1"' _ {} < "$tmp/list"
 elapsed=$(( $(date +%s) - start ))
 
 pending=" $(grep -v '^[[:space:]]*#' "$corpus/PENDING" 2>/dev/null | tr '\n' ' ') "
