@@ -18,7 +18,7 @@ export ICS corpus
 export OMPI_MCA_ess_singleton_isolated=${OMPI_MCA_ess_singleton_isolated:-1}
 export OMPI_MCA_btl=${OMPI_MCA_btl:-self} OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
-export ICS_CASE_TIMEOUT=${ICS_CASE_TIMEOUT:-20}
+export ICS_CASE_TIMEOUT=${ICS_CASE_TIMEOUT:-15}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
