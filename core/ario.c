@@ -828,12 +828,14 @@ static void step_work(const ics_dyn *d, int b, double *flops, double *bytes)
     double F = 0, B = 0;
     F += (2 * kact + 3) * nb, B += 2 * nb;                        /* shock effects */
     F += 2 * n * n * b, B += n * n + s * nb + nb;                 /* GEMM 1 */
-    F += ((alt ? 4 : 3) + 12 + alt + 5) * nb;                     /* per-column pass */
+    F += ((alt ? 4 : 3) + 12 + alt + 5 + 3) * nb;                 /* per-column pass (+3: the
+                                                                     deviations Z1 + D, R - 1) */
     B += (5 + 1 + 9) * nb;                                        /* (+ the input bound) */
     F += 3 * nb, B += 5 * nb;                                     /* ics_dyn_record */
     F += 2 * n * n * nc, B += n * n + n * nc + s * n * nc;        /* GEMM 2 */
     if (!alt && a->nq) B += s * nb;                               /* W0 copied for the corrections */
-    F += fin * 11 * nb + (s - fin) * 3 * nb;                      /* orders, input bound */
+    F += fin * 17 * nb + (s - fin) * 6 * nb;                      /* orders, input bound (in
+                                                                     deviations from baseline) */
     B += fin * (9 + useW) * nb + (s - fin) * (3 + useW) * nb;
     for (int q = 0; q < a->nq; ++q) {                             /* trade restrictions */
         const ario_trade *r = &a->tr[q];

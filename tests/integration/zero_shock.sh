@@ -36,10 +36,10 @@ write_config() { # FILE MODEL SAMPLER MODE(none|zero|half)
   {
     echo "table: builtin"
     echo "model: $model"
-    echo "scenarios: 64"
+    echo "scenarios: 32"
     echo "seed: 7"
     echo "sampler: $sampler"
-    echo "horizon: 30"
+    echo "horizon: 20"
     echo "aggregates:"
     echo "  - {name: tw_all, regions: [TW]}"
     echo "output:"
@@ -60,7 +60,7 @@ for model in leontief ghosh iim diim ario; do
     for mode in none zero half; do
       cfg="$tmp/$model-$sampler-$mode.yaml"
       write_config "$cfg" "$model" "$sampler" "$mode"
-      if [ "$mode" = half ]; then n=512; else n=64; fi
+      if [ "$mode" = half ]; then n=128; else n=32; fi
       "$ICS" run "$cfg" -o "$tmp/$model-$sampler-$mode.h5" --scenarios "$n" --quiet ||
         { echo "FAIL: $model $sampler $mode: run failed"; cat "$cfg"; exit 1; }
     done
