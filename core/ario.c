@@ -310,6 +310,7 @@ typedef struct aws {
     double *Tg, *Ts, *Tv;   /* trade scratch (chunk) */
     double *Tc;             /* trade: each (restriction, supplier group)'s n_buy x 2cb product */
     double *sum;            /* 5 x bb: produced, final delivered, received, used, stock change */
+    double *dxa;            /* n x bb: x^a - xbar, for the orders pass */
     double *recv, *ord;     /* probe: s x n x bb received goods and orders placed */
 } aws;
 
@@ -331,6 +332,7 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     TAKE(Tg, (size_t)a->maxbuy * b); TAKE(Ts, (size_t)a->maxsup * b);
     TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, ntc * 2 * b);
     TAKE(sum, 5 * b);
+    TAKE(dxa, n * b);
     if (probe) {
         TAKE(recv, s * n * b);
         TAKE(ord, s * n * b);
@@ -422,8 +424,8 @@ void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
  * (reductions: scalar). */
 static inline __attribute__((always_inline)) void
 orders_col(int n, int fin, int probe, double itau, const double *restrict V,
-           const double *restrict Wv, const double *restrict xa, const double *restrict xo,
-           const double *restrict xb, const double *restrict Up, const double *restrict Tp,
+           const double *restrict Wv, const double *restrict dxa, const double *restrict xo,
+           const double *restrict Up, const double *restrict Tp,
            const double *restrict W0p, const double *restrict kp, double *restrict om,
            double *restrict g, double *restrict lim, double *restrict recv,
            double *restrict ord, double *sums)
@@ -431,7 +433,7 @@ orders_col(int n, int fin, int probe, double itau, const double *restrict V,
     double srecv = 0.0, sused = 0.0, sd = 0.0;
     for (int i = 0; i < n; ++i) {
         const double dg = g[i], w0 = W0p[i], dW = Wv[i];
-        const double drc = dg * w0 + (1.0 + dg) * V[i], dused = (xa[i] - xb[i]) * Up[i];
+        const double dv = V[i], drc = dg * (w0 + dv) + dv, dused = dxa[i] * Up[i];
         double dO = dused;
         if (fin) {
             const double wv = om[i] + (drc - dused), gap = Tp[i] * xo[i] - wv, gi = gap * itau;
@@ -459,23 +461,23 @@ ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, 
 {
     const int n = a->n, fin = !a->inf[p];
     const double *Up = a->U + (size_t)p * n, *Tp = a->tgt + (size_t)p * n;
-    const double *W0p = a->W0 + (size_t)p * n, *kp = a->kappa + (size_t)p * n, *xb = a->xbar;
+    const double *W0p = a->W0 + (size_t)p * n, *kp = a->kappa + (size_t)p * n;
     const double itau = a->itau_inv;
     for (int j = c0; j < c0 + cb; ++j) {
         const size_t o = st_at(n, a->s, ch0, chn, p, j);
         const double *V = VW + (size_t)(j - c0) * n, *Wv = useW ? V + wofs : a->zero;
-        const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
+        const double *xa = v->dxa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
         double *om = v->omega + o, *g = v->Gm + o, *lim = v->lim + (size_t)j * n;
         if (probe) {
             double sums[3] = {0.0, 0.0, 0.0};
-            orders_col(n, fin, 1, itau, V, Wv, xa, xo, xb, Up, Tp, W0p, kp, om, g, lim,
+            orders_col(n, fin, 1, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim,
                        v->recv + o, v->ord + o, sums);
             for (int q = 0; q < 3; ++q) v->sum[(2 + q) * (size_t)bb + j] += sums[q];
         } else if (fin) {
-            orders_col(n, 1, 0, itau, V, Wv, xa, xo, xb, Up, Tp, W0p, kp, om, g, lim, NULL, NULL,
+            orders_col(n, 1, 0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim, NULL, NULL,
                        NULL);
         } else {
-            orders_col(n, 0, 0, itau, V, Wv, xa, xo, xb, Up, Tp, W0p, kp, om, g, lim, NULL, NULL,
+            orders_col(n, 0, 0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim, NULL, NULL,
                        NULL);
         }
     }
@@ -634,6 +636,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         double prod = 0.0, fin = 0.0, um = 0.0;
         for (int i = 0; i < n; ++i) {
             const double xv = xaj[i], ry = rhj[i] * yt[i];
+            v->dxa[i + oj] = xv - xbar[i];
             share[a->perm[i] + oj] = shj[i];
             prod += xv;
             fin += ry;
@@ -828,13 +831,14 @@ static void step_work(const ics_dyn *d, int b, double *flops, double *bytes)
     double F = 0, B = 0;
     F += (2 * kact + 3) * nb, B += 2 * nb;                        /* shock effects */
     F += 2 * n * n * b, B += n * n + s * nb + nb;                 /* GEMM 1 */
-    F += ((alt ? 4 : 3) + 12 + alt + 5 + 3) * nb;                 /* per-column pass (+3: the
-                                                                     deviations Z1 + D, R - 1) */
-    B += (5 + 1 + 9) * nb;                                        /* (+ the input bound) */
+    F += ((alt ? 4 : 3) + 12 + alt + 5 + 4) * nb;                 /* per-column pass (+4: the
+                                                                     deviations Z1 + D, R - 1,
+                                                                     x^a - xbar) */
+    B += (5 + 1 + 9 + 1) * nb;                                    /* (+ the input bound, x^a - xbar) */
     F += 3 * nb, B += 5 * nb;                                     /* ics_dyn_record */
     F += 2 * n * n * nc, B += n * n + n * nc + s * n * nc;        /* GEMM 2 */
-    if (!alt && a->nq) B += s * nb;                               /* W0 copied for the corrections */
-    F += fin * 17 * nb + (s - fin) * 6 * nb;                      /* orders, input bound (in
+    if (!alt && a->nq) B += s * nb;                               /* zero deviations of W0 written */
+    F += fin * 15 * nb + (s - fin) * 5 * nb;                      /* orders, input bound (in
                                                                      deviations from baseline) */
     B += fin * (9 + useW) * nb + (s - fin) * (3 + useW) * nb;
     for (int q = 0; q < a->nq; ++q) {                             /* trade restrictions */
