@@ -49,6 +49,8 @@ struct ics_ario {
                            supplier's row contiguous), both with leading dimension ldp */
     int ldp;            /* n, or n + 8 where n doubles are a multiple of 512 bytes */
     double *xbar, *y;   /* [n] baseline output Z1 + y and final demand, per step */
+    double *rs;         /* [n] Z1, so that xbar = rs + y bitwise */
+    double *zero;       /* [n] zeros: the order-weight deviation when weights are W0 */
     double *U;          /* [s*n] A^S_pj = sum_{i in p} z_ij / xbar_j at p*n + j */
     double *W0;         /* [s*n] sum_{i in p} z_ij: baseline order weights */
     double *kappa;      /* [s*n] 1 / (max(psi s_p, 1) A^S_pj); 0 = no inventory constraint */
@@ -110,7 +112,7 @@ void ics_ario_destroy(struct ics_ario **ap)
     if (!ap || !*ap) return;
     struct ics_ario *a = *ap;
     free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->ZT);
-    free(a->xbar), free(a->y);
+    free(a->xbar), free(a->y), free(a->rs), free(a->zero);
     free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
     free(a->mask);
     for (int q = 0; q < a->nq; ++q) {
@@ -164,6 +166,8 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     ICS_ALLOC(a->ZT, (size_t)a->ldp * n, err, "the ARIO flows");
     ICS_ALLOC(a->xbar, n, err, "the ARIO plan");
     ICS_ALLOC(a->y, n, err, "the ARIO plan");
+    ICS_ALLOC(a->rs, n, err, "the ARIO plan");
+    ICS_ALLOC(a->zero, n, err, "the ARIO plan");
     const size_t ld = (size_t)a->ldp;
     for (int jj = 0; jj < n; ++jj)
         for (int ii = 0; ii < n; ++ii)
@@ -173,6 +177,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
         double rs = 0.0;
         for (int jj = 0; jj < n; ++jj) rs += a->Z[ii + jj * ld];
         a->y[ii] = m->y[a->perm[ii]] / spy;
+        a->rs[ii] = rs;
         a->xbar[ii] = rs + a->y[ii];
     }
     ICS_ALLOC(a->U, (size_t)s * n, err, "the ARIO plan");
@@ -189,8 +194,16 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
             const double u = a->xbar[jj] > 0.0 ? w / a->xbar[jj] : 0.0;
             a->W0[(size_t)p * n + jj] = w;
             a->U[(size_t)p * n + jj] = u;
-            a->kappa[(size_t)p * n + jj] = (!a->inf[p] && u > 0.0) ? 1.0 / (den * u) : 0.0;
+            double kap = (!a->inf[p] && u > 0.0) ? 1.0 / (den * u) : 0.0;
             a->tgt[(size_t)p * n + jj] = a->inf[p] ? 0.0 : steps[p] * u;
+            /* The baseline bound kappa omega0 = s_p / max(psi s_p, 1) xbar is >= xbar (s_p >= 1
+             * step, psi <= 1: ics__ario_inventory), = xbar when s_p = max(psi s_p, 1); rounded,
+             * it may fall an ulp short and bind in an unshocked run. Raise kappa by ulps until
+             * it does not (one multiplication, the same in every build). */
+            const double om0 = a->tgt[(size_t)p * n + jj] * a->xbar[jj];
+            for (int it = 0; kap > 0.0 && steps[p] >= den && kap * om0 < a->xbar[jj] && it < 8; ++it)
+                kap = nextafter(kap, INFINITY);
+            a->kappa[(size_t)p * n + jj] = kap;
         }
     }
 
@@ -288,15 +301,16 @@ typedef struct ario_hdr {
 typedef struct aws {
     double *alpha, *rprev, *D, *xopt, *xa, *cf, *yt, *rho; /* n x bb */
     double *lim;            /* n x bb: min over finite inventories of kappa_pj omega_pj */
-    double *omega, *Gm;     /* s x n x bb: inventories, orders per unit of order weight */
-    double *RR;             /* n x 2cb, the chunk's [r_prev rho | r(t)]: weights of GEMM 2;
-                               then n scratch (a column's lost shares) */
-    double *VW;             /* n x 2cb, one product's [received weight | order weight W] */
+    double *omega, *Gm;     /* s x n x bb: inventories, orders per unit of order weight - 1 */
+    double *RR;             /* n x 2cb, the chunk's [r_prev rho - 1 | r(t) - 1]: weights of
+                               GEMM 2; then n scratch (a column's lost shares) */
+    double *VW;             /* n x 2cb, one product's [received weight | order weight W] - W0 */
     double *rq, *rqprev;    /* nq x bb restricted share now and at the last orders */
     double *sig;            /* nq x bb: substitution share of each restriction */
     double *Tg, *Ts, *Tv;   /* trade scratch (chunk) */
     double *Tc;             /* trade: each (restriction, supplier group)'s n_buy x 2cb product */
     double *sum;            /* 5 x bb: produced, final delivered, received, used, stock change */
+    double *dxa;            /* n x bb: x^a - xbar, for the orders pass */
     double *recv, *ord;     /* probe: s x n x bb received goods and orders placed */
 } aws;
 
@@ -318,6 +332,7 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     TAKE(Tg, (size_t)a->maxbuy * b); TAKE(Ts, (size_t)a->maxsup * b);
     TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, ntc * 2 * b);
     TAKE(sum, 5 * b);
+    TAKE(dxa, n * b);
     if (probe) {
         TAKE(recv, s * n * b);
         TAKE(ord, s * n * b);
@@ -367,7 +382,7 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
             for (int i = 0; i < n; ++i) {
                 const size_t pi = (size_t)p * n + i;
                 v->omega[o + i] = a->tgt[pi] * a->xbar[i];
-                v->Gm[o + i] = a->W0[pi] > 0.0 ? 1.0 : 0.0; /* baseline orders = W0 */
+                v->Gm[o + i] = 0.0; /* g - 1: baseline orders = W0 */
             }
         }
     for (int j = c0; j < c0 + cb; ++j) {
@@ -399,33 +414,40 @@ void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
  * receipts g V (orders placed per unit of order weight times the weight received), use x^a A^S,
  * inventory omega += receipts - use (fin: finite target), new orders = use + the inventory gap
  * closed over tau_inv, stored per unit of this step's order weight W (0 where W vanishes).
- * restrict-qualified, operands loaded unconditionally, so that it vectorises. probe (a constant
- * at every call, so the production instances keep no trace of it): also store receipts and
- * orders per element in recv and ord, and add the column's receipts, use from finite
- * inventories and change of finite inventories to sums[0..2] (reductions: scalar). */
+ * Deviations from the baseline, so that an unshocked column reproduces itself bitwise: g holds
+ * g - 1, V and Wv the weights minus W0 (dV, dW), receipts - W0 = (g-1) W0 + g dV, use - W0 =
+ * (x^a - xbar) A^S (W0 = A^S xbar), and the new g - 1 = (O - W0 - dW) / W; each is 0 exactly
+ * when its inputs are at baseline. restrict-qualified, operands loaded unconditionally, so
+ * that it vectorises. probe (a constant at every call, so the production instances keep no
+ * trace of it): also store receipts and orders per element in recv and ord, and add the
+ * column's receipts, use from finite inventories and change of finite inventories to sums[0..2]
+ * (reductions: scalar). */
 static inline __attribute__((always_inline)) void
 orders_col(int n, int fin, int probe, double itau, const double *restrict V,
-           const double *restrict Wv, const double *restrict xa, const double *restrict xo,
-           const double *restrict Up, const double *restrict Tp, const double *restrict W0p,
-           const double *restrict kp, double *restrict om, double *restrict g,
-           double *restrict lim, double *restrict recv, double *restrict ord, double *sums)
+           const double *restrict Wv, const double *restrict dxa, const double *restrict xo,
+           const double *restrict Up, const double *restrict Tp,
+           const double *restrict W0p, const double *restrict kp, double *restrict om,
+           double *restrict g, double *restrict lim, double *restrict recv,
+           double *restrict ord, double *sums)
 {
     double srecv = 0.0, sused = 0.0, sd = 0.0;
     for (int i = 0; i < n; ++i) {
-        const double rc = g[i] * V[i], used = xa[i] * Up[i], wd = Wv[i], w0 = W0p[i];
-        double O = used;
+        const double dg = g[i], w0 = W0p[i], dW = Wv[i];
+        const double dv = V[i], drc = dg * (w0 + dv) + dv, dused = dxa[i] * Up[i];
+        double dO = dused;
         if (fin) {
-            const double wv = om[i] + rc - used, gap = Tp[i] * xo[i] - wv, gi = gap * itau;
+            const double wv = om[i] + (drc - dused), gap = Tp[i] * xo[i] - wv, gi = gap * itau;
             const double k = kp[i], kw = k * wv, l = k > 0.0 ? kw : INFINITY, lo = lim[i];
-            if (probe) sd += wv - om[i], sused += used;
+            if (probe) sd += wv - om[i], sused += w0 + dused;
             om[i] = wv;
             lim[i] = l < lo ? l : lo; /* the next step's input bound (input_limit) */
-            O = (gap > 0.0 ? gi : 0.0) + used;
+            dO = (gap > 0.0 ? gi : 0.0) + dused;
         }
+        const double wd = w0 + dW;
         const int ok = wd > 1e-12 * w0;
-        const double gq = O / (ok ? wd : 1.0);
-        g[i] = ok ? gq : 0.0;
-        if (probe) srecv += rc, recv[i] = rc, ord[i] = O;
+        const double gq = (dO - dW) / (ok ? wd : 1.0);
+        g[i] = ok ? gq : -1.0;
+        if (probe) srecv += w0 + drc, recv[i] = w0 + drc, ord[i] = w0 + dO;
     }
     if (probe) sums[0] += srecv, sums[1] += sused, sums[2] += sd;
 }
@@ -443,8 +465,8 @@ ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, 
     const double itau = a->itau_inv;
     for (int j = c0; j < c0 + cb; ++j) {
         const size_t o = st_at(n, a->s, ch0, chn, p, j);
-        const double *V = VW + (size_t)(j - c0) * n, *Wv = useW ? V + wofs : W0p;
-        const double *xa = v->xa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
+        const double *V = VW + (size_t)(j - c0) * n, *Wv = useW ? V + wofs : a->zero;
+        const double *xa = v->dxa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
         double *om = v->omega + o, *g = v->Gm + o, *lim = v->lim + (size_t)j * n;
         if (probe) {
             double sums[3] = {0.0, 0.0, 0.0};
@@ -465,14 +487,15 @@ ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, 
  * arguments and branch-free bodies (selections, divisions by a safe divisor) so that they
  * vectorise; the values are those of the plain scalar loops. Total demand (alt: the orders of
  * the last step scaled by the suppliers' r at that time), capacity, optimal production: */
-ICS_SIMD_CLONES static void demand_pass(int n, int alt, const double *restrict yt,
+ICS_SIMD_CLONES static void demand_pass(int n, int alt, const double *restrict rs,
+                                        const double *restrict yt,
                                         const double *restrict cf, const double *restrict xbar,
                                         const double *restrict alj, const double *restrict rp,
                                         const double *restrict lim, double *restrict Dj,
                                         double *restrict xoj, double *restrict xaj)
 {
     for (int i = 0; i < n; ++i) {
-        const double Do = Dj[i], rD = rp[i] * Do;
+        const double Do = rs[i] + Dj[i], rD = rp[i] * Do; /* Dj: Z (g - 1) */
         double Dv = (alt ? rD : Do) + yt[i];
         Dv = Dv < 0.0 ? 0.0 : Dv;
         const double cap = alj[i] * cf[i] * xbar[i];
@@ -483,7 +506,8 @@ ICS_SIMD_CLONES static void demand_pass(int n, int alt, const double *restrict y
     }
 }
 
-/* rationing rho = x^a / D, the lost share 1 - x^a / xbar, the GEMM-2 weights [r_prev rho | r],
+/* rationing rho = x^a / D, the lost share 1 - x^a / xbar, the GEMM-2 weights as deviations
+ * [r_prev rho - 1 | r - 1],
  * and overproduction alpha moving towards alpha_max while demand is unmet (zeta > 0) and back
  * to 1 otherwise, with time constant tau_alpha */
 ICS_SIMD_CLONES static void ration_pass(int n, int alt, double amax, double ita,
@@ -502,8 +526,8 @@ ICS_SIMD_CLONES static void ration_pass(int n, int alt, double amax, double ita,
         rhj[i] = rho;
         shj[i] = xp ? sq : 0.0;
         const double ac = al * c, rnow = alt ? ac : 1.0;
-        R1[i] = r0 * rho;
-        R2[i] = rnow;
+        R1[i] = r0 * rho - 1.0; /* deviations: 0 at baseline, so the weights are W0 exactly */
+        R2[i] = rnow - 1.0;
         rp[i] = rnow;
         const double up = (amax - al) * zeta * ita, down = (1.0 - al) * ita;
         const double an = al + (zeta > 0.0 ? up : down);
@@ -564,7 +588,8 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         }
     }
 
-    /* GEMM 1: orders reaching each supplier, D_i = sum_j z_ij G_p(i)j (times r_i below) */
+    /* GEMM 1: orders reaching each supplier, D_i = sum_j z_ij G_p(i)j (times r_i below), as
+     * Z1 + Z (G - 1): Gm holds G - 1, and demand_pass adds Z1 (exactly Z1 at baseline) */
     for (int p = 0; p < s; ++p)
         if (a->segn[p] && a->blas)
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, a->segn[p], cb, n, 1.0,
@@ -582,7 +607,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
             for (int j = c0; j < c1; ++j) {
                 const double *gj = v->Gm + st_at(n, s, c0, cb, r->gseg[g], j);
                 for (int jj = 0; jj < r->nbuy; ++jj)
-                    v->Tg[jj + (size_t)(j - c0) * r->nbuy] = gj[r->buy[jj]];
+                    v->Tg[jj + (size_t)(j - c0) * r->nbuy] = 1.0 + gj[r->buy[jj]];
             }
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, r->gcnt[g], cb, r->nbuy, 1.0,
                         r->Z + r->goff[g], r->nsup, v->Tg, r->nbuy, 0.0, v->Ts, r->gcnt[g]);
@@ -606,11 +631,12 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         double *Dj = v->D + oj, *xoj = v->xopt + oj, *xaj = v->xa + oj, *rp = v->rprev + oj;
         double *alj = v->alpha + oj, *rhj = v->rho + oj, *shj = v->RR + 2 * ncb;
         double *R1 = v->RR + (size_t)(j - c0) * n, *R2 = R1 + ncb;
-        demand_pass(n, alt, yt, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
+        demand_pass(n, alt, a->rs, yt, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
         ration_pass(n, alt, amax, ita, Dj, xaj, xbar, cf, rp, alj, rhj, shj, R1, R2);
         double prod = 0.0, fin = 0.0, um = 0.0;
         for (int i = 0; i < n; ++i) {
             const double xv = xaj[i], ry = rhj[i] * yt[i];
+            v->dxa[i + oj] = xv - xbar[i];
             share[a->perm[i] + oj] = shj[i];
             prod += xv;
             fin += ry;
@@ -638,7 +664,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
             const ario_trade *r = &a->tr[q];
             for (int c = 0; c < 2 * cb; ++c)
                 for (int u = 0; u < r->nsup; ++u)
-                    v->Tv[u + (size_t)c * r->nsup] = v->RR[r->sup[u] + (size_t)c * n];
+                    v->Tv[u + (size_t)c * r->nsup] = 1.0 + v->RR[r->sup[u] + (size_t)c * n];
             for (int g = 0; g < r->ngrp; ++g) {
                 cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, r->nbuy, 2 * cb, r->gcnt[g],
                             1.0, r->Z + r->goff[g], r->nsup, v->Tv + r->goff[g], r->nsup, 0.0,
@@ -649,7 +675,8 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     }
     /* Per product p and group of ARIO_GROUP scenarios (their n x 2 weights stay in L1): GEMM 2
      * (transposed), for each client j the received weight sum_{i in p} z_ij r_prev_i rho_i and
-     * (alt) the order weight W_pj = sum_{i in p} z_ij r_i; the restricted links' corrections;
+     * (alt) the order weight W_pj = sum_{i in p} z_ij r_i, both minus W0_pj (from the deviation
+     * weights, so 0 exactly at baseline); the restricted links' corrections;
      * receipts, inventories and new orders per unit of order weight. */
     const int useW = alt || trade_now;
     double *out = v->VW; /* [V | W] of one group: n x gs each, W at out + wofs */
@@ -673,9 +700,8 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                 ics_kernel_segment_cols(n, K, gs, ZTp, a->ldp, R1, n, out, n);
                 if (alt) ics_kernel_segment_cols(n, K, gs, ZTp, a->ldp, R2, n, out + wofs, n);
             }
-            if (K && !alt && trade_now)
-                for (int j = 0; j < gs; ++j)
-                    memcpy(out + wofs + (size_t)j * n, a->W0 + (size_t)p * n, n * sizeof *out);
+            if (K && !alt && trade_now) /* weights W0: deviation 0 */
+                memset(out + wofs, 0, wofs * sizeof *out);
             if (trade) {
                 size_t to = 0;
                 for (int q = 0; q < nq; ++q) {
@@ -688,13 +714,14 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                             const double cp = v->rqprev[q + (size_t)j * nq];
                             const size_t qj = q + (size_t)j * nq;
                             const double cw = v->sig[qj] * v->rq[qj];
-                            for (int jj = 0; jj < r->nbuy; ++jj) {
+                            for (int jj = 0; jj < r->nbuy; ++jj) { /* deviations from W0 */
                                 const size_t e = r->buy[jj] + jg * n;
+                                const double w0 = a->W0[(size_t)p * n + r->buy[jj]];
                                 out[e] -= cp * Tc[jj + jl * r->nbuy];
-                                if (out[e] < 0.0) out[e] = 0.0;
+                                if (w0 + out[e] < 0.0) out[e] = -w0;
                                 if (cw > 0.0) {
                                     double wv = out[e + wofs] - cw * Tc[jj + (cb + jl) * r->nbuy];
-                                    out[e + wofs] = wv < 0.0 ? 0.0 : wv;
+                                    out[e + wofs] = w0 + wv < 0.0 ? -w0 : wv;
                                 }
                             }
                         }
@@ -804,12 +831,15 @@ static void step_work(const ics_dyn *d, int b, double *flops, double *bytes)
     double F = 0, B = 0;
     F += (2 * kact + 3) * nb, B += 2 * nb;                        /* shock effects */
     F += 2 * n * n * b, B += n * n + s * nb + nb;                 /* GEMM 1 */
-    F += ((alt ? 4 : 3) + 12 + alt + 5) * nb;                     /* per-column pass */
-    B += (5 + 1 + 9) * nb;                                        /* (+ the input bound) */
+    F += ((alt ? 4 : 3) + 12 + alt + 5 + 4) * nb;                 /* per-column pass (+4: the
+                                                                     deviations Z1 + D, R - 1,
+                                                                     x^a - xbar) */
+    B += (5 + 1 + 9 + 1) * nb;                                    /* (+ the input bound, x^a - xbar) */
     F += 3 * nb, B += 5 * nb;                                     /* ics_dyn_record */
     F += 2 * n * n * nc, B += n * n + n * nc + s * n * nc;        /* GEMM 2 */
-    if (!alt && a->nq) B += s * nb;                               /* W0 copied for the corrections */
-    F += fin * 11 * nb + (s - fin) * 3 * nb;                      /* orders, input bound */
+    if (!alt && a->nq) B += s * nb;                               /* zero deviations of W0 written */
+    F += fin * 15 * nb + (s - fin) * 5 * nb;                      /* orders, input bound (in
+                                                                     deviations from baseline) */
     B += fin * (9 + useW) * nb + (s - fin) * (3 + useW) * nb;
     for (int q = 0; q < a->nq; ++q) {                             /* trade restrictions */
         const ario_trade *r = &a->tr[q];

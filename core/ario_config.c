@@ -38,14 +38,29 @@ void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p)
     p->recovery_curve = cfg->ario_recovery_curve;
 }
 
+static ics_status below_one_step(const char *cfgname, int line, const char *key, double v,
+                                 ics_error *err)
+{
+    return ics_error_set(err, ICS_EINPUT, "%s:%d: ario: inventory: key '%s': %g steps of use is "
+                         "below the minimum: a target must be at least 1 step (a step's inputs "
+                         "are taken from the stock held at its start)", cfgname, line, key, v);
+}
+
 /* steps[nseg]: the inventory target of each product (segment) in steps of use, INFINITY = none.
- * A label that is not a segment of the table is ICS_EINPUT with the line and nearest label. */
+ * A label that is not a segment of the table is ICS_EINPUT with the line and nearest label.
+ * A target is at least one step: a step's inputs must be in stock at its start (receipts arrive
+ * at its end), so a smaller stock would bind production below baseline with no shock at all
+ * (docs/models.md, item 6). A value the config gives below one step is ICS_EINPUT; the defaults
+ * derived from days (90 days, the built-in table's per-product days) are raised to one step. */
 ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
                                ics_error *err)
 {
     const double spy = cfg->steps_per_year > 0 ? cfg->steps_per_year : 52;
-    const double def = cfg->ario_inv_default > 0 ? cfg->ario_inv_default : 90.0 * spy / 365.0;
+    const double def = cfg->ario_inv_default > 0 ? cfg->ario_inv_default
+                                                 : fmax(1.0, 90.0 * spy / 365.0);
     const char *cfgname = cfg->path ? cfg->path : "config";
+    if (cfg->ario_inv_default > 0 && cfg->ario_inv_default < 1.0)
+        return below_one_step(cfgname, cfg->ario_line, "default", cfg->ario_inv_default, err);
     const int builtin = t->source && !strcmp(t->source, "builtin") && !(cfg->ario_inv_default > 0);
     for (int p = 0; p < t->nseg; ++p) {
         steps[p] = def;
@@ -68,6 +83,9 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
                                  cfg->ario_inv_lines[q], cfg->ario_inv_segments[q], t->nseg,
                                  t->nseg ? t->segments[0] : "");
         }
+        if (cfg->ario_inv_values[q] < 1.0)
+            return below_one_step(cfgname, cfg->ario_inv_lines[q], cfg->ario_inv_segments[q],
+                                  cfg->ario_inv_values[q], err);
         steps[p] = cfg->ario_inv_values[q];
     }
     return ICS_OK;

@@ -220,16 +220,22 @@ void ics_static_propagate(const ics_plan *p, const ics_model *m, int bb, const d
     if (lr->r > 0 && lr->method == ICS_LOWRANK_DENSE) {
         double *M = work, *rhs = M + (size_t)n * n;
         lapack_int *ipiv = (lapack_int *)(rhs + n);
+        /* Solved for the deviation from the baseline, (I - C(theta)) dx = dC(theta) xb + sgn U
+         * (as (I - C) xb = ub), not for the level x = xb + dx: no difference of large numbers,
+         * and a scenario with theta = 0 and U = 0 has a zero right-hand side, so dx = 0 exactly
+         * (+ 0.0 turns the -0.0 a back substitution can give into 0.0). */
         for (int j = 0; j < bb; ++j) {
             memcpy(M, lr->IC, sizeof *M * (size_t)n * n);
+            for (int i = 0; i < n; ++i) rhs[i] = lr->sgn * U[i + (size_t)j * n];
             for (int e = 0; e < lr->nnz; ++e) {
                 const double th = Theta[lr->es[e] + (size_t)j * k];
-                if (th != 0.0) M[lr->ei[e] + (size_t)lr->ej[e] * n] -= th * lr->ev[e];
+                if (th == 0.0) continue;
+                M[lr->ei[e] + (size_t)lr->ej[e] * n] -= th * lr->ev[e];
+                rhs[lr->ei[e]] += th * lr->ev[e] * lr->xb[lr->ej[e]];
             }
-            for (int i = 0; i < n; ++i) rhs[i] = lr->ub[i] + lr->sgn * U[i + (size_t)j * n];
             const lapack_int info = LAPACKE_dgesv_work(LAPACK_COL_MAJOR, n, 1, M, n, ipiv, rhs, n);
             for (int i = 0; i < n; ++i)
-                Y[i + (size_t)j * n] = info ? NAN : lr->sgn * (rhs[i] - lr->xb[i]);
+                Y[i + (size_t)j * n] = info ? NAN : lr->sgn * rhs[i] + 0.0;
         }
     } else {
         if (p->model == ICS_MODEL_GHOSH)
@@ -251,7 +257,7 @@ void ics_static_propagate(const ics_plan *p, const ics_model *m, int bb, const d
         for (size_t e = 0; e < total; ++e) {
             const double q = Q[e];
             Q[e] = q < 0.0 ? 0.0 : q > 1.0 ? 1.0 : q; /* NaN stays NaN */
-            X[e] = -Q[e] * m->x[e % (size_t)n];
+            X[e] = 0.0 - Q[e] * m->x[e % (size_t)n]; /* 0.0, not -0.0, where q = 0 */
         }
     }
 }

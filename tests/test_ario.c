@@ -137,41 +137,51 @@ static double total_loss(const fixture *f, int j)
 
 /* ------------------------------------------------------------------------------------------ */
 
-static void check_baseline(const char *yaml)
+/* No shock: every quantity at the baseline, and bitwise so (the step computes deviations from
+ * the baseline, which are 0 exactly: issue 11), with the segment kernels and with DGEMM. */
+static void check_baseline_with(const char *yaml, int blas)
 {
     fixture f;
     setup(&f, 0, yaml, 3);
+    ics__ario_set_blas(f.d, blas);
     const int n = 4, b = 3, T = f.d->T, s = 2;
     sample(&f, 0, NULL);
     ics__ario_begin(f.d, b, f.w, 1);
-    double om0[2 * 4 * 3];
+    double om0[2 * 4 * 3], x0[4];
     memcpy(om0, ics__ario_view(f.d, f.w, "omega"), sizeof om0);
     for (int t = 0; t <= T; ++t) {
         ics__ario_step(f.d, t, f.w);
         const double *D = ics__ario_view(f.d, f.w, "D"), *xa = ics__ario_view(f.d, f.w, "xa");
         const double *al = ics__ario_view(f.d, f.w, "alpha"), *om = ics__ario_view(f.d, f.w, "omega");
         const double *sum = ics__ario_view(f.d, f.w, "sum");
+        if (t == 0) memcpy(x0, xa, sizeof x0);
         for (int e = 0; e < n * b; ++e) {
             const double xb = f.xbar[e % n];
             assert_true(fabs(D[e] - xb) <= 1e-12 * xb);
-            assert_true(fabs(xa[e] - xb) <= 1e-12 * xb);
-            assert_true(fabs(al[e] - 1.0) <= 1e-12);
+            assert_true(xa[e] == D[e] && xa[e] == x0[e % n]); /* demand met, output unchanged */
+            assert_true(al[e] == 1.0);
         }
         if (t < T) {
-            for (int e = 0; e < s * n * b; ++e) assert_true(fabs(om[e] - om0[e]) <= 1e-12 * fmax(1.0, om0[e]));
+            for (int e = 0; e < s * n * b; ++e) assert_true(om[e] == om0[e]);
             for (int j = 0; j < b; ++j) assert_true(rel(sum[j], sum[b + j] + sum[2 * b + j]) <= 1e-12);
         }
     }
     for (int j = 0; j < b; ++j) {
-        assert_true(fabs(f.w->unmet[j]) <= 1e-12);
+        assert_true(f.w->unmet[j] == 0.0);
         for (int i = 0; i < n; ++i) {
-            assert_true(fabs(f.w->X[i + n * j]) <= 1e-12);
-            assert_true(fabs(f.w->peak[i + n * j]) <= 1e-12);
+            assert_true(f.w->X[i + n * j] == 0.0);
+            assert_true(f.w->peak[i + n * j] == 0.0);
             assert_true(f.w->rec[i + n * j] == 0.0);
-            for (int t = 0; t <= T; ++t) assert_true(fabs(f.w->traj[i + t * n + j * (T + 1) * n]) <= 1e-12);
+            for (int t = 0; t <= T; ++t) assert_true(f.w->traj[i + t * n + j * (T + 1) * n] == 0.0);
         }
     }
     teardown(&f);
+}
+
+static void check_baseline(const char *yaml)
+{
+    check_baseline_with(yaml, 0);
+    check_baseline_with(yaml, 1);
 }
 
 static void test_no_shock_stays_at_baseline(void **state)
@@ -182,6 +192,73 @@ static void test_no_shock_stays_at_baseline(void **state)
                    "shocks:\n  - {name: s, type: capacity_loss, regions: R1, loss: 0.0}\n");
     check_baseline("model: ario\nhorizon: 60\nario: {substitution: {share: 1, ramp: 3}}\n"
                    "shocks:\n  - {name: s, type: trade_restriction, from: R1, to: R2, change: 0.0}\n");
+    /* the smallest targets: one step (the bound equals baseline output), with psi 1 and 0.8 */
+    check_baseline("model: ario\nhorizon: 60\nario: {inventory: 1, psi: 1}\n");
+    check_baseline("model: ario\nhorizon: 60\nario: {inventory: {default: 1.25, a: 1}, order_type: base}\n");
+    check_baseline("model: ario\nhorizon: 40\nsteps_per_year: 4\n"); /* 90 days < 1 step: raised */
+}
+
+/* An ensemble in which each shock occurs with probability 0.5: the scenarios where none occurs
+ * are exactly at baseline although they share every GEMM and pass with shocked ones, for both
+ * order types and both segment-product implementations; the others lose output. */
+static void test_unshocked_columns_exact(void **state)
+{
+    (void)state;
+    ics_error err;
+    ics_error_clear(&err);
+    const char *yamls[2] = {
+        "model: ario\nhorizon: 40\nshocks:\n"
+        "  - {name: c, type: capacity_loss, regions: r0, loss: {dist: uniform, min: 0.2, max: 0.9}, duration: 8, recovery: 10, probability: 0.5}\n"
+        "  - {name: d, type: final_demand, segments: s3, change: {dist: uniform, min: -0.3, max: 0.3}, duration: 20, probability: 0.5}\n"
+        "  - {name: tr, type: trade_restriction, from: r1, to: r2, segments: s2, change: {dist: uniform, min: -1, max: -0.5}, start: 2, duration: 30, probability: 0.5}\n",
+        "model: ario\nhorizon: 40\nario: {order_type: base, substitution: {share: 0.5, ramp: 4}}\nshocks:\n"
+        "  - {name: c, type: capacity_loss, regions: r0, loss: {dist: uniform, min: 0.2, max: 0.9}, duration: 8, recovery: 10, probability: 0.5}\n"
+        "  - {name: tr, type: trade_restriction, from: r1, to: r2, segments: s2, change: {dist: uniform, min: -1, max: -0.5}, start: 2, duration: 30, probability: 0.5}\n"};
+    for (int y = 0; y < 2; ++y)
+        for (int blas = 0; blas < 2; ++blas) {
+            ics_table *t = ics_table_random(3, 5, 3, &err);
+            ics_model *m = NULL;
+            ics_config *cfg = NULL;
+            ics_plan *p = NULL;
+            ics_dyn *d = NULL;
+            ics_dyn_ws *w = NULL;
+            const int b = 40;
+            assert_non_null(t);
+            assert_int_equal(ics_model_create(t, &m, &err), ICS_OK);
+            if (ics_config_parse(yamls[y], "t.yaml", &cfg, &err) ||
+                ics_plan_create(cfg, t, m, &p, &err) || ics_dyn_create(cfg, t, m, p, &d, &err) ||
+                ics_dyn_ws_create(d, b, 1, &w, &err))
+                fail_msg("%s", err.msg);
+            ics__ario_set_blas(d, blas);
+            ics_dyn_block(d, p, m, 0, b, w);
+            const int n = t->n, k = d->k, T = d->T;
+            int calm = 0, hit = 0;
+            for (int j = 0; j < b; ++j) {
+                int none = 1;
+                for (int q = 0; q < k; ++q) none &= w->Occ[q + (size_t)j * k] == 0.0;
+                double loss = 0.0;
+                for (int i = 0; i < n; ++i) {
+                    const size_t e = i + (size_t)j * n;
+                    if (none) {
+                        assert_true(w->X[e] == 0.0 && w->peak[e] == 0.0 && w->rec[e] == 0.0);
+                        for (int tt = 0; tt <= T; ++tt)
+                            assert_true(w->traj[i + (size_t)tt * n + (size_t)j * (T + 1) * n] == 0.0);
+                    }
+                    loss -= w->X[e];
+                }
+                if (none) assert_true(w->unmet[j] == 0.0);
+                calm += none;
+                hit += !none && loss != 0.0;
+            }
+            assert_true(calm > 0 && hit > 0); /* both kinds are in the block */
+            ics_dyn_ws_destroy(&w);
+            ics_dyn_destroy(&d);
+            ics_plan_destroy(&p);
+            ics_ario_config_free(cfg);
+            ics_config_destroy(&cfg);
+            ics_model_destroy(&m);
+            ics_table_destroy(&t);
+        }
 }
 
 /* Unlimited inventories, capacity shocks only: x^a = min(D, alpha (1 - loss) xbar) every step */
@@ -462,6 +539,10 @@ static void test_config_errors(void **state)
     E("[1, 2]", "ario");
     E("{inventory: {zz: 3}}", "'zz' is not a segment");
     E("{inventory: {bb: 3}}", "did you mean 'b'");
+    /* below one step the baseline is infeasible (a step's inputs come from the stock at its
+     * start): refused with the key, the value and the minimum */
+    E("{inventory: 0.7}", "key 'default': 0.7 steps of use is below the minimum: a target must be at least 1 step");
+    E("{inventory: {default: 13, b: 0.7}}", "key 'b': 0.7 steps");
 #undef E
     expect_error("model: ario\nshocks:\n"
                  "  - {name: t1, type: trade_restriction, from: R1, to: R2, change: -0.5}\n"
@@ -482,6 +563,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_shock_stays_at_baseline),
+        cmocka_unit_test(test_unshocked_columns_exact),
         cmocka_unit_test(test_unlimited_inventories_min_demand_capacity),
         cmocka_unit_test(test_goods_balance),
         cmocka_unit_test(test_losses_monotone),

@@ -60,7 +60,7 @@ static void setup(fixture *f, const double *Z, const char *yaml)
     f->t = table3(Z, x);
     assert_int_equal(ics_model_create(f->t, &f->m, &err), ICS_OK);
     assert_int_equal(ics_config_parse(yaml, "t.yaml", &f->cfg, &err), ICS_OK);
-    assert_int_equal(ics_plan_create(f->cfg, f->t, f->m, &f->p, &err), ICS_OK);
+    if (ics_plan_create(f->cfg, f->t, f->m, &f->p, &err) != ICS_OK) fail_msg("%s", err.msg);
     if (ics_dyn_create(f->cfg, f->t, f->m, f->p, &f->d, &err) != ICS_OK) fail_msg("%s", err.msg);
     assert_int_equal(ics_dyn_ws_create(f->d, 4, 1, &f->w, &err), ICS_OK);
 }
@@ -87,11 +87,49 @@ static void test_no_shock_stays_at_baseline(void **state)
     ics_dyn_block(f.d, f.p, f.m, 0, 4, f.w);
     for (int j = 0; j < 4; ++j)
         for (int i = 0; i < 3; ++i) {
-            assert_true(fabs(f.w->X[i + 3 * j]) <= 1e-12);
+            assert_true(f.w->X[i + 3 * j] == 0.0 && !signbit(f.w->X[i + 3 * j])); /* exactly */
             assert_true(f.w->rec[i + 3 * j] == 0.0 && f.w->peak[i + 3 * j] == 0.0);
-            for (int tt = 0; tt <= 50; ++tt) assert_true(fabs(f.w->traj[i + tt * 3 + j * 51 * 3]) <= 1e-12);
+            for (int tt = 0; tt <= 50; ++tt) assert_true(f.w->traj[i + tt * 3 + j * 51 * 3] == 0.0);
         }
     teardown(&f);
+}
+
+/* Each shock type with probability 0.5: the scenarios in which it does not occur stay exactly
+ * at baseline (q = 0 is a fixed point: A* 0 = 0), those in which it occurs lose output. */
+static void test_unshocked_columns_exact(void **state)
+{
+    (void)state;
+    static const char *const shocks[3] = {
+        "  - {name: s, type: final_demand, segments: [a], change: {dist: uniform, min: -0.5, max: -0.1}, probability: 0.5, duration: 5}\n",
+        "  - {name: s, type: capacity_loss, segments: [b], loss: {dist: uniform, min: 0.1, max: 0.6}, probability: 0.5, duration: 5}\n",
+        "  - {name: s, type: trade_restriction, from: [R], segments: [c], to: [R], change: {dist: uniform, min: -0.9, max: -0.1}, probability: 0.5}\n"};
+    for (int q = 0; q < 3; ++q) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, "model: diim\nhorizon: 30\nshocks:\n%s", shocks[q]);
+        fixture f;
+        setup(&f, Zdense, yaml);
+        int calm = 0, hit = 0;
+        for (int first = 0; first < 64 && !(calm && hit); first += 4) {
+            ics_dyn_block(f.d, f.p, f.m, first, 4, f.w);
+            for (int j = 0; j < 4; ++j) {
+                const int none = f.w->Occ[j] == 0.0;
+                double loss = 0.0;
+                for (int i = 0; i < 3; ++i) {
+                    if (none) {
+                        assert_true(f.w->X[i + 3 * j] == 0.0 && f.w->peak[i + 3 * j] == 0.0);
+                        assert_true(f.w->rec[i + 3 * j] == 0.0);
+                        for (int tt = 0; tt <= 30; ++tt)
+                            assert_true(f.w->traj[i + tt * 3 + j * 31 * 3] == 0.0);
+                    }
+                    loss -= f.w->X[i + 3 * j];
+                }
+                calm += none;
+                hit += !none && loss > 0.0;
+            }
+        }
+        assert_true(calm > 0 && hit > 0);
+        teardown(&f);
+    }
 }
 
 static void test_free_recovery_is_matrix_power(void **state)
@@ -185,6 +223,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_shock_stays_at_baseline),
+        cmocka_unit_test(test_unshocked_columns_exact),
         cmocka_unit_test(test_free_recovery_is_matrix_power),
         cmocka_unit_test(test_isolated_node_reaches_lambda_at_T),
         cmocka_unit_test(test_block_equals_single_scenarios),

@@ -476,6 +476,52 @@ static void test_coefficient_ghosh_iim(void **state)
     }
 }
 
+/* A scenario in which no shock occurs is the baseline: its output change (and inoperability) is
+ * exactly +0.0 in leontief, ghosh and iim, with the low-rank shocks solved by SMW and by the
+ * dense per-scenario solve, which works on the deviation from baseline (issue 11); the other
+ * scenarios of the block do change. */
+static void test_unshocked_exact_zero(void **state)
+{
+    fixture *f = *state;
+    enum { B = 24 };
+    static const char *const models[3] = {"leontief", "ghosh", "iim"};
+    for (int model = 0; model < 3; ++model) {
+        char yaml[768];
+        snprintf(yaml, sizeof yaml,
+                 "model: %s\nshocks:\n"
+                 "  - {name: in, type: %s, regions: [R1], change: {dist: uniform, min: -0.4, "
+                 "max: -0.1}, probability: 0.5}\n"
+                 "  - {name: co, type: coefficient, regions: [R2], segments: [a, b], "
+                 "change: {dist: uniform, min: -0.6, max: 0.5}, probability: 0.5}\n"
+                 "  - {name: tr, type: trade_restriction, from: [R2], to: [R1], segments: [a], "
+                 "change: {dist: uniform, min: -0.9, max: -0.1}, probability: 0.5}\n",
+                 models[model], model == 1 ? "value_added" : "final_demand");
+        for (int method = ICS_LOWRANK_SMW; method <= ICS_LOWRANK_DENSE; ++method) {
+            ics_plan *p = plan_ok(f, yaml);
+            ics_error err;
+            assert_int_equal(ics_plan_set_lowrank(p, f->m, method, &err), ICS_OK);
+            double X[N * B], Q[N * B], Theta[3 * B];
+            run_block(p, f->m, 11, B, Theta, X, model == 2 ? Q : NULL);
+            int calm = 0, moved = 0;
+            for (int j = 0; j < B; ++j) {
+                const int none = Theta[3 * j] == 0.0 && Theta[3 * j + 1] == 0.0 &&
+                                 Theta[3 * j + 2] == 0.0;
+                int nz = 0;
+                for (int i = 0; i < N; ++i) {
+                    const double v = X[i + j * N];
+                    nz += v != 0.0 || signbit(v);
+                    if (model == 2) nz += Q[i + j * N] != 0.0 || signbit(Q[i + j * N]);
+                }
+                if (none) assert_int_equal(nz, 0);
+                calm += none;
+                moved += !none && nz > 0;
+            }
+            assert_true(calm > 0 && moved > 0);
+            ics_plan_destroy(&p);
+        }
+    }
+}
+
 static void test_composition(void **state)
 {
     fixture *f = *state;
@@ -620,6 +666,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trade_restriction_ghosh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coefficient_leontief_smw_dense, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coefficient_ghosh_iim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unshocked_exact_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_composition, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
