@@ -488,6 +488,18 @@ static ics_status get_dist(const pctx *c, yaml_node_t *v, const char *what, ics_
         if (!(d->sd > 0)) return perr(c, line_of(nsd), "%s: sd must be > 0, got %g", what, d->sd);
         if (d->kind == ICS_DIST_TRUNCNORMAL && !(d->min < d->max))
             return perr(c, lmax, "%s: min must be < max, got min %g, max %g", what, d->min, d->max);
+        if (d->kind == ICS_DIST_TRUNCNORMAL) {
+            /* the interval's distance from the mean, in sd, on its near side: beyond ~37 sd the
+             * normal CDF underflows and the law cannot be sampled (its mass sits within a
+             * millionth of the near bound: a constant says the same) */
+            const double za = (d->min - d->mean) / d->sd, zb = (d->max - d->mean) / d->sd;
+            const double near = za > 0 ? za : zb < 0 ? -zb : 0.0;
+            if (near > 37.0)
+                return perr(c, lmax, "%s: truncnormal interval [%g, %g] lies %.3g sd from the "
+                            "mean %g: its draws would all sit at the bound %g; use a constant or "
+                            "a law whose mass is in the interval", what, d->min, d->max, near,
+                            d->mean, za > 0 ? d->min : d->max);
+        }
         break;
     case ICS_DIST_UNIFORM:
         if (!(d->min < d->max))
@@ -1207,6 +1219,45 @@ static ics_status sensitivity_defaults(const pctx *c, ics_config *cfg)
     return ICS_OK;
 }
 
+/* Keys that only the dynamic models read are refused on a static model, where they would be
+ * silently ignored (a `duration` on a leontief shock does not shorten anything). */
+static ics_status check_dynamic_keys(const pctx *c, yaml_node_t *root, const ics_config *cfg)
+{
+    static const char *const top[] = {"horizon", "diim", "ario", "recovery_level",
+                                      "steps_per_year"};
+    static const char *const timing[] = {"start", "duration", "recovery"};
+    if (cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO) return ICS_OK;
+    const char *model = ics_model_name(cfg->model);
+    /* a chokepoints section runs its own ensemble on a dynamic model, which reads them */
+    const int chokepoints = map_get(c, root, "chokepoints") != NULL;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         ++p) {
+        yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
+        const char *key = sval(kn);
+        for (size_t i = 0; i < NELEM(top) && !chokepoints; ++i)
+            if (!strcmp(key, top[i]))
+                return perr(c, line_of(kn), "key '%s' is read by the dynamic models (diim, ario) "
+                            "only; this config uses model %s (remove the key or choose a dynamic "
+                            "model)", key, model);
+        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+        if (strcmp(key, "shocks") || v->type != YAML_SEQUENCE_NODE) continue;
+        int idx = 0;
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+             ++it, ++idx) {
+            yaml_node_t *m = yaml_document_get_node(c->doc, *it);
+            if (m->type != YAML_MAPPING_NODE) continue;
+            for (size_t i = 0; i < NELEM(timing); ++i) {
+                yaml_node_t *tv = map_get(c, m, timing[i]);
+                if (tv)
+                    return perr(c, line_of(tv), "shock %d: key '%s' is read by the dynamic models "
+                                "(diim, ario) only; this config uses model %s (remove the key or "
+                                "choose a dynamic model)", idx + 1, timing[i], model);
+            }
+        }
+    }
+    return ICS_OK;
+}
+
 static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
 {
     ics_status st = ICS_OK;
@@ -1269,6 +1320,7 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
         }
     }
     if (cfg->ncorr) ICS_TRY(check_correlation_factors(c, cfg));
+    ICS_TRY(check_dynamic_keys(c, root, cfg));
     if (cfg->has_sensitivity) ICS_TRY(sensitivity_defaults(c, cfg));
 done:
     return st;
@@ -1554,4 +1606,24 @@ const char *ics_nearest(const char *word, const char *const *candidates, int nca
     int clen = (int)strlen(best);
     if (bestd >= (len > clen ? len : clen)) return NULL;
     return best;
+}
+
+const char *ics_dist_describe(const ics_dist *d, char *buf, size_t len)
+{
+    switch (d->kind) {
+    case ICS_DIST_CONST: snprintf(buf, len, "%g", d->value); break;
+    case ICS_DIST_UNIFORM: snprintf(buf, len, "uniform(%g, %g)", d->min, d->max); break;
+    case ICS_DIST_NORMAL: snprintf(buf, len, "normal(mean %g, sd %g)", d->mean, d->sd); break;
+    case ICS_DIST_TRUNCNORMAL:
+        snprintf(buf, len, "truncnormal(mean %g, sd %g, %g, %g)", d->mean, d->sd, d->min, d->max);
+        break;
+    case ICS_DIST_LOGNORMAL: snprintf(buf, len, "lognormal(mu %g, sigma %g)", d->mu, d->sigma); break;
+    case ICS_DIST_BETA:
+        snprintf(buf, len, "beta(%g, %g) on [%g, %g]", d->a, d->b, d->min, d->max);
+        break;
+    case ICS_DIST_TRIANGULAR:
+        snprintf(buf, len, "triangular(%g, %g, %g)", d->min, d->mode, d->max);
+        break;
+    }
+    return buf;
 }

@@ -165,6 +165,8 @@ void ics_ario_config_free(ics_config *cfg);
 const char *ics_model_name(ics_model_kind m);
 const char *ics_sampler_name(ics_sampler_kind s);
 const char *ics_shock_type_name(ics_shock_type t);
+/* "normal(mean 0, sd 1)" and the like, for messages. */
+const char *ics_dist_describe(const ics_dist *d, char *buf, size_t len);
 
 /* Edit distance used for "did you mean" hints; exposed for tests. */
 int ics_levenshtein(const char *a, const char *b);

@@ -93,8 +93,6 @@ typedef struct ics_chokepoint_opts {
 ics_status ics_chokepoint_load(const char *path, ics_config **cfg, ics_chokepoint_opts **opts,
                                ics_error *err);
 void ics_chokepoint_opts_destroy(ics_chokepoint_opts **o);
-/* "uniform(0.2, 0.8)" and the like. */
-const char *ics_dist_describe(const ics_dist *d, char *buf, size_t len);
 /* Nodes the ensemble disrupts (mask[n], 1 = selected); ICS_EINPUT for a label matching none. */
 ics_status ics_chokepoint_select(const ics_config *cfg, const ics_chokepoint_opts *o,
                                  const ics_table *t, unsigned char *mask, ics_error *err);

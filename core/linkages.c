@@ -594,26 +594,6 @@ done:
     return st;
 }
 
-const char *ics_dist_describe(const ics_dist *d, char *buf, size_t len)
-{
-    switch (d->kind) {
-    case ICS_DIST_CONST: snprintf(buf, len, "%g", d->value); break;
-    case ICS_DIST_UNIFORM: snprintf(buf, len, "uniform(%g, %g)", d->min, d->max); break;
-    case ICS_DIST_NORMAL: snprintf(buf, len, "normal(mean %g, sd %g)", d->mean, d->sd); break;
-    case ICS_DIST_TRUNCNORMAL:
-        snprintf(buf, len, "truncnormal(mean %g, sd %g, %g, %g)", d->mean, d->sd, d->min, d->max);
-        break;
-    case ICS_DIST_LOGNORMAL: snprintf(buf, len, "lognormal(mu %g, sigma %g)", d->mu, d->sigma); break;
-    case ICS_DIST_BETA:
-        snprintf(buf, len, "beta(%g, %g) on [%g, %g]", d->a, d->b, d->min, d->max);
-        break;
-    case ICS_DIST_TRIANGULAR:
-        snprintf(buf, len, "triangular(%g, %g, %g)", d->min, d->mode, d->max);
-        break;
-    }
-    return buf;
-}
-
 ics_status ics_chokepoint_select(const ics_config *cfg, const ics_chokepoint_opts *o,
                                  const ics_table *t, unsigned char *mask, ics_error *err)
 {

@@ -556,9 +556,16 @@ double ics_dist_quantile(const ics_dist *d, double u)
     case ICS_DIST_UNIFORM: return d->min + u * (d->max - d->min);
     case ICS_DIST_NORMAL: return d->mean + d->sd * ics_norm_ppf(u);
     case ICS_DIST_TRUNCNORMAL: {
-        const double fa = ics_norm_cdf((d->min - d->mean) / d->sd);
-        const double fb = ics_norm_cdf((d->max - d->mean) / d->sd);
-        double v = d->mean + d->sd * ics_norm_ppf(fa + u * (fb - fa));
+        /* An interval above the mean is sampled as its mirror image below it: Phi is accurate
+         * (relative to its value) in the lower tail, while 1 - Phi loses every digit beyond
+         * about 8 sd, which put every draw on one bound. The map stays increasing in u. */
+        double a = (d->min - d->mean) / d->sd, b = (d->max - d->mean) / d->sd, sign = 1.0;
+        if (a > 0.0) {
+            const double t = a;
+            a = -b, b = -t, sign = -1.0, u = 1.0 - u;
+        }
+        const double fa = ics_norm_cdf(a), fb = ics_norm_cdf(b);
+        double v = d->mean + sign * d->sd * ics_norm_ppf(fa + u * (fb - fa));
         return v < d->min ? d->min : v > d->max ? d->max : v;
     }
     case ICS_DIST_LOGNORMAL: return exp(d->mu + d->sigma * ics_norm_ppf(u));

@@ -99,11 +99,13 @@ ics_status ics_shock_check_domain(const char *cfgname, const ics_shock *sh, ics_
     snprintf(range, sizeof range, isinf(hi) ? "[%g, inf)" : "[%g, %g]", lo, hi);
     /* NaN-producing parameters first: a law must give finite values over its whole body */
     const double q0 = ics_dist_quantile(d, FINITE_P), q1 = ics_dist_quantile(d, 1.0 - FINITE_P);
-    if (!isfinite(q0) || !isfinite(q1))
-        return ics_error_set(err, ICS_EINPUT, "%s:%d: shock '%s': key '%s': the law gives "
+    if (!isfinite(q0) || !isfinite(q1)) {
+        char law[160];
+        return ics_error_set(err, ICS_EINPUT, "%s:%d: shock '%s': key '%s': the law %s gives "
                              "non-finite values (its 1e-12 and 1-1e-12 quantiles are %g and %g); "
                              "use parameters of a sensible size", cfgname, sh->line, sh->name, key,
-                             q0, q1);
+                             ics_dist_describe(d, law, sizeof law), q0, q1);
+    }
     if (d->kind == ICS_DIST_CONST) {
         if (d->value < lo || d->value > hi)
             return ics_error_set(err, ICS_EINPUT, "%s:%d: shock '%s': key '%s' must lie in %s (%s), "

@@ -609,9 +609,15 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     b = cfg->block_size;
     N = cfg->scenarios;
     nblocks = (N + b - 1) / b;
-    /* the inputs are good: this run becomes the output's only writer, then checks its partial */
-    ICS_TRY(ics_output_lock(ctx, out, o.force, &lock, err));
+    /* the inputs are good: a partial of another run is refused before anything is touched
+     * (not even a lock file), then this run becomes the output's only writer and checks the
+     * partial again under the lock */
     ICS_TRY(ics_cli_run_identity(ctx, cfg->text, t, cfg->seed, N, b, &id, err));
+    if (resuming) {
+        int pre = resuming;
+        ICS_TRY(ics_cli_resume_check(ctx, out, &id, 1, &pre, err));
+    }
+    ICS_TRY(ics_output_lock(ctx, out, o.force, &lock, err));
     ICS_TRY(ics_cli_resume_check(ctx, out, &id, o.quiet, &resuming, err));
 
     ics_warn_blas_core(ctx);
