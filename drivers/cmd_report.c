@@ -18,25 +18,44 @@ int ics_cmd_report(int argc, char **argv)
     const char *python = getenv("ICS_PYTHON");
     if (!python || !*python) python = ICS_PYTHON;
 
+    /* The package: an installed copy beside this program (PREFIX/bin/icstress ->
+     * PREFIX/ICS_PYTHON_INSTALL_REL), else the source tree's (a build not installed), else
+     * whatever the interpreter finds. */
+    char dir[4096 + 512] = "";
+#ifdef ICS_PYTHON_INSTALL_REL
+    {
+        char exe[4096];
+        const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n > 0) {
+            exe[n] = '\0';
+            char *slash = strrchr(exe, '/');
+            if (slash) *slash = '\0';
+            char probe[4096 + 1024];
+            snprintf(dir, sizeof dir, "%s/../%s", exe, ICS_PYTHON_INSTALL_REL);
+            snprintf(probe, sizeof probe, "%s/icstress/__init__.py", dir);
+            if (access(probe, R_OK) != 0) dir[0] = '\0';
+        }
+    }
+#endif
 #ifdef ICS_PYTHON_SOURCE_DIR
-    /* Built, not installed: the package of the source tree comes first on the path (an
-     * installed copy is used when the source tree is gone). */
-    if (access(ICS_PYTHON_SOURCE_DIR "/icstress/__init__.py", R_OK) == 0) {
+    if (!dir[0] && access(ICS_PYTHON_SOURCE_DIR "/icstress/__init__.py", R_OK) == 0)
+        snprintf(dir, sizeof dir, "%s", ICS_PYTHON_SOURCE_DIR);
+#endif
+    if (dir[0]) {
         const char *old = getenv("PYTHONPATH");
-        size_t len = strlen(ICS_PYTHON_SOURCE_DIR) + (old ? strlen(old) + 1 : 0) + 1;
+        size_t len = strlen(dir) + (old ? strlen(old) + 1 : 0) + 1;
         char *path = malloc(len);
         if (!path) {
             fputs("icstress: error: out of memory\n", stderr);
             return 1;
         }
         if (old && *old)
-            snprintf(path, len, "%s:%s", ICS_PYTHON_SOURCE_DIR, old);
+            snprintf(path, len, "%s:%s", dir, old);
         else
-            snprintf(path, len, "%s", ICS_PYTHON_SOURCE_DIR);
+            snprintf(path, len, "%s", dir);
         setenv("PYTHONPATH", path, 1);
         free(path);
     }
-#endif
     char **args = calloc((size_t)argc + 4, sizeof *args);
     if (!args) {
         fputs("icstress: error: out of memory\n", stderr);

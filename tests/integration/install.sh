@@ -28,6 +28,9 @@ test -f "$prefix/include/icstress/icstress.h"
 test -f "$prefix/lib/cmake/icstress/icstress-config.cmake"
 test -f "$prefix/lib/pkgconfig/icstress.pc"
 test -f "$prefix/share/icstress/configs/default.yaml"
+# the Python reader lands under the prefix too (nothing outside it), and the installed
+# `icstress report` finds it there
+ls "$prefix"/lib/python3*/dist-packages/icstress/__init__.py >/dev/null
 
 cat > "$tmp/c.yaml" <<'YAML'
 table: builtin
@@ -44,6 +47,10 @@ output:
   store: [total_output_loss]
 YAML
 (cd "$tmp" && "$prefix/bin/icstress" run c.yaml -o cli.h5 --quiet)
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import matplotlib, pandas, xarray" 2>/dev/null; then
+  (cd "$tmp" && "$prefix/bin/icstress" report cli.h5 -o report.html >/dev/null)
+  grep -q "<img" "$tmp/report.html"
+fi
 
 # find_package
 cmake -S "$src/tests/consumer" -B "$tmp/cbuild" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
