@@ -1219,45 +1219,6 @@ static ics_status sensitivity_defaults(const pctx *c, ics_config *cfg)
     return ICS_OK;
 }
 
-/* Keys that only the dynamic models read are refused on a static model, where they would be
- * silently ignored (a `duration` on a leontief shock does not shorten anything). */
-static ics_status check_dynamic_keys(const pctx *c, yaml_node_t *root, const ics_config *cfg)
-{
-    static const char *const top[] = {"horizon", "diim", "ario", "recovery_level",
-                                      "steps_per_year"};
-    static const char *const timing[] = {"start", "duration", "recovery"};
-    if (cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO) return ICS_OK;
-    const char *model = ics_model_name(cfg->model);
-    /* a chokepoints section runs its own ensemble on a dynamic model, which reads them */
-    const int chokepoints = map_get(c, root, "chokepoints") != NULL;
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-         ++p) {
-        yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
-        const char *key = sval(kn);
-        for (size_t i = 0; i < NELEM(top) && !chokepoints; ++i)
-            if (!strcmp(key, top[i]))
-                return perr(c, line_of(kn), "key '%s' is read by the dynamic models (diim, ario) "
-                            "only; this config uses model %s (remove the key or choose a dynamic "
-                            "model)", key, model);
-        yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        if (strcmp(key, "shocks") || v->type != YAML_SEQUENCE_NODE) continue;
-        int idx = 0;
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-             ++it, ++idx) {
-            yaml_node_t *m = yaml_document_get_node(c->doc, *it);
-            if (m->type != YAML_MAPPING_NODE) continue;
-            for (size_t i = 0; i < NELEM(timing); ++i) {
-                yaml_node_t *tv = map_get(c, m, timing[i]);
-                if (tv)
-                    return perr(c, line_of(tv), "shock %d: key '%s' is read by the dynamic models "
-                                "(diim, ario) only; this config uses model %s (remove the key or "
-                                "choose a dynamic model)", idx + 1, timing[i], model);
-            }
-        }
-    }
-    return ICS_OK;
-}
-
 static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
 {
     ics_status st = ICS_OK;
@@ -1320,7 +1281,6 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
         }
     }
     if (cfg->ncorr) ICS_TRY(check_correlation_factors(c, cfg));
-    ICS_TRY(check_dynamic_keys(c, root, cfg));
     if (cfg->has_sensitivity) ICS_TRY(sensitivity_defaults(c, cfg));
 done:
     return st;

@@ -615,7 +615,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ICS_TRY(ics_cli_run_identity(ctx, cfg->text, t, cfg->seed, N, b, &id, err));
     if (resuming) {
         int pre = resuming;
-        ICS_TRY(ics_cli_resume_check(ctx, out, &id, 1, &pre, err));
+        ICS_TRY(ics_cli_resume_check(ctx, out, &id, 2, &pre, err));
     }
     ICS_TRY(ics_output_lock(ctx, out, o.force, &lock, err));
     ICS_TRY(ics_cli_resume_check(ctx, out, &id, o.quiet, &resuming, err));

@@ -66,7 +66,8 @@ ics_status ics_cli_run_identity(const ics_ctx *ctx, const char *config_text, con
                                 ics_run_identity *id, ics_error *err);
 /* Collective, when *resuming: rank 0 opens OUT.partial read-only and compares its run_identity
  * with id. ICS_EINPUT with one line naming every differing field; *resuming = 0 with a warning
- * when the partial holds no finished block (unreadable, or killed before its layout). */
+ * when the partial holds no finished block (unreadable, or killed before its layout); quiet = 2
+ * omits that warning too (a first look before the lock, which a second call repeats). */
 ics_status ics_cli_resume_check(const ics_ctx *ctx, const char *out, const ics_run_identity *id,
                                 int quiet, int *resuming, ics_error *err);
 

@@ -357,11 +357,11 @@ ics_status ics_cli_resume_check(const ics_ctx *ctx, const char *out, const ics_r
         if (f < 0 || !layout) {
             /* killed before its layout reached the disk: it holds no finished block (said even
              * under --quiet: the file is replaced) */
-            (void)quiet;
-            fprintf(stderr, "icstress: warning: %s %s, so it holds no finished block: starting "
-                    "a new run\n", partial, f < 0 ? "is not a readable HDF5 file (killed before "
-                    "its first flush?)" : "has no /progress/block_done (killed before its layout "
-                    "was written)");
+            if (quiet < 2)
+                fprintf(stderr, "icstress: warning: %s %s, so it holds no finished block: starting "
+                        "a new run\n", partial, f < 0 ? "is not a readable HDF5 file (killed "
+                        "before its first flush?)" : "has no /progress/block_done (killed before "
+                        "its layout was written)");
             *resuming = 0;
         } else {
             ics_run_identity was;

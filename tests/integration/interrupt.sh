@@ -10,10 +10,10 @@ cd "$tmp"
 cat > cfg.yaml <<'YAML'
 table: builtin
 model: ario
-scenarios: 3072
+scenarios: 8192
 block_size: 64
 seed: 5
-horizon: 52
+horizon: 104
 shocks:
   - name: tw_fabs
     type: capacity_loss
@@ -41,7 +41,7 @@ signal_after_start() { # signal_after_start SIG NAME CMD...: start CMD, signal i
   "$@" > /dev/null 2> "$name.err" &
   local pid=$!
   for _ in $(seq 200); do [ -f "$name.h5.partial" ] && break; sleep 0.05; done
-  sleep 0.5
+  sleep 0.3
   kill -s "$sig" "$pid"
   local rc=0; wait "$pid" || rc=$?
   echo "$rc"
