@@ -28,9 +28,10 @@ static void lab_free(lab *l)
     l->n = 0;
 }
 
-static void put_str(FILE *f, const char *s)
+void ics_csv_put_field(FILE *f, const char *s)
 {
-    if (strpbrk(s, ",\"\n\r") == NULL) {
+    const size_t len = strlen(s);
+    if (strpbrk(s, ",\"\t\n\r") == NULL && len > 0 && s[0] != ' ' && s[len - 1] != ' ') {
         fputs(s, f);
         return;
     }
@@ -203,9 +204,9 @@ static ics_status stats_group(hid_t g, const char *out, FILE *fs, FILE *fe, ics_
         if (st != ICS_OK) goto done;
         units_of(g, moment_stats[k], units, sizeof units);
         for (hsize_t c = 0; c < dims[0]; ++c) {
-            put_str(fs, out), fputc(',', fs), put_str(fs, cols.s[c]);
+            ics_csv_put_field(fs, out), fputc(',', fs), ics_csv_put_field(fs, cols.s[c]);
             fprintf(fs, ",%s,,", moment_stats[k]);
-            put_num(fs, v[c]), fputc(',', fs), put_str(fs, units), fputc('\n', fs);
+            put_num(fs, v[c]), fputc(',', fs), ics_csv_put_field(fs, units), fputc('\n', fs);
         }
         free(v), v = NULL;
         lab_free(&cols);
@@ -228,10 +229,10 @@ static ics_status stats_group(hid_t g, const char *out, FILE *fs, FILE *fe, ics_
         units_of(g, name, units, sizeof units);
         for (hsize_t c = 0; c < dims[1]; ++c)
             for (hsize_t l = 0; l < dims[0]; ++l) {
-                put_str(fs, out), fputc(',', fs), put_str(fs, cols.s[c]);
+                ics_csv_put_field(fs, out), fputc(',', fs), ics_csv_put_field(fs, cols.s[c]);
                 fprintf(fs, ",%s,", name);
                 put_num(fs, lev[l]), fputc(',', fs);
-                put_num(fs, v[l * dims[1] + c]), fputc(',', fs), put_str(fs, units);
+                put_num(fs, v[l * dims[1] + c]), fputc(',', fs), ics_csv_put_field(fs, units);
                 fputc('\n', fs);
             }
         free(v), v = NULL;
@@ -255,11 +256,11 @@ static ics_status stats_group(hid_t g, const char *out, FILE *fs, FILE *fe, ics_
         if (st != ICS_OK) goto done;
         for (hsize_t c = 0; c < dims[1]; ++c)
             for (hsize_t p = 0; p < dims[0]; ++p) {
-                put_str(fe, out), fputc(',', fe), put_str(fe, cols.s[c]);
+                ics_csv_put_field(fe, out), fputc(',', fe), ics_csv_put_field(fe, cols.s[c]);
                 fprintf(fe, ",%llu,", (unsigned long long)p);
                 put_num(fe, v[p * dims[1] + c]), fputc(',', fe);
                 put_num(fe, pr[p * dims[1] + c]), fputc(',', fe);
-                put_str(fe, units), fputc('\n', fe);
+                ics_csv_put_field(fe, units), fputc('\n', fe);
             }
     }
 done:
@@ -324,9 +325,9 @@ static ics_status walk_sens(hid_t g, const char *rel, FILE *f, ics_error *err)
             if (st != ICS_OK) goto done;
             units_of(g, k, units, sizeof units);
             for (hsize_t j = 0; j < dims[0]; ++j) {
-                put_str(f, rel), fputc(',', f), put_str(f, fac.s[j]), fputc(',', f);
-                put_str(f, k), fputc(',', f), put_num(f, v[j]), fputc(',', f);
-                put_str(f, units), fputc('\n', f);
+                ics_csv_put_field(f, rel), fputc(',', f), ics_csv_put_field(f, fac.s[j]), fputc(',', f);
+                ics_csv_put_field(f, k), fputc(',', f), put_num(f, v[j]), fputc(',', f);
+                ics_csv_put_field(f, units), fputc('\n', f);
             }
             lab_free(&fac);
         }
@@ -385,10 +386,10 @@ static ics_status chokepoints(hid_t g, FILE *f, ics_error *err)
         if (!(heads[ncol++] = strdup(h))) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
     }
     fputs("node", f);
-    for (int c = 0; c < ncol; ++c) fputc(',', f), put_str(f, heads[c]);
+    for (int c = 0; c < ncol; ++c) fputc(',', f), ics_csv_put_field(f, heads[c]);
     fputc('\n', f);
     for (hsize_t i = 0; i < n; ++i) {
-        put_str(f, nodes.s[i]);
+        ics_csv_put_field(f, nodes.s[i]);
         for (int c = 0; c < ncol; ++c) fputc(',', f), put_num(f, cols[c][i]);
         fputc('\n', f);
     }

@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_table_cmd.h"
+#include "ics_export.h"
 #include "ics_gras.h"
 #include "ics_table.h"
 
@@ -49,21 +50,6 @@ static const char *const table_usage =
  * ---------------------------------------------------------------------------------------- */
 
 /* A label as a CSV field: quoted when it holds a comma, a quote or surrounding blanks. */
-static void put_label(FILE *f, const char *s)
-{
-    const size_t len = strlen(s);
-    if (strpbrk(s, ",\"\t\n") == NULL && len > 0 && s[0] != ' ' && s[len - 1] != ' ') {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; ++s) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void put_num(FILE *f, double v)
 {
     if (v == 0.0) fputs(",0", f); /* also -0 */
@@ -98,16 +84,16 @@ static ics_status write_table_dir(const ics_table *t, const char *dir, ics_error
 
     ICS_TRY(open_out(dir, "Z.csv", path, sizeof path, &f, err));
     fputs("region,", f);
-    for (int j = 0; j < n; ++j) fputc(',', f), put_label(f, REG(j));
+    for (int j = 0; j < n; ++j) fputc(',', f), ics_csv_put_field(f, REG(j));
     fputs("\nsector,", f);
-    for (int j = 0; j < n; ++j) fputc(',', f), put_label(f, SEG(j));
+    for (int j = 0; j < n; ++j) fputc(',', f), ics_csv_put_field(f, SEG(j));
     fputs("\nregion,sector", f);
     for (int j = 0; j < n; ++j) fputc(',', f);
     fputc('\n', f);
     for (int i = 0; i < n; ++i) {
-        put_label(f, REG(i));
+        ics_csv_put_field(f, REG(i));
         fputc(',', f);
-        put_label(f, SEG(i));
+        ics_csv_put_field(f, SEG(i));
         for (int j = 0; j < n; ++j) put_num(f, t->Z[(size_t)i + (size_t)j * (size_t)n]);
         fputc('\n', f);
     }
@@ -117,16 +103,16 @@ static ics_status write_table_dir(const ics_table *t, const char *dir, ics_error
 
     ICS_TRY(open_out(dir, "Y.csv", path, sizeof path, &f, err));
     fputs("region,", f);
-    for (int k = 0; k < ny; ++k) fputc(',', f), put_label(f, t->y_region[k]);
+    for (int k = 0; k < ny; ++k) fputc(',', f), ics_csv_put_field(f, t->y_region[k]);
     fputs("\ncategory,", f);
-    for (int k = 0; k < ny; ++k) fputc(',', f), put_label(f, t->y_category[k]);
+    for (int k = 0; k < ny; ++k) fputc(',', f), ics_csv_put_field(f, t->y_category[k]);
     fputs("\nregion,sector", f);
     for (int k = 0; k < ny; ++k) fputc(',', f);
     fputc('\n', f);
     for (int i = 0; i < n; ++i) {
-        put_label(f, REG(i));
+        ics_csv_put_field(f, REG(i));
         fputc(',', f);
-        put_label(f, SEG(i));
+        ics_csv_put_field(f, SEG(i));
         for (int k = 0; k < ny; ++k) put_num(f, t->Y[(size_t)i + (size_t)k * (size_t)n]);
         fputc('\n', f);
     }
@@ -137,9 +123,9 @@ static ics_status write_table_dir(const ics_table *t, const char *dir, ics_error
     ICS_TRY(open_out(dir, "x.csv", path, sizeof path, &f, err));
     fputs("region,sector,indout\n", f);
     for (int i = 0; i < n; ++i) {
-        put_label(f, REG(i));
+        ics_csv_put_field(f, REG(i));
         fputc(',', f);
-        put_label(f, SEG(i));
+        ics_csv_put_field(f, SEG(i));
         put_num(f, t->x[i]);
         fputc('\n', f);
     }
@@ -149,9 +135,9 @@ static ics_status write_table_dir(const ics_table *t, const char *dir, ics_error
 
     ICS_TRY(open_out(dir, "VA.csv", path, sizeof path, &f, err));
     fputs("region", f);
-    for (int j = 0; j < n; ++j) fputc(',', f), put_label(f, REG(j));
+    for (int j = 0; j < n; ++j) fputc(',', f), ics_csv_put_field(f, REG(j));
     fputs("\nsector", f);
-    for (int j = 0; j < n; ++j) fputc(',', f), put_label(f, SEG(j));
+    for (int j = 0; j < n; ++j) fputc(',', f), ics_csv_put_field(f, SEG(j));
     fputs("\ninputtype", f);
     for (int j = 0; j < n; ++j) fputc(',', f);
     fputs("\nvalue_added", f);
