@@ -88,8 +88,11 @@ for model in ["leontief", "ghosh", "iim", "diim", "ario"]:
             else:
                 assert 0 < calm.sum() < N, (model, sampler, calm.sum())
             names = []
+            # the results, not the netCDF dimension scales (labels, coordinates) beside them
             f["/scenarios"].visititems(lambda k, v: names.append(k)
-                                       if isinstance(v, h5py.Dataset) and not k.startswith("parameters") else None)
+                                       if isinstance(v, h5py.Dataset) and not k.startswith("parameters")
+                                       and v.attrs.get("CLASS", b"") not in (b"DIMENSION_SCALE", "DIMENSION_SCALE")
+                                       else None)
             assert "total_output_loss" in names and "va_loss_by_region" in names, names
             for k in names:
                 v = f["/scenarios/" + k][...]
