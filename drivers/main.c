@@ -38,7 +38,7 @@ static void usage(FILE *f)
           "                       one HTML page with the statistics and figures (Python reader)\n"
           "  table balance PRIOR_DIR -o OUT_DIR\n"
           "                       balance a prior table to its gross outputs with GRAS\n"
-          "  --help, --version\n"
+          "  --help (-h), --version (-V)\n"
           "\n"
           "Run directly (one process) or under mpirun -np N. Exit status: 0 success,\n"
           "2 bad usage or bad input, 3 interrupted by a signal or --max-time (resumable),\n"
@@ -68,11 +68,11 @@ int main(int argc, char **argv)
     if (argc < 2) {
         /* one line; --help prints the full list */
         ics_error_set(&err, ICS_EINPUT, "no command (usage: icstress run|validate|info|sensitivity|"
-                      "chokepoints|bench|table ...; see icstress --help)");
+                      "chokepoints|export|report|bench|table ...; see icstress --help)");
         code = 2;
     } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         if (ctx.rank == 0) usage(stdout);
-    } else if (!strcmp(argv[1], "--version")) {
+    } else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
         if (ctx.rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ics_git_commit);
     } else if (!strcmp(argv[1], "run") && ics_sensitivity_requested(argc - 1, argv + 1)) {
         /* a config with a sensitivity section: the run is its design, then the indices */
@@ -94,7 +94,8 @@ int main(int argc, char **argv)
     } else if (!strcmp(argv[1], "export")) {
         code = ics_cmd_export(&ctx, argc - 1, argv + 1, &err);
     } else {
-        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, export, bench, table; "
+        ics_error_set(&err, ICS_EINPUT, "unknown command '%s' (commands: run, validate, info, sensitivity, chokepoints, export, "
+                      "report, bench, table; "
                       "see icstress --help)", argv[1]);
         code = 2;
     }
