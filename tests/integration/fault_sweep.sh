@@ -7,13 +7,13 @@
 # sanitizer build: a leak whose allocation is made in icstress itself, not in MPI's libraries),
 # no file under the output name after a failure, and either no partial or a partial that
 # `--resume` (fault removed) completes identically to an uninterrupted run (h5diff /scenarios
-# /statistics). FAULT_STRIDE (default 23) tests every so-many N to keep the suite short.
+# /statistics). FAULT_STRIDE (default 37) tests every so-many N to keep the suite short.
 set -euo pipefail
 : "${ICS:?path to the icstress binary}" "${ICS_MPIEXEC:?path to mpiexec}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=1
-stride=${FAULT_STRIDE:-23}
+stride=${FAULT_STRIDE:-37}
 # ASan/UBSan builds: reports go to files (stderr stays the program's); leaks are looked at below.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=0:symbolize=0:log_path=$tmp/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$tmp/ubsan"
