@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Clean stops outside a scheduler: SIGTERM and SIGUSR1 to `mpirun -np 2`, SIGINT to a single
-# process, and --max-time: each leaves the one-line "interrupted" message, a resumable partial and
-# no final file; the ranks exit 3 (mpirun forwards SIGUSR1 and reports 3; on SIGTERM mpirun
-# itself reports 1 after the ranks' clean stop, given the time to stop); --resume then gives the
+# Clean stops outside a scheduler: SIGUSR1 to `mpirun -np 2`, SIGINT to a single process, and
+# --max-time: each leaves the one-line "interrupted" message, a resumable partial and no final
+# file, with status 3 (mpirun forwards SIGUSR1 and reports the ranks' 3); --resume then gives the
 # uninterrupted result.
 set -euo pipefail
 tmp=$(mktemp -d)
@@ -52,10 +51,8 @@ rc=$(signal_after_start USR1 usr1 env OMP_NUM_THREADS=1 "$ICS_MPIEXEC" -n 2 "$IC
 grep -v '^mpirun: Forwarding' usr1.err | grep -v -e '^---' -e '^ ' -e '^$' -e 'Primary job' -e 'non-zero' -e 'the job to be' -e 'Process name' -e 'Exit code' -e 'mpirun detected' > usr1.tmp || true
 mv usr1.tmp usr1.err
 check usr1 3 "$rc"
-# mpirun follows its SIGTERM with SIGKILL after odls_base_sigkill_timeout (1 s by default), which
-# can be shorter than a block in flight (a sanitizer build): give the ranks the time (docs/hpc.md)
-rc=$(signal_after_start TERM term env OMP_NUM_THREADS=1 OMPI_MCA_odls_base_sigkill_timeout=60 "$ICS_MPIEXEC" -n 2 "$ICS" run cfg.yaml -o term.h5 --quiet)
-check term 1 "$rc"
+# (SIGTERM to mpirun itself is not checked: Open MPI 4.1's mpirun does not reliably pass it on
+# before it tears the job down; docs/hpc.md. Slurm signals the tasks directly: tests/integration/slurm.sh)
 rc=$(signal_after_start INT int env OMP_NUM_THREADS=2 "$ICS" run cfg.yaml -o int.h5 --quiet)
 check int 3 "$rc"
 rc=0; OMP_NUM_THREADS=1 "$ICS" run cfg.yaml -o maxt.h5 --quiet --max-time 3s 2> maxt.err || rc=$?
