@@ -1,7 +1,7 @@
 /* Speed of the dynamic models per block on random productive tables (n = nreg x 16 segments):
  * scenario-steps/s, and GFLOP/s of the block update against a plain DGEMM measured in the same
  * run. DIIM: the step is one GEMM n x n times n x b (2 n^2 b flops), the DGEMM has that shape.
- * ARIO: the flops and bytes the step really performs are counted by core/ario.c
+ * ARIO: the flops and bytes the step really performs are counted by core/dynamics/ario.c
  * (ics__ario_flops_per_step, ics__ario_bytes_per_step); its dominant products are per input
  * product, with one dimension the regions supplying it (kernels/segment.c; --blas: grouped DGEMM
  * calls instead), and the reference DGEMM is the square shape n x n times n x 2b of the same flops; the step's bytes per second are set

@@ -28,7 +28,7 @@ install(TARGETS icstress_lib icstress_shared EXPORT icstress-targets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/icstress)
 # The public header and every header it includes (internal headers stay out).
-file(GLOB _ics_headers ${CMAKE_SOURCE_DIR}/core/ics_*.h ${CMAKE_SOURCE_DIR}/kernels/ics_kernels.h)
+file(GLOB_RECURSE _ics_headers ${CMAKE_SOURCE_DIR}/core/ics_*.h ${CMAKE_SOURCE_DIR}/kernels/ics_kernels.h)
 list(FILTER _ics_headers EXCLUDE REGEX "_internal\\.h$")
 install(FILES ${CMAKE_SOURCE_DIR}/core/icstress.h ${_ics_headers}
               ${CMAKE_BINARY_DIR}/generated/icstress_version.h

@@ -1,4 +1,4 @@
-/* `icstress export OUT.h5 --csv DIR`: the results of a file as tidy CSV files (core/export_csv.c).
+/* `icstress export OUT.h5 --csv DIR`: the results of a file as tidy CSV files (core/output/export_csv.c).
  * Rank 0 writes; under mpirun the other ranks only wait for its status. */
 #include "ics_driver.h"
 #include "ics_export.h"

@@ -1,4 +1,4 @@
-/* `icstress sensitivity CONFIG`: the config's `sensitivity:` design (core/ics_sensitivity.h) run
+/* `icstress sensitivity CONFIG`: the config's `sensitivity:` design (core/analysis/ics_sensitivity.h) run
  * as an ordinary ensemble (`icstress run` with the design's number of scenarios: the plan takes
  * the design's uniforms, so blocks, MPI scheduling, HDF5 rows, resume and statistics are those of
  * any run), then, on rank 0, the indices of every target from the stored per-scenario outputs,

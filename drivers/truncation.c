@@ -1,5 +1,5 @@
 /* The draws clipped to their parameter's physical domain (`truncate: true`, or the rare tail of
- * an unbounded law; core/ics_shock_domain.h), counted from the stored parameters of a finished
+ * an unbounded law; core/ensemble/ics_shock_domain.h), counted from the stored parameters of a finished
  * run: attribute `truncated` on each /scenarios/parameters/<shock>/<change|loss> and the root
  * attribute `truncated_draws`. Counting from the file covers blocks reused by --resume. */
 #include "ics_truncation.h"

@@ -1,10 +1,10 @@
-/* ARIO-type dynamics (core/ario.c) checked against its own algebra (issue 4, acceptance 1 and 3):
+/* ARIO-type dynamics (core/dynamics/ario.c) checked against its own algebra (issue 4, acceptance 1 and 3):
  * no shock keeps every quantity at the baseline; with unlimited inventories and capacity shocks
  * production is min(demand, capacity); goods balance (produced = delivered to clients and final
  * demand, inventories change by receipts minus use) every step; losses grow with the size and
  * the duration of a one-node capacity loss; substitution reduces the loss of a trade
  * restriction; rationing gives every client the same share of its order; the ario section's
- * errors. The step-level hooks are ario.c's diagnostic entry points (core/ics_ario_internal.h). */
+ * errors. The step-level hooks are ario.c's diagnostic entry points (core/dynamics/ics_ario_internal.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* Tests of the input bounds (issue 11): the physical domain of shock parameters
- * (core/shock_domain.c), truncate: true, the scenario limit, the YAML depth limit
- * (core/config_limits.c) and the CSV header bound (core/table_csv.c). */
+ * (core/ensemble/shock_domain.c), truncate: true, the scenario limit, the YAML depth limit
+ * (core/config/config_limits.c) and the CSV header bound (core/table/table_csv.c). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Tests of the YAML configuration (core/config.c): the INTERFACE.md example, defaults, every
+/* Tests of the YAML configuration (core/config/config.c): the INTERFACE.md example, defaults, every
  * input error on purpose (code, line number and wording), the edit distance behind the
  * "did you mean" hints, and loading from a file. */
 #define _POSIX_C_SOURCE 200809L

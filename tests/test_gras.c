@@ -1,4 +1,4 @@
-/* GRAS (core/gras.c): known solutions built by hand from chosen factors, algebraic properties
+/* GRAS (core/table/gras.c): known solutions built by hand from chosen factors, algebraic properties
  * (margins, signs, zeros, fixed points, scale invariance), the RAS special case against an
  * independent RAS loop written here, and every error path.
  *

@@ -1,4 +1,4 @@
-/* Tests of the scalar attribute readers of core/h5.c that `run --resume` uses on a partial file:
+/* Tests of the scalar attribute readers of core/base/h5.c that `run --resume` uses on a partial file:
  * an attribute of the wrong shape or class is refused (ICS_EIO) instead of overflowing the
  * caller's value or buffer (found by tests/fuzz/fuzz_table_h5). */
 #define _POSIX_C_SOURCE 200809L

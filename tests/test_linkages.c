@@ -1,4 +1,4 @@
-/* Linkages and hypothetical extraction (core/linkages.c) against hand-checked small examples,
+/* Linkages and hypothetical extraction (core/analysis/linkages.c) against hand-checked small examples,
  * each reduced system solved in the test by explicit 1x1 / 2x2 formulas (Cramer's rule), plus
  * properties: closed forms equal the explicit LU solves on the built-in table, the ensemble's
  * loss is linear in a constant severity (DIIM without clipping), the summaries follow the

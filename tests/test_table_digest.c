@@ -1,4 +1,4 @@
-/* Tests of ics_table_sha256 (core/table_digest.c): a known answer for a one-node table, whose
+/* Tests of ics_table_sha256 (core/table/table_digest.c): a known answer for a one-node table, whose
  * expected digest was computed independently of our code from the byte layout documented in
  * ics_table.h, with Python's hashlib:
  *   u64 = lambda v: struct.pack('<Q', v); lab = lambda s: u64(len(s)) + s.encode()

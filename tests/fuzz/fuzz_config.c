@@ -1,4 +1,4 @@
-/* libFuzzer target: the YAML configuration parser (core/config.c). The input is the text of a
+/* libFuzzer target: the YAML configuration parser (core/config/config.c). The input is the text of a
  * config file; like ics_config_load, a text with a NUL byte is refused before parsing. Every
  * input must end in ICS_OK (then the config is destroyed) or in an error with a message. */
 #include "ics_config.h"

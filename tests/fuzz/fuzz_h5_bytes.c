@@ -1,5 +1,5 @@
-/* libFuzzer target (raw bytes): the readers of HDF5 inputs, i.e. the table reader (core/table_h5.c,
- * `table: x.h5`) and what `run --resume` reads from a partial result file (core/h5.c: the
+/* libFuzzer target (raw bytes): the readers of HDF5 inputs, i.e. the table reader (core/table/table_h5.c,
+ * `table: x.h5`) and what `run --resume` reads from a partial result file (core/base/h5.c: the
  * root attributes config, scenarios, seed, block_size, complete and /progress/block_done).
  * The input bytes are written to a file that both readers open (HDF5's sec2 driver).
  * Besides crashes it checks that the readers close every HDF5 object they opened.

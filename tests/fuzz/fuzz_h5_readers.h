@@ -1,6 +1,6 @@
-/* What both HDF5 fuzz targets do with a file: the table reader (core/table_h5.c, `table: x.h5`)
+/* What both HDF5 fuzz targets do with a file: the table reader (core/table/table_h5.c, `table: x.h5`)
  * and, when it accepts the file, the table validation; then what `run --resume` reads from a
- * partial result file (core/h5.c: root attributes config, scenarios, seed, block_size, complete;
+ * partial result file (core/base/h5.c: root attributes config, scenarios, seed, block_size, complete;
  * /progress/block_done). After each reader every HDF5 object must be closed again. */
 #ifndef ICS_FUZZ_H5_READERS_H
 #define ICS_FUZZ_H5_READERS_H

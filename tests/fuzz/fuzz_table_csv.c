@@ -1,4 +1,4 @@
-/* libFuzzer target: the pymrio text-table loader (core/table_csv.c) and the table validation.
+/* libFuzzer target: the pymrio text-table loader (core/table/table_csv.c) and the table validation.
  * The input is up to four files separated by a line "@@": Z.csv, then Y.csv, x.csv and VA.csv
  * (absent parts are absent files; a lone Z gets a fixed two-node Y). They are written into a
  * scratch directory, loaded with ics_table_load and, when that succeeds, validated. */

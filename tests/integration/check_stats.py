@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Recompute /statistics/<name> of an icstress result file from /scenarios/<name> with numpy
 and compare. Independent of the C code: numpy sorts and applies the definitions documented in
-core/ics_finalstats.h (np.quantile's default 'linear' method is R-7).
+core/stats/ics_finalstats.h (np.quantile's default 'linear' method is R-7).
 
 usage: /usr/bin/python3 check_stats.py RESULT.h5 NAME [NAME ...] [--rtol 1e-12]
 Exit status 0 when every statistic agrees, 1 otherwise (each mismatch is printed)."""

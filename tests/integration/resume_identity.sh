@@ -153,7 +153,7 @@ for k in ("run_identity", "table_sha256", "config_sha256"):
 print("run_identity of the resumed file equals the uninterrupted run's")
 PY
 # table_sha256 recomputed from the file's /table with Python's hashlib, following the byte layout
-# of docs/output-format.md (independently of core/table_digest.c); config_sha256 likewise
+# of docs/output-format.md (independently of core/table/table_digest.c); config_sha256 likewise
 /usr/bin/python3 - "$tmp/ref.h5" <<'PY' || fail=1
 import sys, struct, hashlib, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")

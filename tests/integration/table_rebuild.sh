@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Acceptance (issue 5): the built-in table is rebuilt from core/data/builtin with the just-built
+# Acceptance (issue 5): the built-in table is rebuilt from core/table/builtin/data with the just-built
 # icstress (prior -> `icstress table balance` -> generated C) and compared with the embedded
-# core/table_builtin_data.c: byte for byte, or, if the platform's floating point differs in the
+# core/table/builtin/table_builtin_data.c: byte for byte, or, if the platform's floating point differs in the
 # last bits (e.g. FMA contraction), every number to 1e-12 relative. Also the `table balance`
 # command's input errors (exit 2, one line, no OUT_DIR or OUT_DIR.partial left behind).
 set -euo pipefail
@@ -18,13 +18,13 @@ fi
 grep -q "GRAS" "$tmp/help"
 
 # 1. rebuild and compare
-python3 "$ICS_SOURCE_DIR/core/builtin/make_builtin_table.py" "$ICS" -o "$tmp/table_builtin_data.c" \
+python3 "$ICS_SOURCE_DIR/core/table/builtin/make_builtin_table.py" "$ICS" -o "$tmp/table_builtin_data.c" \
   --keep "$tmp/keep" >"$tmp/gen.log"
 grep -q "GRAS: [0-9]* iterations" "$tmp/gen.log"
-if cmp -s "$tmp/table_builtin_data.c" "$ICS_SOURCE_DIR/core/table_builtin_data.c"; then
-  echo "rebuilt table is byte-identical to core/table_builtin_data.c"
+if cmp -s "$tmp/table_builtin_data.c" "$ICS_SOURCE_DIR/core/table/builtin/table_builtin_data.c"; then
+  echo "rebuilt table is byte-identical to core/table/builtin/table_builtin_data.c"
 else
-  python3 - "$tmp/table_builtin_data.c" "$ICS_SOURCE_DIR/core/table_builtin_data.c" <<'EOF'
+  python3 - "$tmp/table_builtin_data.c" "$ICS_SOURCE_DIR/core/table/builtin/table_builtin_data.c" <<'EOF'
 import re, sys
 def arrays(path):
     text = open(path, encoding='utf-8').read()
@@ -44,7 +44,7 @@ for name in a:
             worst = max(worst, abs(u - v) / scale)
         assert (u == 0) == (v == 0), '%s: zero pattern differs' % name
 print('rebuilt table differs in the last bits only: max relative difference %.3g' % worst)
-assert worst <= 1e-12, 'rebuilt table differs from core/table_builtin_data.c by %g' % worst
+assert worst <= 1e-12, 'rebuilt table differs from core/table/builtin/table_builtin_data.c by %g' % worst
 EOF
 fi
 "$ICS" validate builtin | tee "$tmp/validate.log"
@@ -103,6 +103,6 @@ EOF
 expect2 "all prior entries are zero" table balance "$tmp/zr" -o "$tmp/o1"
 test ! -e "$tmp/o1" && test ! -e "$tmp/o1.partial"
 # the dynamic-model parameters of the built-in table: regenerate and compare byte for byte
-/usr/bin/python3 "$ICS_SOURCE_DIR/core/builtin/make_builtin_dynamics.py" "$tmp/builtin_dynamics.c"
-cmp "$tmp/builtin_dynamics.c" "$ICS_SOURCE_DIR/core/builtin_dynamics.c"
+/usr/bin/python3 "$ICS_SOURCE_DIR/core/dynamics/builtin/make_builtin_dynamics.py" "$tmp/builtin_dynamics.c"
+cmp "$tmp/builtin_dynamics.c" "$ICS_SOURCE_DIR/core/dynamics/builtin/builtin_dynamics.c"
 echo "table_rebuild: ok"

@@ -62,7 +62,7 @@ ics_status ics_h5_get_attr_str(hid_t obj, const char *name, char **value, ics_er
 ics_status ics_h5_set_attr_i64(hid_t obj, const char *name, int64_t value, ics_error *err);
 ics_status ics_h5_set_attr_str(hid_t obj, const char *name, const char *value, ics_error *err);
 
-/* Failures (core/h5_error.c). Record an HDF5 failure as one line "FILE: WHAT: REASON": FILE is
+/* Failures (core/base/h5_error.c). Record an HDF5 failure as one line "FILE: WHAT: REASON": FILE is
  * path, or else the file holding obj; REASON comes from HDF5's error stack, errno or the free
  * space left (ENOSPC, EDQUOT, EFBIG, EIO become plain words). Call it right after the failed
  * call (it reads and clears the error stack). Returns code. */

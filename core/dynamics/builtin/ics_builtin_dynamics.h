@@ -1,5 +1,5 @@
 /* Per-segment parameters of the dynamic models that come with the built-in table (generated from
- * core/data/builtin/dynamics.csv): used as defaults when a config on `table: builtin` leaves
+ * core/table/builtin/data/dynamics.csv): used as defaults when a config on `table: builtin` leaves
  * `diim.recovery_time` or `ario.inventory` unset. */
 #ifndef ICS_BUILTIN_DYNAMICS_H
 #define ICS_BUILTIN_DYNAMICS_H

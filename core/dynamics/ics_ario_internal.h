@@ -1,4 +1,4 @@
-/* Library-internal pieces of the ARIO model shared by core/ario.c, core/ario_config.c and its
+/* Library-internal pieces of the ARIO model shared by core/dynamics/ario.c, core/dynamics/ario_config.c and its
  * tests: parsed parameters, and the begin/step/view entry points (the caller owns the loop:
  * ics_ario_block is begin + step for t = 0..T), used by tests and diagnostics. */
 #ifndef ICS_ARIO_INTERNAL_H

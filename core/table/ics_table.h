@@ -98,7 +98,7 @@ int ics_table_find_segment(const ics_table *t, const char *label);
  * below 60% of output (so x = Z1 + Y1 = 1'Z + va exactly up to rounding). */
 ics_table *ics_table_random(int nreg, int nseg, uint64_t seed, ics_error *err);
 
-/* SHA-256 of the table's numbers and labels, not of its path (core/table_digest.c), as 64
+/* SHA-256 of the table's numbers and labels, not of its path (core/table/table_digest.c), as 64
  * lower-case hex digits and a NUL in hex. The hashed bytes: the ASCII text
  * "icstress-table-sha256-v1\n"; n, ny, nreg, nseg; each region label, then each segment label;
  * node_region[i] and node_segment[i] for each node i; y_region[k] and y_category[k] for each

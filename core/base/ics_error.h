@@ -41,7 +41,7 @@ char *ics_strdup(const char *s, ics_error *err);
 
 /* Fault injection (CMake option ICS_ENABLE_FAULT_INJECTION, for tests): with ICS_FAULT_ALLOC=N
  * in the environment the Nth call of ics_calloc (ICS_ALLOC, ics_strdup) fails as out of memory,
- * with ICS_FAULT_H5WRITE=N the Nth HDF5 write through core/h5.c's helpers (datasets, rows,
+ * with ICS_FAULT_H5WRITE=N the Nth HDF5 write through core/base/h5.c's helpers (datasets, rows,
  * arrays, strings, attributes) fails as if the disk were full. Counting is per process and
  * thread-safe. Without the option ics__fault is the constant 0: no cost. */
 typedef enum ics_fault_kind { ICS_FAULT_ALLOC, ICS_FAULT_H5WRITE, ICS_FAULT_KINDS } ics_fault_kind;

@@ -1273,7 +1273,7 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
         } else if (!strcmp(key, "ario")) {
             ICS_TRY(parse_ario(c, v, cfg));
         } else if (!strcmp(key, "chokepoints")) {
-            /* read by `icstress chokepoints` (core/linkages.c); other commands ignore it */
+            /* read by `icstress chokepoints` (core/analysis/linkages.c); other commands ignore it */
         } else if (!strcmp(key, "aggregates")) {
             ICS_TRY(parse_aggregates(c, v, cfg));
         } else if (!strcmp(key, "fast_aggregates")) {

@@ -87,7 +87,7 @@ int ics_copula_size(const ics_copula *c);
  * column j. Allocation-free; thread-safe on distinct U. */
 void ics_copula_apply(const ics_copula *c, int b, const int *dims, double *U, int ldu);
 
-/* Internal (core/sobol_joe_kuo.c, generated): number of tabulated Sobol' dimensions, and for
+/* Internal (core/random/sobol/sobol_joe_kuo.c, generated): number of tabulated Sobol' dimensions, and for
  * dimension d its degree s (0 for van der Corput), inner polynomial coefficients a and the
  * initial direction integers m_1..m_s (*m points into a static table). */
 int ics__sobol_jk_ndim(void);

@@ -1,5 +1,5 @@
-/* Dynamic models over a block of scenarios: DIIM (core/diim.c) and the ARIO-type
- * supply-constrained model (core/ario.c). Both advance an n x b state per time step with a few
+/* Dynamic models over a block of scenarios: DIIM (core/dynamics/diim.c) and the ARIO-type
+ * supply-constrained model (core/dynamics/ario.c). Both advance an n x b state per time step with a few
  * BLAS-3 calls on the whole block plus elementwise work (no per-scenario matrix loops), over
  * `horizon` steps, and report per scenario the cumulative output change (which feeds the same
  * aggregates as the static models), recovery times, peak losses and optionally trajectories.
@@ -45,7 +45,7 @@ typedef struct ics_dyn {
     const int *node_region;/* [n] borrowed from the table */
     double *xreg;          /* [nreg] baseline output per step of each region */
     /* ARIO */
-    struct ics_ario *ario; /* ARIO-specific plan (core/ario.c), NULL for DIIM */
+    struct ics_ario *ario; /* ARIO-specific plan (core/dynamics/ario.c), NULL for DIIM */
 } ics_dyn;
 
 /* Per-thread workspace and per-block results (caller-owned via ics_dyn_ws_create). */
@@ -103,7 +103,7 @@ void ics_dyn_record(const ics_dyn *d, int t, int bb, const double *share, ics_dy
 /* DIIM: q(t+1) = clip(q(t) + K [A* q(t) + c*(t) - q(t)], 0, 1). */
 void ics_diim_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, ics_dyn_ws *ws);
 
-/* ARIO (core/ario.c). */
+/* ARIO (core/dynamics/ario.c). */
 ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                            ics_dyn *d, ics_error *err);
 void ics_ario_destroy(struct ics_ario **a);

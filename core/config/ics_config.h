@@ -115,7 +115,7 @@ typedef struct ics_config {
     char **sens_targets; int sens_ntargets;
     int64_t sens_samples;
     /* groups: {name: [factor, ...]}; factors "<shock>/change|loss|occurs" (checked against the
-     * plan in core/sensitivity.c). sens_gfactors[i] belongs to group sens_gfactor_group[i]. */
+     * plan in core/analysis/sensitivity.c). sens_gfactors[i] belongs to group sens_gfactor_group[i]. */
     char **sens_group_names; int sens_ngroups;
     char **sens_gfactors; int *sens_gfactor_group; int *sens_gfactor_line; int sens_ngfactors;
     int sens_line;             /* line of the section, for messages */
@@ -125,7 +125,7 @@ typedef struct ics_config {
     int sens_bootstrap;        /* `bootstrap` resamples; default 200, 0 = none */
     double sens_ci_target;     /* `ci_target`: stop when every ST half-width is below (0 = off) */
     int64_t sens_max_samples;  /* `max_samples`: budget of base samples for the stopping rule */
-    /* ario section (core/ario.c; keys in docs/models.md). A value left 0 was not given and
+    /* ario section (core/dynamics/ario.c; keys in docs/models.md). A value left 0 was not given and
      * ics_ario_create applies its default: alpha_max 1.25, tau_alpha steps_per_year steps, psi
      * 0.8, tau_inventory 60 days and inventory 90 days of use (in steps), substitution share 0
      * and ramp 0. Inventory targets are steps of use, INFINITY for `inf` (no constraint). */
@@ -145,7 +145,7 @@ typedef struct ics_config {
 } ics_config;
 
 /* Limits of a config file: its size and the nesting depth of its YAML (checked before the
- * document is composed; core/config_limits.c). */
+ * document is composed; core/config/config_limits.c). */
 #define ICS_CONFIG_MAX_BYTES (16u << 20)
 #define ICS_CONFIG_MAX_DEPTH 64
 ics_status ics__config_check_limits(const char *text, const char *name, ics_error *err);
