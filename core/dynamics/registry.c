@@ -1,6 +1,8 @@
 /* The dynamic models the plan knows (ics_dyn_ops, ics_dynamic.h): one line per built-in model,
- * and the models registered at run time (tests, programs that embed the engine). */
+ * and the models registered at run time (tests, programs that embed the engine); and the config
+ * sections the models own (ics_config_internal.h), one line per model with a section. */
 #include "ics_dynamic.h"
+#include "ics_model_config_internal.h"
 
 #include <string.h>
 
@@ -9,6 +11,12 @@
 static const ics_dyn_ops *models[ICS_DYN_MAX_MODELS] = {
     &ics_diim_ops,
     &ics_ario_ops,
+};
+
+const ics__cfg_section *const ics__cfg_sections[] = {
+    &ics__diim_section,
+    &ics__ario_section,
+    NULL,
 };
 
 const ics_dyn_ops *ics_dyn_ops_find(const char *name)
