@@ -460,91 +460,37 @@ done:
     return st;
 }
 
-/* The block loop of one rank, over R = 2T - 1 workspace slots. The master thread hands blocks to
- * the other threads as OpenMP tasks (keeping two per worker queued or running, so none waits),
- * computes blocks itself in between, and writes every block as soon as it is done, so writes
- * overlap the computation and only the master thread calls HDF5 and MPI. A slot is free,
- * handed to a task (done[s] set by the task when the block is computed), or being computed by
- * the master; blocks may be written in any order (each has its own rows and flag). */
-enum { SLOT_FREE, SLOT_TASK, SLOT_MASTER };
+/* The block loop of one rank: the scheduler (sched.c, ics_sched_run) keeps the workspace slots,
+ * hands blocks to threads and calls these back. */
+typedef struct run_cb {
+    const run_loop *L;
+    progress *pr;
+    int64_t pending_scen;
+} run_cb;
+
+static void cb_compute(void *ctx, int64_t blockid, int slot)
+{
+    compute_block(((const run_cb *)ctx)->L, blockid, slot);
+}
+
+static ics_status cb_write(void *ctx, int64_t blockid, int slot, ics_error *err)
+{
+    return write_slot(((const run_cb *)ctx)->L, blockid, slot, err);
+}
+
+static void cb_progress(void *ctx, int64_t handed_blocks)
+{
+    const run_cb *c = ctx;
+    const int64_t handed = handed_blocks * (int64_t)c->L->b;
+    progress_show(c->pr, handed < c->pending_scen ? handed : c->pending_scen, 0);
+}
+
 static ics_status run_blocks(const run_loop *L, ics_sched *sched, progress *pr,
                              int64_t pending_scen, int64_t *nwritten, ics_error *err)
 {
-    ics_status st = ICS_OK;
-    const int T = L->nthreads, R = L->nslots, want_tasks = 2 * (T - 1);
-    int64_t *slot_block = calloc((size_t)R, sizeof *slot_block);
-    int *state = calloc((size_t)R, sizeof *state), *done = calloc((size_t)R, sizeof *done);
-    if (!slot_block || !state || !done) {
-        free(slot_block), free(state), free(done);
-        return ics_error_set(err, ICS_ENOMEM, "out of memory for the block slots");
-    }
-#pragma omp parallel num_threads(T)
-#pragma omp master
-    {
-        int64_t next = 0, left = 0;
-        int ntasks = 0, more = 1;
-        while (st == ICS_OK) {
-            /* write the blocks the tasks have finished */
-            for (int s = 0; s < R && st == ICS_OK; ++s) {
-                if (state[s] != SLOT_TASK) continue;
-                int fin;
-#pragma omp atomic read seq_cst
-                fin = done[s];
-                if (!fin) continue;
-                st = write_slot(L, slot_block[s], s, err);
-                *nwritten += st == ICS_OK;
-                state[s] = SLOT_FREE, --ntasks;
-            }
-            if (st != ICS_OK) break;
-            /* a stop (signal, --max-time): take no more blocks; those taken but not started
-             * stay unflagged, so a resume computes them; the ones in flight are written */
-            if (more && ics_stop_requested()) more = 0, left = 0;
-            /* blocks for this rank */
-            if (more && left == 0) {
-                left = ics_sched_take(sched, T, &next);
-                more = left > 0;
-                if (pr->enabled) {
-                    const int64_t handed = ics_sched_peek(sched) * (int64_t)L->b;
-                    progress_show(pr, handed < pending_scen ? handed : pending_scen, 0);
-                }
-            }
-            if (!more && ntasks == 0) break;
-            /* keep the workers supplied, then compute one block here */
-            int mine = -1;
-            for (int s = 0; s < R && left > 0; ++s) {
-                if (state[s] != SLOT_FREE) continue;
-                slot_block[s] = L->pending[next++], --left;
-                if (ntasks < want_tasks) {
-                    state[s] = SLOT_TASK, ++ntasks;
-#pragma omp atomic write seq_cst
-                    done[s] = 0;
-                    const int64_t blockid = slot_block[s];
-#pragma omp task firstprivate(blockid, s)
-                    {
-                        compute_block(L, blockid, s);
-#pragma omp atomic write seq_cst
-                        done[s] = 1;
-                    }
-                } else {
-                    state[s] = SLOT_MASTER, mine = s;
-                    break;
-                }
-            }
-            /* (with nothing to compute here, the loop polls the tasks: only at the end) */
-            if (mine >= 0) {
-                compute_block(L, slot_block[mine], mine);
-                st = write_slot(L, slot_block[mine], mine, err);
-                *nwritten += st == ICS_OK;
-                state[mine] = SLOT_FREE;
-            }
-        }
-#pragma omp taskwait
-        /* after a failure: the blocks still in tasks are left unwritten (and unflagged) */
-    }
-    free(slot_block);
-    free(state);
-    free(done);
-    return st;
+    run_cb c = {L, pr, pending_scen};
+    const ics_sched_ops ops = {cb_compute, cb_write, pr->enabled ? cb_progress : NULL};
+    return ics_sched_run(sched, L->nthreads, L->nslots, L->pending, &ops, &c, nwritten, err);
 }
 
 int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)

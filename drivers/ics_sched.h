@@ -4,6 +4,8 @@
 #ifndef ICS_SCHED_H
 #define ICS_SCHED_H
 
+#include "ics_error.h"
+
 #include <mpi.h>
 #include <stdint.h>
 
@@ -21,5 +23,24 @@ int ics_sched_take(ics_sched *s, int want, int64_t *first);
 int64_t ics_sched_peek(ics_sched *s);
 /* Collective. */
 void ics_sched_destroy(ics_sched *s);
+
+/* What ics_sched_run does with a block: compute it into workspace slot `slot` (any thread;
+ * slots are never shared between blocks in flight), write it from that slot (the calling,
+ * master thread only: HDF5 and MPI stay on one thread), and show progress from the number of
+ * blocks handed out over all ranks (master thread; NULL: no progress, no counter reads). */
+typedef struct ics_sched_ops {
+    void (*compute)(void *ctx, int64_t blockid, int slot);
+    ics_status (*write)(void *ctx, int64_t blockid, int slot, ics_error *err);
+    void (*progress)(void *ctx, int64_t handed_blocks);
+} ics_sched_ops;
+
+/* The block loop of one rank over nslots (2 nthreads - 1) workspace slots: takes runs of
+ * nthreads items from the counter, item i being block pending[i]; the master thread hands
+ * blocks to the other threads as OpenMP tasks (two per worker queued or running), computes
+ * blocks itself in between and writes each as soon as it is done. Stops taking blocks on
+ * ics_stop_requested() (blocks in flight are written). *nwritten counts written blocks. On a
+ * write failure the blocks still in tasks are left unwritten; returns the failure. */
+ics_status ics_sched_run(ics_sched *s, int nthreads, int nslots, const int64_t *pending,
+                         const ics_sched_ops *ops, void *ctx, int64_t *nwritten, ics_error *err);
 
 #endif

@@ -97,7 +97,8 @@ static void estimate(const ics_run_setup *s, int nthreads, ics_run_estimate *e)
     if (s->dynamic) {
         ws = 8.0 * b * (5 * k + 6 * n + s->t->nreg + 1 + s->as->m) +
              (s->store[OUT_TRAJ] ? 8.0 * b * (double)s->width[OUT_TRAJ] : 0);
-        if (cfg->model == ICS_MODEL_ARIO && s->dyn) ws += (double)ics_ario_ws_bytes(s->dyn, cfg->block_size);
+        if (s->dyn && s->dyn->ops->ws_bytes)
+            ws += (double)s->dyn->ops->ws_bytes(s->dyn, cfg->block_size);
     } else {
         ws = 8.0 * b * (3 * k + n * (2 + s->store[OUT_INOPERABILITY]) + s->as->m);
     }

@@ -1,6 +1,9 @@
-/* Shared block counter (see ics_sched.h). On one node Open MPI serves the window from shared
+/* Shared block counter and the block loop of a rank (see ics_sched.h). On one node Open MPI serves the window from shared
  * memory (osc/sm), so taking a block costs an atomic, not a message to a busy rank 0. */
 #include "ics_sched.h"
+#include "ics_stop.h"
+
+#include <stdlib.h>
 
 int ics_sched_create(ics_sched *s, int64_t total, MPI_Comm comm)
 {
@@ -43,3 +46,88 @@ void ics_sched_destroy(ics_sched *s)
 {
     MPI_Win_free(&s->win);
 }
+
+/* The block loop of one rank (ics_sched_run), over R = 2T - 1 workspace slots. The master
+ * thread hands blocks to the other threads as OpenMP tasks (keeping two per worker queued or running, so none waits),
+ * computes blocks itself in between, and writes every block as soon as it is done, so writes
+ * overlap the computation and only the master thread calls HDF5 and MPI. A slot is free,
+ * handed to a task (done[s] set by the task when the block is computed), or being computed by
+ * the master; blocks may be written in any order (each has its own rows and flag). */
+enum { SLOT_FREE, SLOT_TASK, SLOT_MASTER };
+ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64_t *pending,
+                         const ics_sched_ops *ops, void *ctx, int64_t *nwritten, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int T = nthreads, R = nslots, want_tasks = 2 * (T - 1);
+    int64_t *slot_block = calloc((size_t)R, sizeof *slot_block);
+    int *state = calloc((size_t)R, sizeof *state), *done = calloc((size_t)R, sizeof *done);
+    if (!slot_block || !state || !done) {
+        free(slot_block), free(state), free(done);
+        return ics_error_set(err, ICS_ENOMEM, "out of memory for the block slots");
+    }
+#pragma omp parallel num_threads(T)
+#pragma omp master
+    {
+        int64_t next = 0, left = 0;
+        int ntasks = 0, more = 1;
+        while (st == ICS_OK) {
+            /* write the blocks the tasks have finished */
+            for (int s = 0; s < R && st == ICS_OK; ++s) {
+                if (state[s] != SLOT_TASK) continue;
+                int fin;
+#pragma omp atomic read seq_cst
+                fin = done[s];
+                if (!fin) continue;
+                st = ops->write(ctx, slot_block[s], s, err);
+                *nwritten += st == ICS_OK;
+                state[s] = SLOT_FREE, --ntasks;
+            }
+            if (st != ICS_OK) break;
+            /* a stop (signal, --max-time): take no more blocks; those taken but not started
+             * stay unflagged, so a resume computes them; the ones in flight are written */
+            if (more && ics_stop_requested()) more = 0, left = 0;
+            /* blocks for this rank */
+            if (more && left == 0) {
+                left = ics_sched_take(sched, T, &next);
+                more = left > 0;
+                if (ops->progress) ops->progress(ctx, ics_sched_peek(sched));
+            }
+            if (!more && ntasks == 0) break;
+            /* keep the workers supplied, then compute one block here */
+            int mine = -1;
+            for (int s = 0; s < R && left > 0; ++s) {
+                if (state[s] != SLOT_FREE) continue;
+                slot_block[s] = pending[next++], --left;
+                if (ntasks < want_tasks) {
+                    state[s] = SLOT_TASK, ++ntasks;
+#pragma omp atomic write seq_cst
+                    done[s] = 0;
+                    const int64_t blockid = slot_block[s];
+#pragma omp task firstprivate(blockid, s)
+                    {
+                        ops->compute(ctx, blockid, s);
+#pragma omp atomic write seq_cst
+                        done[s] = 1;
+                    }
+                } else {
+                    state[s] = SLOT_MASTER, mine = s;
+                    break;
+                }
+            }
+            /* (with nothing to compute here, the loop polls the tasks: only at the end) */
+            if (mine >= 0) {
+                ops->compute(ctx, slot_block[mine], mine);
+                st = ops->write(ctx, slot_block[mine], mine, err);
+                *nwritten += st == ICS_OK;
+                state[mine] = SLOT_FREE;
+            }
+        }
+#pragma omp taskwait
+        /* after a failure: the blocks still in tasks are left unwritten (and unflagged) */
+    }
+    free(slot_block);
+    free(state);
+    free(done);
+    return st;
+}
+

@@ -3,7 +3,7 @@
  * computation, each as one "FILE:LINE: ..." line. Uses libyaml's document API. */
 #define _POSIX_C_SOURCE 200809L
 
-#include "ics_config.h"
+#include "ics_config_internal.h"
 
 #include <yaml.h>
 
@@ -33,7 +33,6 @@ static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "probability", "start",  "duration", "recovery"};
 static const char *const output_keys[] = {"file", "store", "compression"};
 static const char *const corr_keys[] = {"factors", "matrix"};
-static const char *const diim_keys[] = {"lambda", "recovery_time"};
 static const char *const sens_keys[] = {"method", "targets", "samples", "groups", "sampler",
                                         "second_order", "levels", "bootstrap", "ci_target",
                                         "max_samples"};
@@ -71,11 +70,7 @@ static const char *const dist_keys[][6] = {
 static const int dist_nkeys[] = {3, 3, 5, 3, 5, 4};
 
 /* Parsing context: the document, the name used in messages, the error record. */
-typedef struct pctx {
-    yaml_document_t *doc;
-    const char *path;
-    ics_error *err;
-} pctx;
+typedef ics__cfg_ctx pctx;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Small helpers                                                                               */
@@ -855,129 +850,6 @@ done:
     return st;
 }
 
-/* ario: the parameters of the ARIO-type model (docs/models.md, "ARIO-type supply-constrained
- * model"). Values are checked here; segment labels of `inventory` against the table in
- * ics_ario_create. Durations are in steps; an inventory target may be `inf` (no constraint). */
-static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
-{
-    static const char *const keys[] = {"alpha_max",      "tau_alpha",  "psi",
-                                       "tau_inventory",  "inventory",  "order_type",
-                                       "recovery_curve", "substitution"};
-    static const char *const order_names[] = {"alt", "base"};
-    static const char *const curve_names[] = {"linear", "convex", "concave"};
-    static const char *const subst_keys[] = {"share", "ramp"};
-    ics_status st = ICS_OK;
-    if (v->type != YAML_MAPPING_NODE)
-        return perr(c, line_of(v), "key 'ario': expected a mapping of ARIO parameters, got %s",
-                    kind_name(v));
-    cfg->ario_line = line_of(v);
-    ICS_TRY(check_keys(c, v, keys, NELEM(keys), "", "in ario"));
-    /* plain numbers: key, lower bound (and whether it is excluded), upper bound */
-    struct { const char *key; double *out; double lo; int open; double hi; const char *rule; } num[] = {
-        {"alpha_max", &cfg->ario_alpha_max, 1.0, 0, INFINITY, "must be >= 1"},
-        {"tau_alpha", &cfg->ario_tau_alpha, 1.0, 0, INFINITY, "must be >= 1 step"},
-        {"psi", &cfg->ario_psi, 0.0, 1, 1.0, "must be in (0, 1]"},
-        {"tau_inventory", &cfg->ario_tau_inventory, 1.0, 0, INFINITY, "must be >= 1 step"},
-    };
-    for (int q = 0; q < NELEM(num); ++q) {
-        yaml_node_t *x = map_get(c, v, num[q].key);
-        if (!x) continue;
-        char what[64];
-        double d = 0;
-        snprintf(what, sizeof what, "ario: key '%s'", num[q].key);
-        ICS_TRY(get_double(c, x, what, &d));
-        if (!((num[q].open ? d > num[q].lo : d >= num[q].lo) && d <= num[q].hi)) {
-            st = perr(c, line_of(x), "%s: %s, got %g", what, num[q].rule, d);
-            goto done;
-        }
-        *num[q].out = d;
-    }
-    yaml_node_t *x = map_get(c, v, "order_type");
-    if (x) ICS_TRY(get_enum(c, x, "ario: key 'order_type'", "order type", order_names,
-                            NELEM(order_names), &cfg->ario_order_base));
-    x = map_get(c, v, "recovery_curve");
-    if (x) ICS_TRY(get_enum(c, x, "ario: key 'recovery_curve'", "recovery curve", curve_names,
-                            NELEM(curve_names), &cfg->ario_recovery_curve));
-    x = map_get(c, v, "substitution");
-    if (x) {
-        if (x->type != YAML_MAPPING_NODE) {
-            st = perr(c, line_of(x), "ario: key 'substitution': expected a mapping {share: 0.5, "
-                      "ramp: 13}, got %s", kind_name(x));
-            goto done;
-        }
-        ICS_TRY(check_keys(c, x, subst_keys, NELEM(subst_keys), "ario: ", "in substitution"));
-        yaml_node_t *sh = map_get(c, x, "share"), *rp = map_get(c, x, "ramp");
-        if (sh) {
-            ICS_TRY(get_double(c, sh, "ario: substitution: key 'share'", &cfg->ario_subst_share));
-            if (!(cfg->ario_subst_share >= 0 && cfg->ario_subst_share <= 1)) {
-                st = perr(c, line_of(sh), "ario: substitution: key 'share': must be in [0, 1], "
-                          "got %g", cfg->ario_subst_share);
-                goto done;
-            }
-        }
-        if (rp) {
-            ICS_TRY(get_double(c, rp, "ario: substitution: key 'ramp'", &cfg->ario_subst_ramp));
-            if (!(cfg->ario_subst_ramp >= 0)) {
-                st = perr(c, line_of(rp), "ario: substitution: key 'ramp': must be >= 0 steps, "
-                          "got %g", cfg->ario_subst_ramp);
-                goto done;
-            }
-        }
-    }
-    /* inventory: a number of steps for every product, or {default: n, <segment>: n}; `inf` */
-    x = map_get(c, v, "inventory");
-    if (!x) goto done;
-    if (x->type != YAML_SCALAR_NODE && x->type != YAML_MAPPING_NODE) {
-        st = perr(c, line_of(x), "ario: key 'inventory': expected a number of steps (or inf) or a "
-                  "mapping {default: 13, <segment>: steps}, got %s", kind_name(x));
-        goto done;
-    }
-    int np = 1;
-    if (x->type == YAML_MAPPING_NODE) {
-        ICS_TRY(check_keys(c, x, NULL, 0, "ario: ", "in inventory"));
-        np = (int)(x->data.mapping.pairs.top - x->data.mapping.pairs.start);
-        ICS_ALLOC(cfg->ario_inv_segments, np, c->err, "ario inventory targets");
-        ICS_ALLOC(cfg->ario_inv_values, np, c->err, "ario inventory targets");
-        ICS_ALLOC(cfg->ario_inv_lines, np, c->err, "ario inventory targets");
-    }
-    for (int i = 0; i < np; ++i) {
-        const char *key = "default";
-        yaml_node_t *val = x;
-        if (x->type == YAML_MAPPING_NODE) {
-            yaml_node_pair_t *pr = x->data.mapping.pairs.start + i;
-            key = sval(yaml_document_get_node(c->doc, pr->key));
-            val = yaml_document_get_node(c->doc, pr->value);
-        }
-        char what[300];
-        double d = 0;
-        snprintf(what, sizeof what, "ario: inventory: key '%s'", key);
-        const char *txt = val->type == YAML_SCALAR_NODE ? sval(val) : "";
-        if (!strcmp(txt, "inf") || !strcmp(txt, ".inf") || !strcmp(txt, "Inf") ||
-            !strcmp(txt, ".Inf") || !strcmp(txt, "infinite")) {
-            d = INFINITY;
-        } else {
-            ICS_TRY(get_double(c, val, what, &d));
-            if (!(d > 0)) {
-                st = perr(c, line_of(val), "%s: must be > 0 steps of use (or inf), got %g", what, d);
-                goto done;
-            }
-        }
-        if (!strcmp(key, "default")) {
-            cfg->ario_inv_default = d;
-            continue;
-        }
-        if (!(cfg->ario_inv_segments[cfg->ario_ninv] = ics_strdup(key, c->err))) {
-            st = ICS_ENOMEM;
-            goto done;
-        }
-        cfg->ario_inv_values[cfg->ario_ninv] = d;
-        cfg->ario_inv_lines[cfg->ario_ninv++] = line_of(val);
-    }
-done:
-    if (st != ICS_OK) ics_ario_config_free(cfg);
-    return st;
-}
-
 /* The correlation factors name shocks of this config (checked once all keys are read). */
 static ics_status check_correlation_factors(const pctx *c, ics_config *cfg)
 {
@@ -1002,71 +874,6 @@ static ics_status check_correlation_factors(const pctx *c, ics_config *cfg)
                 return perr(c, cfg->corr_line, "correlation: factor '%s' is listed twice", f);
     }
     return ICS_OK;
-}
-
-static ics_status parse_diim(const pctx *c, yaml_node_t *v, ics_config *cfg)
-{
-    ics_status st = ICS_OK;
-    if (v->type != YAML_MAPPING_NODE)
-        return perr(c, line_of(v), "key 'diim': expected a mapping (lambda: ..., recovery_time: ...), "
-                    "got %s", kind_name(v));
-    ICS_TRY(check_keys(c, v, diim_keys, NELEM(diim_keys), "", "in diim"));
-    yaml_node_t *l = map_get(c, v, "lambda");
-    if (l) {
-        ICS_TRY(get_double(c, l, "diim: key 'lambda'", &cfg->diim_lambda));
-        if (!(cfg->diim_lambda > 0 && cfg->diim_lambda < 1)) {
-            st = perr(c, line_of(l), "diim: key 'lambda': must be in (0, 1), got %g",
-                      cfg->diim_lambda);
-            goto done;
-        }
-    }
-    yaml_node_t *rt = map_get(c, v, "recovery_time");
-    if (!rt) goto done;
-    cfg->diim_rt_given = 1;
-    if (rt->type == YAML_SCALAR_NODE) { /* shorthand: the default for every segment */
-        ICS_TRY(get_double(c, rt, "diim: key 'recovery_time'", &cfg->diim_recovery_default));
-        if (!(cfg->diim_recovery_default > 0)) {
-            st = perr(c, line_of(rt), "diim: key 'recovery_time': must be > 0, got %g",
-                      cfg->diim_recovery_default);
-            goto done;
-        }
-        goto done;
-    }
-    if (rt->type != YAML_MAPPING_NODE) {
-        st = perr(c, line_of(rt),
-                  "diim: key 'recovery_time': expected a number or a mapping {default: 26, "
-                  "<segment>: steps}, got %s",
-                  kind_name(rt));
-        goto done;
-    }
-    ICS_TRY(check_keys(c, rt, NULL, 0, "", "in diim recovery_time"));
-    int np = (int)(rt->data.mapping.pairs.top - rt->data.mapping.pairs.start);
-    ICS_ALLOC(cfg->diim_rt_segments, np, c->err, "diim recovery times");
-    ICS_ALLOC(cfg->diim_rt_values, np, c->err, "diim recovery times");
-    for (int i = 0; i < np; ++i) {
-        yaml_node_pair_t *p = rt->data.mapping.pairs.start + i;
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        yaml_node_t *val = yaml_document_get_node(c->doc, p->value);
-        char what[300];
-        double x = 0;
-        snprintf(what, sizeof what, "diim: recovery_time: key '%s'", sval(k));
-        ICS_TRY(get_double(c, val, what, &x));
-        if (!(x > 0)) {
-            st = perr(c, line_of(val), "%s: must be > 0 steps, got %g", what, x);
-            goto done;
-        }
-        if (!strcmp(sval(k), "default")) {
-            cfg->diim_recovery_default = x;
-            continue;
-        }
-        if (!(cfg->diim_rt_segments[cfg->diim_nrt] = ics_strdup(sval(k), c->err))) {
-            st = ICS_ENOMEM;
-            goto done;
-        }
-        cfg->diim_rt_values[cfg->diim_nrt++] = x;
-    }
-done:
-    return st;
 }
 
 static ics_status parse_sensitivity(const pctx *c, yaml_node_t *v, ics_config *cfg)
@@ -1219,6 +1026,14 @@ static ics_status sensitivity_defaults(const pctx *c, ics_config *cfg)
     return ICS_OK;
 }
 
+/* The registered model section of a top-level key, or NULL. */
+static const ics__cfg_section *section(const char *key)
+{
+    for (const ics__cfg_section *const *q = ics__cfg_sections; *q; ++q)
+        if (!strcmp((*q)->key, key)) return *q;
+    return NULL;
+}
+
 static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
 {
     ics_status st = ICS_OK;
@@ -1256,8 +1071,8 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             ICS_TRY(parse_shocks(c, v, cfg));
         } else if (!strcmp(key, "output")) {
             ICS_TRY(parse_output(c, v, cfg));
-        } else if (!strcmp(key, "diim")) {
-            ICS_TRY(parse_diim(c, v, cfg));
+        } else if (section(key)) { /* a model's own section (diim, ario) */
+            ICS_TRY(section(key)->parse(c, v, cfg));
         } else if (!strcmp(key, "sensitivity")) {
             ICS_TRY(parse_sensitivity(c, v, cfg));
         } else if (!strcmp(key, "correlation")) {
@@ -1270,8 +1085,6 @@ static ics_status parse_root(const pctx *c, yaml_node_t *root, ics_config *cfg)
             }
         } else if (!strcmp(key, "steps_per_year")) {
             ICS_TRY(get_int(c, v, what, 1, 100000, &cfg->steps_per_year));
-        } else if (!strcmp(key, "ario")) {
-            ICS_TRY(parse_ario(c, v, cfg));
         } else if (!strcmp(key, "chokepoints")) {
             /* read by `icstress chokepoints` (core/analysis/linkages.c); other commands ignore it */
         } else if (!strcmp(key, "aggregates")) {
@@ -1346,8 +1159,8 @@ static ics_status set_defaults(ics_config *cfg, ics_error *err)
     cfg->recovery_level = 0.99;
     cfg->steps_per_year = 52;
     cfg->balance_rtol = 1e-6;
-    cfg->diim_lambda = 0.01;
-    cfg->diim_recovery_default = 26;
+    for (const ics__cfg_section *const *q = ics__cfg_sections; *q; ++q)
+        if ((*q)->defaults) (*q)->defaults(cfg);
     return ICS_OK;
 }
 
@@ -1480,8 +1293,6 @@ void ics_config_destroy(ics_config **pcfg)
     free(cfg->shocks);
     free(cfg->output_file);
     free_list(cfg->store, cfg->nstore);
-    free_list(cfg->diim_rt_segments, cfg->diim_nrt);
-    free(cfg->diim_rt_values);
     free(cfg->sens_method);
     free_list(cfg->sens_targets, cfg->sens_ntargets);
     free_list(cfg->sens_group_names, cfg->sens_ngroups);
@@ -1496,7 +1307,8 @@ void ics_config_destroy(ics_config **pcfg)
     }
     free(cfg->aggs);
     free(cfg->corr_matrix);
-    ics_ario_config_free(cfg); /* ario.inventory's per-segment targets (found by fuzz_config) */
+    for (const ics__cfg_section *const *q = ics__cfg_sections; *q; ++q)
+        if ((*q)->free) (*q)->free(cfg); /* e.g. ario.inventory's targets (found by fuzz_config) */
     free(cfg);
     *pcfg = NULL;
 }
@@ -1586,4 +1398,44 @@ const char *ics_dist_describe(const ics_dist *d, char *buf, size_t len)
         break;
     }
     return buf;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The helpers above for the model sections' parsers (ics_config_internal.h)                   */
+
+int ics__cfg_line(const yaml_node_t *n) { return line_of(n); }
+const char *ics__cfg_sval(const yaml_node_t *n) { return sval(n); }
+const char *ics__cfg_kind_name(const yaml_node_t *n) { return kind_name(n); }
+void ics__cfg_free_list(char **list, int n) { free_list(list, n); }
+
+ics_status ics__cfg_perr(const pctx *c, int line, const char *fmt, ...)
+{
+    char buf[ICS_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return perr(c, line, "%s", buf);
+}
+
+yaml_node_t *ics__cfg_map_get(const pctx *c, yaml_node_t *map, const char *key)
+{
+    return map_get(c, map, key);
+}
+
+ics_status ics__cfg_check_keys(const pctx *c, yaml_node_t *map, const char *const *valid,
+                               int nvalid, const char *prefix, const char *where)
+{
+    return check_keys(c, map, valid, nvalid, prefix, where);
+}
+
+ics_status ics__cfg_get_double(const pctx *c, const yaml_node_t *v, const char *what, double *out)
+{
+    return get_double(c, v, what, out);
+}
+
+ics_status ics__cfg_get_enum(const pctx *c, const yaml_node_t *v, const char *what,
+                             const char *noun, const char *const *names, int n, int *out)
+{
+    return get_enum(c, v, what, noun, names, n, out);
 }

@@ -158,10 +158,6 @@ ics_status ics_config_load(const char *path, ics_config **out, ics_error *err);
 ics_status ics_config_parse(const char *text, const char *path, ics_config **out, ics_error *err);
 void ics_config_destroy(ics_config **cfg);
 
-/* Free the ario section's owned lists (ario_config.c); idempotent, clears the fields, so
- * ics_config_destroy may call it after anyone else has. */
-void ics_ario_config_free(ics_config *cfg);
-
 const char *ics_model_name(ics_model_kind m);
 const char *ics_sampler_name(ics_sampler_kind s);
 const char *ics_shock_type_name(ics_shock_type t);

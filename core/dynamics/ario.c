@@ -866,3 +866,12 @@ double ics__ario_bytes_per_step(const ics_dyn *d, int b)
     step_work(d, b, &f, &by);
     return by;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Operations for the dynamic plan (ics_dyn_ops; registered in registry.c)                     */
+
+static void ario_destroy_plan(ics_dyn *d) { ics_ario_destroy(&d->ario); }
+
+/* Demand shocks as dy_i per unit change. */
+const ics_dyn_ops ics_ario_ops = {"ario", 0, ics_ario_create, ics_ario_ws_bytes, ics_ario_block,
+                                  ario_destroy_plan};

@@ -1,14 +1,31 @@
-/* The `ario:` section after parsing: defaults for the values a config left out, the inventory
- * target of every segment (labels checked against the table, with a nearest-label hint), and
- * freeing the section's owned lists. Parsing itself is parse_ario in config.c. */
+/* The `ario:` section of a config: its parsing (registered with config/ as a model section,
+ * ics__ario_section), defaults for the values a config left out, the inventory target of every
+ * segment (labels checked against the table, with a nearest-label hint), and freeing the
+ * section's owned lists. */
 #include "ics_ario_internal.h"
 #include "ics_builtin_dynamics.h"
-#include "ics_config.h"
+#include "ics_config_internal.h"
+#include "ics_model_config_internal.h"
 #include "ics_table.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+
+/* The names config.c gives its helpers (ics_config_internal.h), so that the parser reads as it
+ * did there. */
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define pctx ics__cfg_ctx
+#define perr ics__cfg_perr
+#define line_of ics__cfg_line
+#define sval ics__cfg_sval
+#define kind_name ics__cfg_kind_name
+#define map_get ics__cfg_map_get
+#define check_keys ics__cfg_check_keys
+#define get_double ics__cfg_get_double
+#define get_enum ics__cfg_get_enum
+#define free_list ics__cfg_free_list
 
 void ics_ario_config_free(ics_config *cfg)
 {
@@ -90,3 +107,128 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
     }
     return ICS_OK;
 }
+
+/* ario: the parameters of the ARIO-type model (docs/models.md, "ARIO-type supply-constrained
+ * model"), registered with config/ as the section `ario`. Values are checked here; segment
+ * labels of `inventory` against the table in ics_ario_create. Durations are in steps; an inventory target may be `inf` (no constraint). */
+static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
+{
+    static const char *const keys[] = {"alpha_max",      "tau_alpha",  "psi",
+                                       "tau_inventory",  "inventory",  "order_type",
+                                       "recovery_curve", "substitution"};
+    static const char *const order_names[] = {"alt", "base"};
+    static const char *const curve_names[] = {"linear", "convex", "concave"};
+    static const char *const subst_keys[] = {"share", "ramp"};
+    ics_status st = ICS_OK;
+    if (v->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(v), "key 'ario': expected a mapping of ARIO parameters, got %s",
+                    kind_name(v));
+    cfg->ario_line = line_of(v);
+    ICS_TRY(check_keys(c, v, keys, NELEM(keys), "", "in ario"));
+    /* plain numbers: key, lower bound (and whether it is excluded), upper bound */
+    struct { const char *key; double *out; double lo; int open; double hi; const char *rule; } num[] = {
+        {"alpha_max", &cfg->ario_alpha_max, 1.0, 0, INFINITY, "must be >= 1"},
+        {"tau_alpha", &cfg->ario_tau_alpha, 1.0, 0, INFINITY, "must be >= 1 step"},
+        {"psi", &cfg->ario_psi, 0.0, 1, 1.0, "must be in (0, 1]"},
+        {"tau_inventory", &cfg->ario_tau_inventory, 1.0, 0, INFINITY, "must be >= 1 step"},
+    };
+    for (int q = 0; q < NELEM(num); ++q) {
+        yaml_node_t *x = map_get(c, v, num[q].key);
+        if (!x) continue;
+        char what[64];
+        double d = 0;
+        snprintf(what, sizeof what, "ario: key '%s'", num[q].key);
+        ICS_TRY(get_double(c, x, what, &d));
+        if (!((num[q].open ? d > num[q].lo : d >= num[q].lo) && d <= num[q].hi)) {
+            st = perr(c, line_of(x), "%s: %s, got %g", what, num[q].rule, d);
+            goto done;
+        }
+        *num[q].out = d;
+    }
+    yaml_node_t *x = map_get(c, v, "order_type");
+    if (x) ICS_TRY(get_enum(c, x, "ario: key 'order_type'", "order type", order_names,
+                            NELEM(order_names), &cfg->ario_order_base));
+    x = map_get(c, v, "recovery_curve");
+    if (x) ICS_TRY(get_enum(c, x, "ario: key 'recovery_curve'", "recovery curve", curve_names,
+                            NELEM(curve_names), &cfg->ario_recovery_curve));
+    x = map_get(c, v, "substitution");
+    if (x) {
+        if (x->type != YAML_MAPPING_NODE) {
+            st = perr(c, line_of(x), "ario: key 'substitution': expected a mapping {share: 0.5, "
+                      "ramp: 13}, got %s", kind_name(x));
+            goto done;
+        }
+        ICS_TRY(check_keys(c, x, subst_keys, NELEM(subst_keys), "ario: ", "in substitution"));
+        yaml_node_t *sh = map_get(c, x, "share"), *rp = map_get(c, x, "ramp");
+        if (sh) {
+            ICS_TRY(get_double(c, sh, "ario: substitution: key 'share'", &cfg->ario_subst_share));
+            if (!(cfg->ario_subst_share >= 0 && cfg->ario_subst_share <= 1)) {
+                st = perr(c, line_of(sh), "ario: substitution: key 'share': must be in [0, 1], "
+                          "got %g", cfg->ario_subst_share);
+                goto done;
+            }
+        }
+        if (rp) {
+            ICS_TRY(get_double(c, rp, "ario: substitution: key 'ramp'", &cfg->ario_subst_ramp));
+            if (!(cfg->ario_subst_ramp >= 0)) {
+                st = perr(c, line_of(rp), "ario: substitution: key 'ramp': must be >= 0 steps, "
+                          "got %g", cfg->ario_subst_ramp);
+                goto done;
+            }
+        }
+    }
+    /* inventory: a number of steps for every product, or {default: n, <segment>: n}; `inf` */
+    x = map_get(c, v, "inventory");
+    if (!x) goto done;
+    if (x->type != YAML_SCALAR_NODE && x->type != YAML_MAPPING_NODE) {
+        st = perr(c, line_of(x), "ario: key 'inventory': expected a number of steps (or inf) or a "
+                  "mapping {default: 13, <segment>: steps}, got %s", kind_name(x));
+        goto done;
+    }
+    int np = 1;
+    if (x->type == YAML_MAPPING_NODE) {
+        ICS_TRY(check_keys(c, x, NULL, 0, "ario: ", "in inventory"));
+        np = (int)(x->data.mapping.pairs.top - x->data.mapping.pairs.start);
+        ICS_ALLOC(cfg->ario_inv_segments, np, c->err, "ario inventory targets");
+        ICS_ALLOC(cfg->ario_inv_values, np, c->err, "ario inventory targets");
+        ICS_ALLOC(cfg->ario_inv_lines, np, c->err, "ario inventory targets");
+    }
+    for (int i = 0; i < np; ++i) {
+        const char *key = "default";
+        yaml_node_t *val = x;
+        if (x->type == YAML_MAPPING_NODE) {
+            yaml_node_pair_t *pr = x->data.mapping.pairs.start + i;
+            key = sval(yaml_document_get_node(c->doc, pr->key));
+            val = yaml_document_get_node(c->doc, pr->value);
+        }
+        char what[300];
+        double d = 0;
+        snprintf(what, sizeof what, "ario: inventory: key '%s'", key);
+        const char *txt = val->type == YAML_SCALAR_NODE ? sval(val) : "";
+        if (!strcmp(txt, "inf") || !strcmp(txt, ".inf") || !strcmp(txt, "Inf") ||
+            !strcmp(txt, ".Inf") || !strcmp(txt, "infinite")) {
+            d = INFINITY;
+        } else {
+            ICS_TRY(get_double(c, val, what, &d));
+            if (!(d > 0)) {
+                st = perr(c, line_of(val), "%s: must be > 0 steps of use (or inf), got %g", what, d);
+                goto done;
+            }
+        }
+        if (!strcmp(key, "default")) {
+            cfg->ario_inv_default = d;
+            continue;
+        }
+        if (!(cfg->ario_inv_segments[cfg->ario_ninv] = ics_strdup(key, c->err))) {
+            st = ICS_ENOMEM;
+            goto done;
+        }
+        cfg->ario_inv_values[cfg->ario_ninv] = d;
+        cfg->ario_inv_lines[cfg->ario_ninv++] = line_of(val);
+    }
+done:
+    if (st != ICS_OK) ics_ario_config_free(cfg);
+    return st;
+}
+
+const ics__cfg_section ics__ario_section = {"ario", NULL, parse_ario, ics_ario_config_free};

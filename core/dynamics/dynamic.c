@@ -1,9 +1,9 @@
-/* The dynamic plan shared by DIIM and ARIO: shock schedules, node masks and per-unit patterns,
- * and the per-thread workspace (see ics_dynamic.h). */
+/* The dynamic plan shared by every dynamic model: shock schedules, node masks and per-unit
+ * patterns, the per-thread workspace and the recording of each step (see ics_dynamic.h). A model
+ * is reached only through its operations (ics_dyn_ops, registry.c). */
 #include "ics_dynamic.h"
 #include "ics_simd.h"
 #include "ics_shocks.h"
-#include "ics_builtin_dynamics.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +26,17 @@ static double intensity(const ics_shock *sh, int t)
 ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                           const ics_plan *p, ics_dyn **out, ics_error *err)
 {
+    const ics_dyn_ops *ops = ics_dyn_ops_find(ics_model_name(cfg->model));
+    if (!ops)
+        return ics_error_set(err, ICS_EINTERNAL, "model '%s' is not a registered dynamic model",
+                             ics_model_name(cfg->model));
+    return ics_dyn_create_ops(ops, cfg, t, m, p, out, err);
+}
+
+ics_status ics_dyn_create_ops(const ics_dyn_ops *ops, const ics_config *cfg, const ics_table *t,
+                              const ics_model *m, const ics_plan *p, ics_dyn **out,
+                              ics_error *err)
+{
     ics_status st = ICS_OK;
     ics_dyn *d = NULL;
     unsigned char *sup = NULL, *buy = NULL;
@@ -35,6 +46,7 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
     (void)p;
     ICS_ALLOC(d, 1, err, "the dynamic plan");
     d->model = cfg->model;
+    d->ops = ops;
     d->n = n, d->k = k, d->T = T;
     d->level = cfg->recovery_level;
     d->x = m->x;
@@ -91,47 +103,14 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
                 if (!mk[i]) continue;
                 if (sh->type == ICS_SHOCK_CAPACITY_LOSS)
                     pt[i] = 1.0;
-                else if (cfg->model == ICS_MODEL_DIIM) /* c*_i = -dy_i / x_i per unit change */
+                else if (ops->demand_relative) /* c*_i = -dy_i / x_i per unit change */
                     pt[i] = m->x[i] != 0.0 ? -m->y[i] / m->x[i] : 0.0;
                 else
-                    pt[i] = m->y[i]; /* ARIO: dy_i per unit change */
+                    pt[i] = m->y[i]; /* dy_i per unit change */
             }
         }
     }
-    if (cfg->model == ICS_MODEL_DIIM) {
-        /* k_i from recovery times T_i (steps, per segment): the discrete-time equivalent of
-         * Lian & Haimes' -ln(lambda) / (T_i (1 - a*_ii)), so that an isolated node recovers to
-         * lambda of its initial inoperability exactly at T_i: (1 - k_i (1 - a*_ii))^T_i = lambda. */
-        ICS_ALLOC(d->kdiag, n, err, "resilience coefficients");
-        for (int q = 0; q < cfg->diim_nrt; ++q)
-            if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) < 0) {
-                const char *near = ics_nearest(cfg->diim_rt_segments[q],
-                                               (const char *const *)t->segments, t->nseg);
-                ICS_FAIL(err, ICS_EINPUT, "%s: diim: recovery_time: '%s' is not a segment of the "
-                         "table%s%s%s", cfgname, cfg->diim_rt_segments[q],
-                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
-            }
-        const int builtin = t->source && !strcmp(t->source, "builtin") && !cfg->diim_rt_given;
-        for (int i = 0; i < n; ++i) {
-            double Ti = cfg->diim_recovery_default;
-            if (builtin) { /* the table's own per-segment recovery times (docs/data.md) */
-                const ics_builtin_dyn *bd = ics_builtin_dynamics(t->segments[t->node_segment[i]]);
-                if (bd) Ti = fmax(1.0, bd->recovery_weeks * cfg->steps_per_year / 52.0);
-            }
-            for (int q = 0; q < cfg->diim_nrt; ++q)
-                if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) == t->node_segment[i])
-                    Ti = cfg->diim_rt_values[q];
-            const double aii = m->B[i + (size_t)i * n];
-            const double ki = (1.0 - pow(cfg->diim_lambda, 1.0 / Ti)) / (1.0 - aii);
-            if (!(ki > 0.0 && ki <= 1.0))
-                ICS_FAIL(err, ICS_EINPUT, "%s: diim: node %s/%s: recovery time %g steps gives "
-                         "k = %g outside (0, 1]", cfgname, t->regions[t->node_region[i]],
-                         t->segments[t->node_segment[i]], Ti, ki);
-            d->kdiag[i] = ki;
-        }
-    } else {
-        ICS_TRY(ics_ario_create(cfg, t, m, d, err));
-    }
+    ICS_TRY(ops->create(cfg, t, m, d, err));
     *out = d;
     d = NULL;
 done:
@@ -145,8 +124,8 @@ void ics_dyn_destroy(ics_dyn **dp)
     if (!dp || !*dp) return;
     ics_dyn *d = *dp;
     free(d->sched), free(d->type), free(d->mask), free(d->pattern), free(d->start);
-    free(d->duration), free(d->recovery), free(d->kdiag), free(d->xstep), free(d->xreg);
-    ics_ario_destroy(&d->ario);
+    free(d->duration), free(d->recovery), free(d->xstep), free(d->xreg);
+    if (d->ops && d->ops->destroy) d->ops->destroy(d);
     free(d);
     *dp = NULL;
 }
@@ -174,9 +153,9 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
     ICS_ALLOC(w->regloss, d->nreg ? d->nreg : 1, err, "regional losses");
     ICS_ALLOC(w->unmet, b, err, "unmet demand");
     if (with_traj) ICS_ALLOC(w->traj, (size_t)n * (d->T + 1) * b, err, "trajectories");
-    if (d->model == ICS_MODEL_ARIO) {
-        const size_t bytes = ics_ario_ws_bytes(d, b);
-        if (bytes) ICS_ALLOC(w->model_ws, bytes, err, "the ARIO workspace");
+    if (d->ops->ws_bytes) {
+        const size_t bytes = d->ops->ws_bytes(d, b);
+        if (bytes) ICS_ALLOC(w->model_ws, bytes, err, "the model's workspace");
     }
     *out = w;
     w = NULL;
@@ -203,10 +182,7 @@ void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int6
     (void)m;
     ics_plan_sample(p, first, bb, ws->Theta, ws->Raw, ws->Occ);
     ics_plan_timing(p, first, bb, ws->Start, ws->Dur);
-    if (d->model == ICS_MODEL_DIIM)
-        ics_diim_block(d, p, first, bb, ws);
-    else
-        ics_ario_block(d, p, first, bb, ws);
+    d->ops->block(d, p, first, bb, ws);
 }
 
 void ics_dyn_reset(const ics_dyn *d, int bb, ics_dyn_ws *w)

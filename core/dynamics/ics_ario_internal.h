@@ -11,6 +11,10 @@ typedef struct ics__ario_params {
     int order_base, recovery_curve;
 } ics__ario_params;
 
+/* Free the ario section's owned lists (ario_config.c); idempotent, clears the fields, so
+ * ics_config_destroy may call it after anyone else has. */
+void ics_ario_config_free(ics_config *cfg);
+
 void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p);
 ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
                                ics_error *err);

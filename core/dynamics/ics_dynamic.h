@@ -21,10 +21,44 @@
 #include <stdint.h>
 
 struct ics_ario;
+struct ics_dyn;
+struct ics_dyn_ws;
 
-/* The dynamic plan shared by both models. */
+/* What the dynamic plan needs of a model: the plan (dynamic.c) prepares the shock schedules,
+ * masks, patterns and the shared workspace, records every step (ics_dyn_record) and calls the
+ * model only through these. A model fills one in and is listed once in registry.c (or, at run
+ * time, passed to ics_dyn_register). */
+typedef struct ics_dyn_ops {
+    const char *name;      /* the config's model name ("diim", "ario") */
+    int demand_relative;   /* pattern of a final_demand shock per unit change: 1 c*_i = -y_i/x_i
+                              (inoperability), 0 dy_i = y_i */
+    /* set-up after the shared part of the plan: the model's own plan (d->kdiag, d->ario or
+     * d->impl); on failure the plan is destroyed, and with it (destroy) what was set */
+    ics_status (*create)(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                         struct ics_dyn *d, ics_error *err);
+    /* bytes of model-specific scratch per workspace of b scenarios (ws->model_ws), or NULL */
+    size_t (*ws_bytes)(const struct ics_dyn *d, int b);
+    /* run scenarios first .. first+bb-1 over the horizon: ws->Theta/Raw/Occ/Start/Dur hold the
+     * sampled parameters; call ics_dyn_reset, then ics_dyn_record for t = 0..T.
+     * Allocation-free and thread-safe with one workspace per thread. */
+    void (*block)(const struct ics_dyn *d, const ics_plan *p, int64_t first, int bb,
+                  struct ics_dyn_ws *ws);
+    void (*destroy)(struct ics_dyn *d); /* free the model's own plan; may be NULL */
+} ics_dyn_ops;
+
+/* The registered dynamic model of a name, or NULL. Thread-safe once registration is over. */
+const ics_dyn_ops *ics_dyn_ops_find(const char *name);
+/* Register a model at run time (tests, embedding programs) beside the built-in ones listed in
+ * registry.c; *ops is borrowed for the life of the program. ICS_EINPUT if the name is taken,
+ * ICS_EINTERNAL if the registry is full. Not thread-safe: register before creating plans. */
+ics_status ics_dyn_register(const ics_dyn_ops *ops, ics_error *err);
+
+/* The dynamic plan shared by every model. */
 typedef struct ics_dyn {
-    ics_model_kind model;  /* ICS_MODEL_DIIM or ICS_MODEL_ARIO */
+    ics_model_kind model;  /* the config's model (ICS_MODEL_DIIM or ICS_MODEL_ARIO) */
+    const ics_dyn_ops *ops;/* the model's operations */
+    void *impl;            /* the model's own plan, for a model without a field below (its
+                              destroy frees it) */
     int n, k, T;           /* nodes, shocks, horizon (steps) */
     double level;          /* recovered when output >= level * baseline (default 0.99) */
     /* schedule of each shock k: intensity factor f_k(t) in [0, 1] for t = 0..T-1
@@ -67,14 +101,19 @@ typedef struct ics_dyn_ws {
     void *model_ws;        /* model-specific scratch (ARIO) */
 } ics_dyn_ws;
 
+/* The plan of the config's model (the registered operations of ics_model_name(cfg->model)). */
 ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                           const ics_plan *p, ics_dyn **out, ics_error *err);
+/* The same with given operations (a model not named by the config, e.g. a test's). */
+ics_status ics_dyn_create_ops(const ics_dyn_ops *ops, const ics_config *cfg, const ics_table *t,
+                              const ics_model *m, const ics_plan *p, ics_dyn **out,
+                              ics_error *err);
 void ics_dyn_destroy(ics_dyn **d);
 ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws **ws,
                              ics_error *err);
 void ics_dyn_ws_destroy(ics_dyn_ws **ws);
 
-/* Run scenarios first .. first+bb-1 over the horizon into ws (dispatches on d->model); samples
+/* Run scenarios first .. first+bb-1 over the horizon into ws (through d->ops->block); samples
  * the parameters into ws->Theta/Raw/Occ first, so the block functions below read them there. */
 void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int64_t first, int bb,
                    ics_dyn_ws *ws);
@@ -99,6 +138,9 @@ static inline double ics_dyn_intensity(const ics_dyn *d, int s, int t, double st
  * Both models call it once per step, starting with t = 0 after zeroing via ics_dyn_reset. */
 void ics_dyn_reset(const ics_dyn *d, int bb, ics_dyn_ws *ws);
 void ics_dyn_record(const ics_dyn *d, int t, int bb, const double *share, ics_dyn_ws *ws);
+
+/* The built-in models' operations (diim_plan.c, ario.c). */
+extern const ics_dyn_ops ics_diim_ops, ics_ario_ops;
 
 /* DIIM: q(t+1) = clip(q(t) + K [A* q(t) + c*(t) - q(t)], 0, 1). */
 void ics_diim_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, ics_dyn_ws *ws);

@@ -53,7 +53,7 @@ typedef struct ics_plan {
     ics_dist *start_dist, *dur_dist; /* [k] copies of the shocks' timing laws */
     ics_copula *copula;    /* Gaussian copula over the correlated parameters, or NULL */
     int *corr_dims;        /* [ncorr] their dimensions */
-    /* a sensitivity design (config with a `sensitivity:` section; core/analysis/ics_sensitivity.h), or
+    /* a sensitivity design (config with a `sensitivity:` section; core/random/ics_design.h), or
      * NULL: when set, scenario i takes the design's uniforms instead of the sampler's */
     struct ics_sens_design *design;
 } ics_plan;

@@ -2,7 +2,7 @@
  * from the counter-based generator (see ics_scenario.h). */
 #include "ics_scenario.h"
 #include "ics_shock_domain.h"
-#include "ics_sensitivity.h"
+#include "ics_plan_design.h"
 
 #include <fnmatch.h>
 #include <gsl/gsl_cdf.h>

@@ -1,9 +1,9 @@
-/* The MRIO table object: allocation, labels and lookups, and the loader that dispatches on the
- * kind of path (built-in table, pymrio directory, icstress HDF5 file). Parsing lives in
- * table_csv.c and table_h5.c, checks in table_validate.c. */
+/* The MRIO table object: allocation, labels and lookups, and ics_table_load, which asks the
+ * registered loaders (table_loaders.c: built-in table, pymrio directory, icstress HDF5 file)
+ * which one a source is. Parsing lives in the loaders, checks in table_validate.c. */
 #define _POSIX_C_SOURCE 200809L
 
-#include "ics_table.h"
+#include "ics_table_loader_internal.h"
 #include "ics_rng.h"
 
 #include <errno.h>
@@ -120,19 +120,6 @@ void ics_table_final_demand(const ics_table *t, double *y)
     }
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t ls = strlen(s), lx = strlen(suffix);
-    if (lx > ls) return 0;
-    const char *a = s + ls - lx;
-    for (size_t i = 0; i < lx; ++i) {
-        char c = a[i];
-        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-        if (c != suffix[i]) return 0;
-    }
-    return 1;
-}
-
 ics_status ics_table_load(const char *path, ics_table **out, ics_error *err)
 {
     ics_status st = ICS_OK;
@@ -142,16 +129,8 @@ ics_status ics_table_load(const char *path, ics_table **out, ics_error *err)
         ICS_FAIL(err, ICS_EINPUT,
                  "table: empty path (expected \"builtin\", a pymrio table directory or an "
                  "icstress .h5 file)");
-    if (strcmp(path, "builtin") == 0) {
-        ICS_TRY(ics_table_builtin(out, err));
-        /* its unit and price year: docs/data.md, "Layout and units" */
-        (*out)->base_year = 2022;
-        if (!((*out)->unit = ics_strdup("million USD per year", err))) {
-            ics_table_destroy(out);
-            ICS_FAIL(err, ICS_ENOMEM, "out of memory");
-        }
-        return ICS_OK;
-    }
+    for (const ics__table_loader *const *l = ics__table_loaders; *l; ++l)
+        if (!(*l)->on_disk && (*l)->claims(path, 0)) return (*l)->load(path, out, err);
 
     struct stat sb;
     if (stat(path, &sb) != 0) {
@@ -159,8 +138,9 @@ ics_status ics_table_load(const char *path, ics_table **out, ics_error *err)
             ICS_FAIL(err, ICS_EINPUT, "%s: no such file or directory", path);
         ICS_FAIL(err, ICS_EIO, "%s: %s", path, strerror(errno));
     }
-    if (S_ISDIR(sb.st_mode)) return ics_table_load_dir(path, out, err);
-    if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) return ics_table_load_h5(path, out, err);
+    for (const ics__table_loader *const *l = ics__table_loaders; *l; ++l)
+        if ((*l)->on_disk && (*l)->claims(path, S_ISDIR(sb.st_mode)))
+            return (*l)->load(path, out, err);
     ICS_FAIL(err, ICS_EINPUT,
              "%s: not a table: expected \"builtin\", a pymrio table directory (Z.csv, Y.csv, ...) "
              "or an icstress .h5/.hdf5 file",

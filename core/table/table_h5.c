@@ -4,7 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_h5.h"
-#include "ics_table.h"
+#include "ics_table_loader_internal.h"
 #include "ics_h5.h"
 
 #include <errno.h>
@@ -457,3 +457,25 @@ done:
     if (out) *out = t;
     return st;
 }
+
+/* A file named *.h5 or *.hdf5 (any case) is an icstress HDF5 table (registered in
+ * table_loaders.c). */
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    if (lx > ls) return 0;
+    const char *a = s + ls - lx;
+    for (size_t i = 0; i < lx; ++i) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != suffix[i]) return 0;
+    }
+    return 1;
+}
+
+static int claims_h5(const char *path, int is_dir)
+{
+    return !is_dir && (ends_with(path, ".h5") || ends_with(path, ".hdf5"));
+}
+
+const ics__table_loader ics__table_loader_h5 = {"hdf5", 1, claims_h5, ics_table_load_h5};

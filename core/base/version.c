@@ -1,4 +1,0 @@
-/* The library's version at run time (icstress.h). */
-#include "icstress.h"
-
-const char *ics_version(void) { return ICS_VERSION; }

@@ -1,0 +1,107 @@
+/* The `diim:` section of a config (INTERFACE.md: lambda, recovery_time), registered with
+ * config/ as a model section (ics__diim_section): its defaults, parsing and owned lists. The
+ * segment labels of recovery_time are checked against the table in diim_plan.c. */
+#include "ics_config_internal.h"
+#include "ics_model_config_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The names config.c gives its helpers (ics_config_internal.h), so that the parser reads as it
+ * did there. */
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define pctx ics__cfg_ctx
+#define perr ics__cfg_perr
+#define line_of ics__cfg_line
+#define sval ics__cfg_sval
+#define kind_name ics__cfg_kind_name
+#define map_get ics__cfg_map_get
+#define check_keys ics__cfg_check_keys
+#define get_double ics__cfg_get_double
+#define get_enum ics__cfg_get_enum
+#define free_list ics__cfg_free_list
+
+static const char *const diim_keys[] = {"lambda", "recovery_time"};
+
+static void diim_defaults(ics_config *cfg)
+{
+    cfg->diim_lambda = 0.01;
+    cfg->diim_recovery_default = 26;
+}
+
+static void diim_free(ics_config *cfg)
+{
+    free_list(cfg->diim_rt_segments, cfg->diim_nrt);
+    free(cfg->diim_rt_values);
+    cfg->diim_rt_segments = NULL;
+    cfg->diim_rt_values = NULL;
+    cfg->diim_nrt = 0;
+}
+
+static ics_status parse_diim(const pctx *c, yaml_node_t *v, ics_config *cfg)
+{
+    ics_status st = ICS_OK;
+    if (v->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(v), "key 'diim': expected a mapping (lambda: ..., recovery_time: ...), "
+                    "got %s", kind_name(v));
+    ICS_TRY(check_keys(c, v, diim_keys, NELEM(diim_keys), "", "in diim"));
+    yaml_node_t *l = map_get(c, v, "lambda");
+    if (l) {
+        ICS_TRY(get_double(c, l, "diim: key 'lambda'", &cfg->diim_lambda));
+        if (!(cfg->diim_lambda > 0 && cfg->diim_lambda < 1)) {
+            st = perr(c, line_of(l), "diim: key 'lambda': must be in (0, 1), got %g",
+                      cfg->diim_lambda);
+            goto done;
+        }
+    }
+    yaml_node_t *rt = map_get(c, v, "recovery_time");
+    if (!rt) goto done;
+    cfg->diim_rt_given = 1;
+    if (rt->type == YAML_SCALAR_NODE) { /* shorthand: the default for every segment */
+        ICS_TRY(get_double(c, rt, "diim: key 'recovery_time'", &cfg->diim_recovery_default));
+        if (!(cfg->diim_recovery_default > 0)) {
+            st = perr(c, line_of(rt), "diim: key 'recovery_time': must be > 0, got %g",
+                      cfg->diim_recovery_default);
+            goto done;
+        }
+        goto done;
+    }
+    if (rt->type != YAML_MAPPING_NODE) {
+        st = perr(c, line_of(rt),
+                  "diim: key 'recovery_time': expected a number or a mapping {default: 26, "
+                  "<segment>: steps}, got %s",
+                  kind_name(rt));
+        goto done;
+    }
+    ICS_TRY(check_keys(c, rt, NULL, 0, "", "in diim recovery_time"));
+    int np = (int)(rt->data.mapping.pairs.top - rt->data.mapping.pairs.start);
+    ICS_ALLOC(cfg->diim_rt_segments, np, c->err, "diim recovery times");
+    ICS_ALLOC(cfg->diim_rt_values, np, c->err, "diim recovery times");
+    for (int i = 0; i < np; ++i) {
+        yaml_node_pair_t *p = rt->data.mapping.pairs.start + i;
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(c->doc, p->value);
+        char what[300];
+        double x = 0;
+        snprintf(what, sizeof what, "diim: recovery_time: key '%s'", sval(k));
+        ICS_TRY(get_double(c, val, what, &x));
+        if (!(x > 0)) {
+            st = perr(c, line_of(val), "%s: must be > 0 steps, got %g", what, x);
+            goto done;
+        }
+        if (!strcmp(sval(k), "default")) {
+            cfg->diim_recovery_default = x;
+            continue;
+        }
+        if (!(cfg->diim_rt_segments[cfg->diim_nrt] = ics_strdup(sval(k), c->err))) {
+            st = ICS_ENOMEM;
+            goto done;
+        }
+        cfg->diim_rt_values[cfg->diim_nrt++] = x;
+    }
+done:
+    return st;
+}
+
+const ics__cfg_section ics__diim_section = {"diim", diim_defaults, parse_diim, diim_free};
