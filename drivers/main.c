@@ -77,11 +77,11 @@ int main(int argc, char **argv)
         code = 2;
     } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         if (ctx.rank == 0) ics_usage_main(stdout);
-    } else if (!strcmp(argv[1], "help")) {
-        code = help_command(&ctx, argc, argv, &err);
     } else if (spec && ics_args_help_requested(spec, argc - shift, argv + shift)) {
         /* CMD --help, whatever else is on the line */
         if (ctx.rank == 0) ics_usage_command(stdout, spec);
+    } else if (!strcmp(argv[1], "help")) {
+        code = help_command(&ctx, argc, argv, &err);
     } else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
         if (ctx.rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ics_git_commit);
     } else if (!strcmp(argv[1], "run") && ics_sensitivity_requested(argc - 1, argv + 1)) {

@@ -566,10 +566,10 @@ void ics_write_completion(FILE *f)
         for (int k = 0; c->opts[k].name; ++k) {
             const ics_opt *o = &c->opts[k];
             if (o->kind == ICS_ARG_FLAG || o->kind == ICS_ARG_DIR) continue;
-            if (o->letter) fprintf(f, " -%c", o->letter);
-            fprintf(f, " --%s", o->name);
-            if (o->alias) fprintf(f, " --%s", o->alias);
-            if (o->kind != ICS_ARG_FILE) fputs(":none", f);
+            const char *none = o->kind == ICS_ARG_FILE ? "" : ":none"; /* nothing to complete */
+            if (o->letter) fprintf(f, " -%c%s", o->letter, none);
+            fprintf(f, " --%s%s", o->name, none);
+            if (o->alias) fprintf(f, " --%s%s", o->alias, none);
         }
         fputs(" \"\n        dirs=\"", f);
         for (int k = 0; c->opts[k].name; ++k) {
