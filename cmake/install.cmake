@@ -100,7 +100,9 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 # the shared library's ldconfig also by a dpkg trigger
 file(WRITE ${CMAKE_BINARY_DIR}/generated/deb/triggers "activate-noawait ldconfig\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/generated/deb/triggers)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "openmpi-bin")
+# python3: the reader package under lib/python3 (icstress report; lintian: python-package-missing-
+# depends-on-python)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "openmpi-bin, python3")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "hdf5-tools, python3-h5py")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)

@@ -504,8 +504,9 @@ void ics_write_markdown(FILE *f)
             option_head(head, sizeof head, o);
             fputs("| `", f);
             md_cell(f, head);
-            if (o->alias) fprintf(f, "` (also `--%s`", o->alias);
-            fputs("` | ", f);
+            fputs("`", f);
+            if (o->alias) fprintf(f, " (also `--%s`)", o->alias);
+            fputs(" | ", f);
             md_cell(f, o->help);
             fputs(" | ", f);
             md_cell(f, o->deflt ? o->deflt : "");
