@@ -16,17 +16,14 @@
 
 int ics_cmd_report(int argc, char **argv)
 {
-    /* the options of `report` are in its table (drivers/commands.c): checked here, so that a
-     * bad command line gets the one-line error of every command; the reader gets them as given */
+    /* the options of `report` are in its table (drivers/commands.c; main.c answers --help):
+     * checked here, so that a bad command line gets the one-line error of every command; the
+     * reader gets them as given */
     {
         const ics_cmdspec *spec = ics_cmdspec_find("report");
         ics_args a;
         ics_error err;
         ics_error_clear(&err);
-        if (ics_args_help_requested(spec, argc, argv)) {
-            ics_usage_command(stdout, spec);
-            return 0;
-        }
         if (ics_args_parse(spec, argc, argv, &a, &err) != ICS_OK ||
             ics_args_operands(&a, 1, 1, &err) != ICS_OK) {
             fprintf(stderr, "icstress: error: %s\n", err.msg);

@@ -11,6 +11,7 @@
 
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,7 +32,7 @@ static const ics_cmdspec *command_of(int argc, char **argv, int *shift)
 }
 
 /* `icstress help [COMMAND [SUBCOMMAND]]`: 0, or 2 with err set for an unknown command. */
-static int help_command(const ics_ctx *ctx, int argc, char **argv, ics_error *err)
+static int help_command(int rank, int argc, char **argv, ics_error *err)
 {
     int shift;
     const ics_cmdspec *c = argc > 2 ? command_of(argc - 1, argv + 1, &shift) : NULL;
@@ -40,11 +41,49 @@ static int help_command(const ics_ctx *ctx, int argc, char **argv, ics_error *er
                       "sensitivity, chokepoints, export, report, bench, table, help)", argv[argc - 1]);
         return 2;
     }
-    if (ctx->rank == 0) {
+    if (rank == 0) {
         if (c) ics_usage_command(stdout, c);
         else ics_usage_main(stdout);
     }
     return 0;
+}
+
+/* The rank the MPI launcher gave this process, from its environment (0 when not launched). */
+static int launcher_rank(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; ++i) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) return atoi(v);
+    }
+    return 0;
+}
+
+/* --help, -h, --version, -V, help [CMD], CMD --help: text only, printed by the first process
+ * before MPI starts (fast, and it works where MPI cannot start). 1 when handled, with *code. */
+static int text_only(int argc, char **argv, int *code)
+{
+    int shift = 1;
+    const ics_cmdspec *spec = command_of(argc, argv, &shift);
+    const int rank = launcher_rank();
+    *code = 0;
+    if (argc < 2) return 0;
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (rank == 0) ics_usage_main(stdout);
+    } else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        if (rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ics_git_commit);
+    } else if (spec && ics_args_help_requested(spec, argc - shift, argv + shift)) {
+        /* CMD --help, whatever else is on the line */
+        if (rank == 0) ics_usage_command(stdout, spec);
+    } else if (!strcmp(argv[1], "help")) {
+        ics_error err;
+        ics_error_clear(&err);
+        *code = help_command(rank, argc, argv, &err);
+        if (*code && rank == 0) fprintf(stderr, "icstress: error: %s\n", err.msg);
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 int main(int argc, char **argv)
@@ -53,6 +92,8 @@ int main(int argc, char **argv)
     if (argc == 2 && !strcmp(argv[1], "--man")) return ics_write_man(stdout), 0;
     if (argc == 2 && !strcmp(argv[1], "--completion")) return ics_write_completion(stdout), 0;
     if (argc == 2 && !strcmp(argv[1], "--markdown")) return ics_write_markdown(stdout), 0;
+    int code = 0;
+    if (text_only(argc, argv, &code)) return code;
     /* report runs the Python reader in place of this process, before MPI starts */
     if (argc >= 2 && !strcmp(argv[1], "report")) return ics_cmd_report(argc - 1, argv + 1);
     int provided = 0;
@@ -66,24 +107,12 @@ int main(int argc, char **argv)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ics_error err;
     ics_error_clear(&err);
-    int code = 0;
-    int shift = 1;
-    const ics_cmdspec *spec = command_of(argc, argv, &shift);
 
     if (argc < 2) {
         /* one line; --help prints the full list */
         ics_error_set(&err, ICS_EINPUT, "no command (usage: icstress run|validate|info|sensitivity|"
                       "chokepoints|export|report|bench|table ...; see icstress --help)");
         code = 2;
-    } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        if (ctx.rank == 0) ics_usage_main(stdout);
-    } else if (spec && ics_args_help_requested(spec, argc - shift, argv + shift)) {
-        /* CMD --help, whatever else is on the line */
-        if (ctx.rank == 0) ics_usage_command(stdout, spec);
-    } else if (!strcmp(argv[1], "help")) {
-        code = help_command(&ctx, argc, argv, &err);
-    } else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        if (ctx.rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ics_git_commit);
     } else if (!strcmp(argv[1], "run") && ics_sensitivity_requested(argc - 1, argv + 1)) {
         /* a config with a sensitivity section: the run is its design, then the indices */
         code = ics_cmd_sensitivity(&ctx, argc - 1, argv + 1, &err);

@@ -294,9 +294,11 @@ static void synopsis(char *buf, size_t len, const ics_cmdspec *c)
 /* "-o, --output OUT.h5" */
 static void option_head(char *buf, size_t len, const ics_opt *o)
 {
-    snprintf(buf, len, "%s%c%s--%s%s%s", o->letter ? "-" : "", o->letter ? o->letter : ' ',
-             o->letter ? ", " : "  ", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
-    if (!o->letter) memmove(buf, buf + 3, strlen(buf + 3) + 1);
+    const char *sp = o->metavar ? " " : "", *mv = o->metavar ? o->metavar : "";
+    if (o->letter)
+        snprintf(buf, len, "-%c, --%s%s%s", o->letter, o->name, sp, mv);
+    else
+        snprintf(buf, len, "--%s%s%s", o->name, sp, mv);
 }
 
 /* The help sentence of an option with its default: the text --help, man and cli.md all show. */
