@@ -63,6 +63,23 @@ execute_process(COMMAND gzip -9 -n -c ${CMAKE_SOURCE_DIR}/CHANGELOG.md
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/CHANGELOG.md)
 install(FILES ${CMAKE_BINARY_DIR}/generated/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
+# The man page icstress(1) and the bash completion, generated at build time by the program from
+# its option tables (drivers/commands.c), like its --help: build/icstress.1 (man -l) and
+# build/icstress.bash-completion.
+add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/icstress.1 ${CMAKE_BINARY_DIR}/icstress.1.gz
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:icstress> -DARG=--man
+          -DOUT=${CMAKE_BINARY_DIR}/icstress.1 -DGZIP=1 -P ${CMAKE_SOURCE_DIR}/cmake/gen_text.cmake
+  DEPENDS icstress ${CMAKE_SOURCE_DIR}/cmake/gen_text.cmake VERBATIM)
+add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/icstress.bash-completion
+  COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:icstress> -DARG=--completion
+          -DOUT=${CMAKE_BINARY_DIR}/icstress.bash-completion -P ${CMAKE_SOURCE_DIR}/cmake/gen_text.cmake
+  DEPENDS icstress ${CMAKE_SOURCE_DIR}/cmake/gen_text.cmake VERBATIM)
+add_custom_target(icstress_docs ALL DEPENDS ${CMAKE_BINARY_DIR}/icstress.1
+                  ${CMAKE_BINARY_DIR}/icstress.bash-completion)
+install(FILES ${CMAKE_BINARY_DIR}/icstress.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_BINARY_DIR}/icstress.bash-completion
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME icstress)
+
 # Debian package: `cpack -G DEB` in the build directory.
 set(CPACK_PACKAGE_NAME icstress)
 set(CPACK_PACKAGE_VENDOR "the icstress developers")
@@ -83,7 +100,9 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 # the shared library's ldconfig also by a dpkg trigger
 file(WRITE ${CMAKE_BINARY_DIR}/generated/deb/triggers "activate-noawait ldconfig\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/generated/deb/triggers)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "openmpi-bin")
+# python3: the reader package under lib/python3 (icstress report; lintian: python-package-missing-
+# depends-on-python)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "openmpi-bin, python3")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "hdf5-tools, python3-h5py")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)

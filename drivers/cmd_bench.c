@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_bench_cmd.h"
+#include "ics_options.h"
 #include "ics_aggregate.h"
 #include "ics_ario_internal.h"
 #include "ics_config.h"
@@ -768,27 +769,15 @@ int ics_cmd_bench(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     B.ctx = ctx;
     const char *json = NULL;
     int cases = C_ALL;
-    for (int i = 1; i < argc; ++i) {
-        if (!strcmp(argv[i], "--quick")) B.quick = 1;
-        else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
-        else if (!strcmp(argv[i], "--cases") && i + 1 < argc) {
-            if ((cases = parse_cases(argv[++i])) <= 0)
-                return ics_error_set(err, ICS_EINPUT, "bench: --cases: '%s' is not a list of "
-                                     "propagate,pipeline,diim,ario,coefficient,hdf5", argv[i]), 2;
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            if (ctx->rank == 0)
-                printf("usage: icstress bench [--quick] [--json FILE] [--cases LIST]\n"
-                       "Runs the benchmark suite (cases propagate, pipeline, diim, ario, "
-                       "coefficient, hdf5)\non every rank and OpenMP thread; prints a table and "
-                       "appends one JSON object per case\nto FILE. --quick: about a minute on 2 "
-                       "cores. Temporary files go to $TMPDIR (default /tmp).\n");
-            return 0;
-        } else {
-            return ics_error_set(err, ICS_EINPUT, "bench: unknown or incomplete option '%s' "
-                                 "(usage: icstress bench [--quick] [--json FILE] [--cases LIST])",
-                                 argv[i]), 2;
-        }
-    }
+    ics_args opt; /* the options of `bench` are in its table (drivers/commands.c) */
+    if (ics_args_parse(ics_cmdspec_find("bench"), argc, argv, &opt, err) != ICS_OK) return 2;
+    if (ics_args_operands(&opt, 0, 0, err) != ICS_OK) return 2;
+    B.quick = ics_args_flag(&opt, "quick");
+    json = ics_args_str(&opt, "json");
+    if (ics_args_flag(&opt, "cases") && (cases = parse_cases(ics_args_str(&opt, "cases"))) <= 0)
+        return ics_error_set(err, ICS_EINPUT, "bench: --cases: '%s' is not a list of "
+                             "propagate,pipeline,diim,ario,coefficient,hdf5",
+                             ics_args_str(&opt, "cases")), 2;
     int code = 0;
     if (ctx->rank == 0 && json && !(B.json = fopen(json, "a")))
         code = 2;

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_chokepoints.h"
+#include "ics_options.h"
 #include "ics_config.h"
 #include "ics_h5.h"
 #include "ics_h5meta.h"
@@ -41,56 +42,25 @@ typedef struct cp_opts {
     uint64_t seed;
 } cp_opts;
 
+/* the options of `chokepoints` are in its table (drivers/commands.c) */
 static ics_status parse_args(int argc, char **argv, cp_opts *o, ics_error *err)
 {
     memset(o, 0, sizeof *o);
     o->scenarios = -1;
     o->top = -1;
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        const int has_val = i + 1 < argc;
-        int64_t v = 0;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!has_val) return ics_error_set(err, ICS_EINPUT, "chokepoints: %s needs a file name", a);
-            o->out = argv[++i];
-        } else if (!strcmp(a, "--scenarios-per-node") || !strcmp(a, "--scenarios")) {
-            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &o->scenarios) || o->scenarios < 1 ||
-                o->scenarios > 100000000)
-                return ics_error_set(err, ICS_EINPUT, "chokepoints: %s needs an integer in 1 .. "
-                                     "100000000%s%s", a, has_val ? ", got " : "",
-                                     has_val ? argv[i + 1] : "");
-            ++i;
-        } else if (!strcmp(a, "--seed")) {
-            if (!has_val || !ics_cli_parse_u64(argv[i + 1], &o->seed))
-                return ics_error_set(err, ICS_EINPUT, "chokepoints: --seed needs an integer in "
-                                     "[0, 2^64 - 1]%s%s", has_val ? ", got " : "",
-                                     has_val ? argv[i + 1] : "");
-            o->have_seed = 1;
-            ++i;
-        } else if (!strcmp(a, "--top")) {
-            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &v) || v < 0 || v > 1000000)
-                return ics_error_set(err, ICS_EINPUT, "chokepoints: --top needs an integer >= 0%s%s",
-                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
-            o->top = (int)v;
-            ++i;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            o->quiet = 1;
-        } else if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
-            o->force = 1;
-        } else if (a[0] == '-') {
-            return ics_error_set(err, ICS_EINPUT, "chokepoints: unknown option '%s' (options: -o "
-                                 "OUT.h5, --scenarios-per-node N, --seed S, --top K, --force, "
-                                 "--quiet)", a);
-        } else if (!o->config) {
-            o->config = a;
-        } else {
-            return ics_error_set(err, ICS_EINPUT, "chokepoints: unexpected argument '%s'", a);
-        }
-    }
-    if (!o->config)
-        return ics_error_set(err, ICS_EINPUT, "usage: icstress chokepoints CONFIG [-o OUT.h5] "
-                             "[--scenarios-per-node N] [--seed S] [--top K] [--force] [--quiet]");
-    return ICS_OK;
+    ics_args a;
+    const ics_status st = ics_args_parse(ics_cmdspec_find("chokepoints"), argc, argv, &a, err);
+    if (st != ICS_OK) return st;
+    o->config = a.operand[0];
+    o->out = ics_args_str(&a, "output");
+    if (ics_args_flag(&a, "scenarios-per-node"))
+        o->scenarios = ics_args_get(&a, "scenarios-per-node")->i;
+    o->have_seed = ics_args_flag(&a, "seed");
+    o->seed = ics_args_get(&a, "seed")->u;
+    if (ics_args_flag(&a, "top")) o->top = (int)ics_args_get(&a, "top")->i;
+    o->force = ics_args_flag(&a, "force");
+    o->quiet = ics_args_flag(&a, "quiet");
+    return ics_args_operands(&a, 1, 1, err);
 }
 
 static ics_status write_ints(hid_t f, const char *path, const int *v, int n, ics_error *err)

@@ -2,6 +2,7 @@
  * Rank 0 writes; under mpirun the other ranks only wait for its status. */
 #include "ics_driver.h"
 #include "ics_export.h"
+#include "ics_options.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -9,15 +10,13 @@
 
 int ics_cmd_export(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 {
-    const char *in = NULL, *dir = NULL;
-    for (int i = 1; i < argc; ++i) {
-        if (!strcmp(argv[i], "--csv") && i + 1 < argc) dir = argv[++i];
-        else if (argv[i][0] != '-' && !in) in = argv[i];
-        else {
-            ics_error_set(err, ICS_EINPUT, "export: unexpected argument '%s' (usage: icstress "
-                          "export OUT.h5 --csv DIR)", argv[i]);
-            return 2;
-        }
+    ics_args a;
+    if (ics_args_parse(ics_cmdspec_find("export"), argc, argv, &a, err) != ICS_OK) return 2;
+    const char *in = a.operand[0], *dir = ics_args_str(&a, "csv");
+    if (a.noperands > 1) {
+        ics_error_set(err, ICS_EINPUT, "export: unexpected argument '%s' (usage: icstress "
+                      "export OUT.h5 --csv DIR)", a.operand[1]);
+        return 2;
     }
     if (!in || !dir) {
         ics_error_set(err, ICS_EINPUT, "usage: icstress export OUT.h5 --csv DIR");

@@ -1,5 +1,6 @@
 /* `icstress info` and the BLAS-core warning shared by every verb that computes. */
 #include "ics_driver.h"
+#include "ics_options.h"
 #include "ics_sysinfo.h"
 
 #include <hdf5.h>
@@ -17,8 +18,10 @@ void ics_warn_blas_core(const ics_ctx *ctx)
 
 int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 {
-    if (argc > 1) {
-        ics_error_set(err, ICS_EINPUT, "info takes no arguments (got '%s')", argv[1]);
+    ics_args a;
+    if (ics_args_parse(ics_cmdspec_find("info"), argc, argv, &a, err) != ICS_OK) return 2;
+    if (a.noperands > 0) {
+        ics_error_set(err, ICS_EINPUT, "info takes no arguments (got '%s')", a.operand[0]);
         return 2;
     }
     if (ctx->rank != 0) return 0;

@@ -2,6 +2,7 @@
  * file and draws the figures; the C program only finds the interpreter and the package. */
 #define _POSIX_C_SOURCE 200809L /* setenv, access, execv */
 #include "ics_report_cmd.h"
+#include "ics_options.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,20 @@
 
 int ics_cmd_report(int argc, char **argv)
 {
+    /* the options of `report` are in its table (drivers/commands.c; main.c answers --help):
+     * checked here, so that a bad command line gets the one-line error of every command; the
+     * reader gets them as given */
+    {
+        const ics_cmdspec *spec = ics_cmdspec_find("report");
+        ics_args a;
+        ics_error err;
+        ics_error_clear(&err);
+        if (ics_args_parse(spec, argc, argv, &a, &err) != ICS_OK ||
+            ics_args_operands(&a, 1, 1, &err) != ICS_OK) {
+            fprintf(stderr, "icstress: error: %s\n", err.msg);
+            return 2;
+        }
+    }
     const char *python = getenv("ICS_PYTHON");
     if (!python || !*python) python = ICS_PYTHON;
 

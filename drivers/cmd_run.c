@@ -10,6 +10,7 @@
  * the columns from those summaries and the stored per-scenario data, in index order, so they
  * are identical for any decomposition; rank 0 writes them (drivers/finalize.c). */
 #include "ics_driver.h"
+#include "ics_options.h"
 #include "ics_aggregate.h"
 #include "ics_dynamic.h"
 #include "ics_sched.h"
@@ -113,57 +114,25 @@ typedef struct run_opts {
     double max_time;         /* --max-time in seconds, 0 = none */
 } run_opts;
 
+/* the options of `run` are in its table (drivers/commands.c) */
 static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
 {
     memset(o, 0, sizeof *o);
     o->scenarios = -1;
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        const int has_val = i + 1 < argc;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!has_val) return ics_error_set(err, ICS_EINPUT, "run: %s needs a file name", a);
-            o->out = argv[++i];
-        } else if (!strcmp(a, "--scenarios")) {
-            if (!has_val || !ics_cli_parse_scenarios(argv[i + 1], &o->scenarios))
-                return ics_error_set(err, ICS_EINPUT, "run: --scenarios needs an integer in [1, "
-                                     "2^53 = %lld]%s%s", (long long)ICS_MAX_SCENARIOS,
-                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
-            ++i;
-        } else if (!strcmp(a, "--seed")) {
-            if (!has_val || !ics_cli_parse_u64(argv[i + 1], &o->seed))
-                return ics_error_set(err, ICS_EINPUT, "run: --seed needs an integer in [0, 2^64 - 1]"
-                                     "%s%s", has_val ? ", got " : "", has_val ? argv[i + 1] : "");
-            o->have_seed = 1;
-            ++i;
-        } else if (!strcmp(a, "--no-space-check")) {
-            o->no_space_check = 1;
-        } else if (!strcmp(a, "--resume")) {
-            o->resume = 1;
-        } else if (!strcmp(a, "--max-time")) {
-            if (!has_val || !ics_parse_duration(argv[i + 1], &o->max_time))
-                return ics_error_set(err, ICS_EINPUT, "run: --max-time needs a duration such as "
-                                     "3600, 90s, 45m, 1h30m or 01:30:00%s%s",
-                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
-            ++i;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            o->quiet = 1;
-        } else if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
-            o->force = 1;
-        } else if (a[0] == '-') {
-            return ics_error_set(err, ICS_EINPUT, "run: unknown option '%s' (options: -o OUT.h5, "
-                                 "--scenarios N, --seed S, --resume, --max-time T, --force, --quiet, "
-                                 "--no-space-check)", a);
-        } else if (!o->config) {
-            o->config = a;
-        } else {
-            return ics_error_set(err, ICS_EINPUT, "run: unexpected argument '%s'", a);
-        }
-    }
-    if (!o->config)
-        return ics_error_set(err, ICS_EINPUT, "usage: icstress run CONFIG [-o OUT.h5] "
-                             "[--scenarios N] [--seed S] [--resume] [--max-time T] [--force] [--quiet] "
-                             "[--no-space-check]");
-    return ICS_OK;
+    ics_args a;
+    const ics_status st = ics_args_parse(ics_cmdspec_find("run"), argc, argv, &a, err);
+    if (st != ICS_OK) return st;
+    o->config = a.operand[0];
+    o->out = ics_args_str(&a, "output");
+    if (ics_args_flag(&a, "scenarios")) o->scenarios = ics_args_get(&a, "scenarios")->i;
+    o->have_seed = ics_args_flag(&a, "seed");
+    o->seed = ics_args_get(&a, "seed")->u;
+    o->resume = ics_args_flag(&a, "resume");
+    o->max_time = ics_args_get(&a, "max-time")->d;
+    o->force = ics_args_flag(&a, "force");
+    o->quiet = ics_args_flag(&a, "quiet");
+    o->no_space_check = ics_args_flag(&a, "no-space-check");
+    return ics_args_operands(&a, 1, 1, err);
 }
 
 static void iso_now(char *buf, size_t len)

@@ -6,6 +6,7 @@
  * doubled (the design of 2N starts with the design of N, whose scenarios are copied over, not
  * recomputed) until every total index's half-width is below it or `max_samples` is reached. */
 #include "ics_sensitivity_cmd.h"
+#include "ics_options.h"
 #include "ics_aggregate.h"
 #include "ics_config.h"
 #include "ics_h5.h"
@@ -31,46 +32,22 @@ typedef struct sens_opts {
     uint64_t seed;
 } sens_opts;
 
+/* the options of `sensitivity` are in its table (drivers/commands.c) */
 static ics_status parse_args(int argc, char **argv, sens_opts *o, ics_error *err)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        const int has_val = i + 1 < argc;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!has_val) return ics_error_set(err, ICS_EINPUT, "sensitivity: %s needs a file name", a);
-            o->out = argv[++i];
-        } else if (!strcmp(a, "--samples")) {
-            if (!has_val || !ics_cli_parse_i64(argv[i + 1], &o->samples) || o->samples < 2)
-                return ics_error_set(err, ICS_EINPUT, "sensitivity: --samples needs an integer >= 2%s%s",
-                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
-            ++i;
-        } else if (!strcmp(a, "--seed")) {
-            if (!has_val || !ics_cli_parse_u64(argv[i + 1], &o->seed))
-                return ics_error_set(err, ICS_EINPUT, "sensitivity: --seed needs an integer in "
-                                     "[0, 2^64 - 1]%s%s", has_val ? ", got " : "",
-                                     has_val ? argv[i + 1] : "");
-            o->have_seed = 1;
-            ++i;
-        } else if (!strcmp(a, "--resume")) {
-            o->resume = 1;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            o->quiet = 1;
-        } else if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
-            o->force = 1;
-        } else if (a[0] == '-') {
-            return ics_error_set(err, ICS_EINPUT, "sensitivity: unknown option '%s' (options: -o "
-                                 "OUT.h5, --samples N, --seed S, --resume, --force, --quiet)", a);
-        } else if (!o->config) {
-            o->config = a;
-        } else {
-            return ics_error_set(err, ICS_EINPUT, "sensitivity: unexpected argument '%s'", a);
-        }
-    }
-    if (!o->config)
-        return ics_error_set(err, ICS_EINPUT, "usage: icstress sensitivity CONFIG [-o OUT.h5] "
-                             "[--samples N] [--seed S] [--resume] [--force] [--quiet]");
-    return ICS_OK;
+    ics_args a;
+    const ics_status st = ics_args_parse(ics_cmdspec_find("sensitivity"), argc, argv, &a, err);
+    if (st != ICS_OK) return st;
+    o->config = a.operand[0];
+    o->out = ics_args_str(&a, "output");
+    o->samples = ics_args_get(&a, "samples")->i;
+    o->have_seed = ics_args_flag(&a, "seed");
+    o->seed = ics_args_get(&a, "seed")->u;
+    o->resume = ics_args_flag(&a, "resume");
+    o->force = ics_args_flag(&a, "force");
+    o->quiet = ics_args_flag(&a, "quiet");
+    return ics_args_operands(&a, 1, 1, err);
 }
 
 /* ---- copying a finished stage into the partial file of the next (rank 0, serial HDF5) ---- */
@@ -456,15 +433,12 @@ done:
 
 int ics_sensitivity_requested(int argc, char **argv)
 {
+    /* the CONFIG of a command line valid for run or for sensitivity */
     const char *config = NULL;
-    for (int i = 1; i < argc && !config; ++i) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--scenarios") ||
-            !strcmp(a, "--seed") || !strcmp(a, "--samples"))
-            ++i; /* skip the option's value */
-        else if (a[0] != '-')
-            config = a;
-    }
+    ics_args a;
+    if (ics_args_parse(ics_cmdspec_find("run"), argc, argv, &a, NULL) == ICS_OK ||
+        ics_args_parse(ics_cmdspec_find("sensitivity"), argc, argv, &a, NULL) == ICS_OK)
+        config = a.operand[0];
     if (!config) return 0;
     ics_config *cfg = NULL;
     ics_error e;

@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_table_cmd.h"
+#include "ics_options.h"
 #include "ics_export.h"
 #include "ics_gras.h"
 #include "ics_table.h"
@@ -26,24 +27,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *const table_usage =
-    "usage: icstress table balance PRIOR_DIR -o OUT_DIR [--tol T] [--max-iter N]\n"
-    "\n"
-    "Balance a prior MRIO table with GRAS (Junius & Oosterhaven 2003; Lenzen et al. 2007).\n"
-    "PRIOR_DIR is in pymrio text layout: Z.csv, Y.csv, x.csv (required: the gross outputs are\n"
-    "the targets) and optional VA.csv (prior value added, rows summed; default x - 1'Z).\n"
-    "The matrix [[Z, Y], [va, 0]] is balanced to row sums [x; F] and column sums\n"
-    "[x; F * (prior shares of the final-demand columns)], where F = total final demand =\n"
-    "total value added keeps the prior's final-demand share of output. Entries keep their\n"
-    "signs, zeros stay zero. The result (Z.csv, Y.csv, x.csv, VA.csv with one row\n"
-    "'value_added', 17 significant digits) is validated (balance 1e-9, productive) and\n"
-    "written to OUT_DIR.partial, then renamed to OUT_DIR (which must not exist).\n"
-    "\n"
-    "  --tol T        GRAS convergence: max relative margin error (default 1e-12)\n"
-    "  --max-iter N   GRAS iterations before giving up (default 10000)\n"
-    "\n"
-    "Exit status: 0 written, 2 bad usage or input (including infeasible targets), 1 other.\n";
 
 /* ------------------------------------------------------------------------------------------
  * Writing the pymrio text layout
@@ -176,14 +159,6 @@ static int has_file(const char *dir, const char *name)
  * table balance
  * ---------------------------------------------------------------------------------------- */
 
-static int parse_double(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    return *s && !*end && errno == 0 && isfinite(*v);
-}
-
 static int cmd_balance(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 {
     ics_status st = ICS_OK;
@@ -196,37 +171,19 @@ static int cmd_balance(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_gras_opts gopts = ICS_GRAS_DEFAULTS;
     int made_partial = 0;
 
-    for (int a = 1; a < argc; ++a) {
-        if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
-            if (ctx->rank == 0) fputs(table_usage, stdout);
-            return 0;
-        } else if (!strcmp(argv[a], "-o") || !strcmp(argv[a], "--output")) {
-            if (a + 1 >= argc) ICS_FAIL(err, ICS_EINPUT, "table balance: %s needs a directory", argv[a]);
-            out = argv[++a];
-        } else if (!strcmp(argv[a], "--tol")) {
-            if (a + 1 >= argc || !parse_double(argv[a + 1], &gopts.tol) || !(gopts.tol > 0))
-                ICS_FAIL(err, ICS_EINPUT, "table balance: --tol needs a positive number, got '%s'",
-                         a + 1 < argc ? argv[a + 1] : "");
-            ++a;
-        } else if (!strcmp(argv[a], "--max-iter")) {
-            double d;
-            if (a + 1 >= argc || !parse_double(argv[a + 1], &d) || d < 1 || d > 1e9 ||
-                d != floor(d))
-                ICS_FAIL(err, ICS_EINPUT,
-                         "table balance: --max-iter needs a whole number >= 1, got '%s'",
-                         a + 1 < argc ? argv[a + 1] : "");
-            gopts.max_iter = (int)d;
-            ++a;
-        } else if (argv[a][0] == '-' && argv[a][1] != '\0') {
-            ICS_FAIL(err, ICS_EINPUT, "table balance: unknown option '%s' (see icstress table "
-                     "balance --help)", argv[a]);
-        } else if (!prior) {
-            prior = argv[a];
-        } else {
-            ICS_FAIL(err, ICS_EINPUT, "table balance: unexpected argument '%s' (usage: icstress "
-                     "table balance PRIOR_DIR -o OUT_DIR)", argv[a]);
-        }
+    ics_args args; /* the options of `table balance` are in its table (drivers/commands.c) */
+    ICS_TRY(ics_args_parse(ics_cmdspec_find("table balance"), argc, argv, &args, err));
+    if (args.help) {
+        if (ctx->rank == 0) ics_usage_command(stdout, args.cmd);
+        return 0;
     }
+    if (args.noperands > 1)
+        ICS_FAIL(err, ICS_EINPUT, "table balance: unexpected argument '%s' (usage: icstress "
+                 "table balance PRIOR_DIR -o OUT_DIR)", args.operand[1]);
+    prior = args.operand[0];
+    out = ics_args_str(&args, "output");
+    if (ics_args_flag(&args, "tol")) gopts.tol = ics_args_get(&args, "tol")->d;
+    if (ics_args_flag(&args, "max-iter")) gopts.max_iter = (int)ics_args_get(&args, "max-iter")->i;
     if (!prior || !out)
         ICS_FAIL(err, ICS_EINPUT, "usage: icstress table balance PRIOR_DIR -o OUT_DIR [--tol T] "
                  "[--max-iter N]");
@@ -387,7 +344,7 @@ int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                           "(see icstress table balance --help)");
             return 2;
         }
-        if (ctx->rank == 0) fputs(table_usage, stdout);
+        if (ctx->rank == 0) ics_usage_command(stdout, ics_cmdspec_find("table"));
         return 0;
     }
     if (!strcmp(argv[1], "balance")) return cmd_balance(ctx, argc - 1, argv + 1, err);

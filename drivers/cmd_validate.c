@@ -1,5 +1,6 @@
 /* `icstress validate CONFIG | TABLE`: every check of a run, without computing or writing. */
 #include "ics_driver.h"
+#include "ics_options.h"
 #include "ics_config.h"
 #include "ics_dynamic.h"
 #include "ics_aggregate.h"
@@ -28,37 +29,16 @@ static ics_status parse_args(int argc, char **argv, ics_run_request *rq, ics_err
     memset(rq, 0, sizeof *rq);
     rq->scenarios = -1;
     rq->force = 1; /* validate replaces nothing: an existing result is for run to refuse */
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        const int has_val = i + 1 < argc;
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && has_val) {
-            rq->out = argv[++i];
-        } else if (!strcmp(a, "--scenarios")) {
-            if (!has_val || !ics_cli_parse_scenarios(argv[i + 1], &rq->scenarios))
-                return ics_error_set(err, ICS_EINPUT, "validate: --scenarios needs an integer in "
-                                     "[1, 2^53 = %lld]%s%s", (long long)ICS_MAX_SCENARIOS,
-                                     has_val ? ", got " : "", has_val ? argv[i + 1] : "");
-            ++i;
-        } else if (!strcmp(a, "--seed")) {
-            if (!has_val || !ics_cli_parse_u64(argv[i + 1], &rq->seed))
-                return ics_error_set(err, ICS_EINPUT, "validate: --seed needs an integer in "
-                                     "[0, 2^64 - 1]%s%s", has_val ? ", got " : "",
-                                     has_val ? argv[i + 1] : "");
-            rq->have_seed = 1;
-            ++i;
-        } else if (!strcmp(a, "--no-space-check")) {
-            rq->no_space_check = 1;
-        } else if (a[0] == '-' || rq->config) {
-            return ics_error_set(err, ICS_EINPUT, "usage: icstress validate CONFIG [-o OUT.h5] "
-                                 "[--scenarios N] [--seed S] [--no-space-check] | TABLE");
-        } else {
-            rq->config = a;
-        }
-    }
-    if (!rq->config)
-        return ics_error_set(err, ICS_EINPUT, "usage: icstress validate CONFIG [-o OUT.h5] "
-                             "[--scenarios N] [--seed S] [--no-space-check] | TABLE");
-    return ICS_OK;
+    ics_args a;
+    const ics_status st = ics_args_parse(ics_cmdspec_find("validate"), argc, argv, &a, err);
+    if (st != ICS_OK) return st;
+    rq->config = a.operand[0];
+    rq->out = ics_args_str(&a, "output");
+    if (ics_args_flag(&a, "scenarios")) rq->scenarios = ics_args_get(&a, "scenarios")->i;
+    rq->have_seed = ics_args_flag(&a, "seed");
+    rq->seed = ics_args_get(&a, "seed")->u;
+    rq->no_space_check = ics_args_flag(&a, "no-space-check");
+    return ics_args_operands(&a, 1, 1, err);
 }
 
 int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)

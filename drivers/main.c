@@ -7,49 +7,93 @@
 #include "ics_bench_cmd.h"
 #include "ics_report_cmd.h"
 #include "ics_h5.h"
+#include "ics_options.h"
 
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *f)
+/* The command whose table applies to argv[1..] ("table balance" for `table balance ...`), and in
+ * *shift how many words name it; NULL for no known command. */
+static const ics_cmdspec *command_of(int argc, char **argv, int *shift)
 {
-    fputs("usage: icstress <command> [options]\n"
-          "\n"
-          "commands:\n"
-          "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--resume] [--max-time T] [--force]\n"
-          "      [--quiet] [--no-space-check]\n"
-          "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
-          "                      (--force: overwrite an existing OUT.h5)\n"
-          "  validate CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--no-space-check] | TABLE\n"
-          "                      every check of a run (and its size), or of a table; exit 0 when valid\n"
-          "  info                 version, build, BLAS library and core, threads, MPI, HDF5\n"
-          "  sensitivity CONFIG [-o OUT.h5] [--samples N] [--seed S] [--resume] [--force] [--quiet]\n"
-          "                       Sobol'/Morris design of CONFIG's sensitivity section; indices in /sensitivity\n"
-          "  chokepoints CONFIG [-o OUT.h5] [--scenarios-per-node N] [--seed S] [--top K] [--force]\n"
-          "                     [--quiet]\n"
-          "                       linkages, hypothetical extraction and the ensemble ranking of nodes\n"
-          "  export OUT.h5 --csv DIR\n"
-          "                       statistics, EP curves, sensitivity indices, chokepoint ranking as CSV\n"
-          "  bench [--quick] [--json FILE] [--cases LIST]\n"
-          "                       the benchmark suite: a table, and JSON records\n"
-          "  report OUT.h5 [-o REPORT.html]\n"
-          "                       one HTML page with the statistics and figures (Python reader)\n"
-          "  table balance PRIOR_DIR -o OUT_DIR\n"
-          "                       balance a prior table to its gross outputs with GRAS\n"
-          "  --help (-h), --version (-V)\n"
-          "\n"
-          "Run directly (one process) or under mpirun -np N. Exit status: 0 success,\n"
-          "2 bad usage or bad input, 3 interrupted by a signal or --max-time (resumable),\n"
-          "1 any other failure.\n"
-          "A TABLE is 'builtin', a pymrio-style directory (Z.csv, Y.csv[, x.csv, VA.csv]) or an\n"
-          "icstress .h5 file. See README.md and docs/ for the configuration format.\n",
-          f);
+    *shift = 1;
+    if (argc < 2) return NULL;
+    const ics_cmdspec *c = ics_cmdspec_find(argv[1]);
+    if (c && argc > 2) {
+        char sub[128];
+        snprintf(sub, sizeof sub, "%s %s", argv[1], argv[2]);
+        const ics_cmdspec *s = ics_cmdspec_find(sub);
+        if (s) *shift = 2, c = s;
+    }
+    return c;
+}
+
+/* `icstress help [COMMAND [SUBCOMMAND]]`: 0, or 2 with err set for an unknown command. */
+static int help_command(int rank, int argc, char **argv, ics_error *err)
+{
+    int shift;
+    const ics_cmdspec *c = argc > 2 ? command_of(argc - 1, argv + 1, &shift) : NULL;
+    if (argc > 2 && (!c || argc > 2 + shift)) {
+        ics_error_set(err, ICS_EINPUT, "help: unknown command '%s' (commands: run, validate, info, "
+                      "sensitivity, chokepoints, export, report, bench, table, help)", argv[argc - 1]);
+        return 2;
+    }
+    if (rank == 0) {
+        if (c) ics_usage_command(stdout, c);
+        else ics_usage_main(stdout);
+    }
+    return 0;
+}
+
+/* The rank the MPI launcher gave this process, from its environment (0 when not launched). */
+static int launcher_rank(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; ++i) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) return atoi(v);
+    }
+    return 0;
+}
+
+/* --help, -h, --version, -V, help [CMD], CMD --help: text only, printed by the first process
+ * before MPI starts (fast, and it works where MPI cannot start). 1 when handled, with *code. */
+static int text_only(int argc, char **argv, int *code)
+{
+    int shift = 1;
+    const ics_cmdspec *spec = command_of(argc, argv, &shift);
+    const int rank = launcher_rank();
+    *code = 0;
+    if (argc < 2) return 0;
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        if (rank == 0) ics_usage_main(stdout);
+    } else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        if (rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ics_git_commit);
+    } else if (spec && ics_args_help_requested(spec, argc - shift, argv + shift)) {
+        /* CMD --help, whatever else is on the line */
+        if (rank == 0) ics_usage_command(stdout, spec);
+    } else if (!strcmp(argv[1], "help")) {
+        ics_error err;
+        ics_error_clear(&err);
+        *code = help_command(rank, argc, argv, &err);
+        if (*code && rank == 0) fprintf(stderr, "icstress: error: %s\n", err.msg);
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
+    /* generated text for the build (man page, completion, docs/cli.md), before MPI starts */
+    if (argc == 2 && !strcmp(argv[1], "--man")) return ics_write_man(stdout), 0;
+    if (argc == 2 && !strcmp(argv[1], "--completion")) return ics_write_completion(stdout), 0;
+    if (argc == 2 && !strcmp(argv[1], "--markdown")) return ics_write_markdown(stdout), 0;
+    int code = 0;
+    if (text_only(argc, argv, &code)) return code;
     /* report runs the Python reader in place of this process, before MPI starts */
     if (argc >= 2 && !strcmp(argv[1], "report")) return ics_cmd_report(argc - 1, argv + 1);
     int provided = 0;
@@ -63,17 +107,12 @@ int main(int argc, char **argv)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ics_error err;
     ics_error_clear(&err);
-    int code = 0;
 
     if (argc < 2) {
         /* one line; --help prints the full list */
         ics_error_set(&err, ICS_EINPUT, "no command (usage: icstress run|validate|info|sensitivity|"
                       "chokepoints|export|report|bench|table ...; see icstress --help)");
         code = 2;
-    } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        if (ctx.rank == 0) usage(stdout);
-    } else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        if (ctx.rank == 0) printf("icstress %s (commit %s)\n", ICS_VERSION, ics_git_commit);
     } else if (!strcmp(argv[1], "run") && ics_sensitivity_requested(argc - 1, argv + 1)) {
         /* a config with a sensitivity section: the run is its design, then the indices */
         code = ics_cmd_sensitivity(&ctx, argc - 1, argv + 1, &err);

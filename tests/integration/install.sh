@@ -75,6 +75,23 @@ if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
   (cd "$tmp" && "$tmp/root/usr/bin/icstress" run c.yaml -o deb.h5 --quiet)
   h5diff "$tmp/cli.h5" "$tmp/deb.h5" /scenarios
   echo "install: $(basename "$deb") unpacked into a scratch root runs and equals the CLI"
+  # the man page and the completion are in the package, and man renders the page
+  man1="$tmp/root/usr/share/man/man1/icstress.1.gz"
+  test -s "$man1"
+  test -s "$tmp/root/usr/share/bash-completion/completions/icstress"
+  if command -v man >/dev/null; then
+    LC_ALL=C MANWIDTH=80 man -l "$man1" >"$tmp/man.txt" 2>&1
+    grep -q "icstress run CONFIG" "$tmp/man.txt"
+  fi
+  # lintian: no errors, and none about the man page (warnings are listed in docs/hpc.md)
+  if command -v lintian >/dev/null; then
+    lintian "$deb" >"$tmp/lintian" 2>&1 || true
+    cat "$tmp/lintian"
+    if grep -E "^E: |no-manual-page|manpage-" "$tmp/lintian"; then
+      echo "install: lintian reports the above" >&2
+      exit 1
+    fi
+  fi
 else
   echo "install: dpkg-dev missing, the .deb part was not checked" >&2
   exit 1
