@@ -103,6 +103,7 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
          * Lian & Haimes' -ln(lambda) / (T_i (1 - a*_ii)), so that an isolated node recovers to
          * lambda of its initial inoperability exactly at T_i: (1 - k_i (1 - a*_ii))^T_i = lambda. */
         ICS_ALLOC(d->kdiag, n, err, "resilience coefficients");
+        ICS_ALLOC(d->trec, n, err, "recovery times");
         for (int q = 0; q < cfg->diim_nrt; ++q)
             if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) < 0) {
                 const char *near = ics_nearest(cfg->diim_rt_segments[q],
@@ -122,13 +123,18 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
                 if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) == t->node_segment[i])
                     Ti = cfg->diim_rt_values[q];
             const double aii = m->B[i + (size_t)i * n];
-            const double ki = (1.0 - pow(cfg->diim_lambda, 1.0 / Ti)) / (1.0 - aii);
+            const double ki = ics_diim_coefficient(cfg->diim_coefficients, cfg->diim_lambda, Ti, aii);
             if (!(ki > 0.0 && ki <= 1.0))
                 ICS_FAIL(err, ICS_EINPUT, "%s: diim: node %s/%s: recovery time %g steps gives "
-                         "k = %g outside (0, 1]", cfgname, t->regions[t->node_region[i]],
-                         t->segments[t->node_segment[i]], Ti, ki);
+                         "k = %g outside (0, 1]%s", cfgname, t->regions[t->node_region[i]],
+                         t->segments[t->node_segment[i]], Ti, ki,
+                         cfg->diim_coefficients ? " with coefficients: lian_haimes (its k needs a "
+                         "recovery time of at least -ln(lambda)/(1 - a*_ii) steps: set a longer "
+                         "diim.recovery_time for this segment, or coefficients: discrete_exact)" : "");
             d->kdiag[i] = ki;
+            d->trec[i] = Ti;
         }
+        ICS_TRY(ics_diim_rebuild_create(cfg, t, d, err));
     } else {
         ICS_TRY(ics_ario_create(cfg, t, m, d, err));
     }
@@ -146,6 +152,7 @@ void ics_dyn_destroy(ics_dyn **dp)
     ics_dyn *d = *dp;
     free(d->sched), free(d->type), free(d->mask), free(d->pattern), free(d->start);
     free(d->duration), free(d->recovery), free(d->kdiag), free(d->xstep), free(d->xreg);
+    free(d->repairable), free(d->rebuild_hold), free(d->trec);
     ics_ario_destroy(&d->ario);
     free(d);
     *dp = NULL;
@@ -167,6 +174,10 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
     ICS_ALLOC(w->Q, (size_t)n * b, err, "the state");
     ICS_ALLOC(w->G, (size_t)n * b, err, "scratch");
     ICS_ALLOC(w->C, (size_t)n * b, err, "scratch");
+    if (d->model == ICS_MODEL_DIIM) {
+        ICS_ALLOC(w->Rb, (size_t)n * b, err, "rebuild floors");
+        ICS_ALLOC(w->Rt, (size_t)n * b, err, "rebuild floors");
+    }
     ICS_ALLOC(w->X, (size_t)n * b, err, "cumulative output change");
     ICS_ALLOC(w->rec, (size_t)n * b, err, "recovery times");
     ICS_ALLOC(w->peak, (size_t)n * b, err, "peak losses");
@@ -190,7 +201,7 @@ void ics_dyn_ws_destroy(ics_dyn_ws **wp)
     if (!wp || !*wp) return;
     ics_dyn_ws *w = *wp;
     free(w->Theta), free(w->Raw), free(w->Occ), free(w->Q), free(w->G), free(w->C);
-    free(w->Start), free(w->Dur);
+    free(w->Start), free(w->Dur), free(w->Rb), free(w->Rt);
     free(w->X), free(w->rec), free(w->peak), free(w->unmet), free(w->traj), free(w->model_ws);
     free(w->rec_region), free(w->regloss);
     free(w);
