@@ -101,7 +101,8 @@ ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_m
     if (cfg->model == ICS_MODEL_DIIM) {
         /* k_i from recovery times T_i (steps, per segment): the discrete-time equivalent of
          * Lian & Haimes' -ln(lambda) / (T_i (1 - a*_ii)), so that an isolated node recovers to
-         * lambda of its initial inoperability exactly at T_i: (1 - k_i (1 - a*_ii))^T_i = lambda. */
+         * lambda of its initial inoperability exactly at T_i: (1 - k_i (1 - a*_ii))^T_i = lambda;
+         * `diim.coefficients: lian_haimes` takes the paper's form (ics_diim_coefficient). */
         ICS_ALLOC(d->kdiag, n, err, "resilience coefficients");
         ICS_ALLOC(d->trec, n, err, "recovery times");
         for (int q = 0; q < cfg->diim_nrt; ++q)

@@ -122,8 +122,8 @@ void ics_diim_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, 
 double ics_diim_coefficient(int form, double lambda, double T, double aii);
 
 /* Fills d->repairable, d->rebuild_hold and d->rebuild from the config's diim.repairable_share
- * and diim.rebuild_time (or the built-in table's per-segment data); needs d->kdiag's recovery
- * times resolved first. Unknown segment labels are input errors. */
+ * and diim.rebuild_time (or the built-in table's per-segment data); needs d->trec (the repair
+ * times) filled first. Unknown segment labels are input errors. */
 ics_status ics_diim_rebuild_create(const ics_config *cfg, const ics_table *t, ics_dyn *d,
                                    ics_error *err);
 
