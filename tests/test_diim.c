@@ -2,7 +2,8 @@
  * no shock keeps the baseline; with c* = 0 the state is (I - K (I - A*))^t q(0) to 1e-12 (an
  * independent matrix power computed here); an isolated node reaches lambda times its initial
  * inoperability exactly at its recovery time T_i; and a block gives the same scenarios as
- * single-scenario blocks. */
+ * single-scenario blocks. Lian & Haimes' two-sector example with their coefficient form, and
+ * severity-dependent recovery (issue 16). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,6 +220,173 @@ static void test_random_duration_holds_floor(void **state)
     teardown(&f);
 }
 
+/* Lian & Haimes (2006), the two-sector example of their DIIM paper: A* = [[0.15, 0.50],
+ * [0.10, 0.05]], c* = [0, 0.1] held from t = 0; the printed equilibrium is q = [0.066, 0.112]
+ * (as quoted in stigrs/diim's tests, /work/shared/research/peers-io.md §2.6). The paper's own
+ * trajectory table is not available to us, so the path is checked against the closed form of the
+ * published discrete equation instead: q(t) = q* - M^t q*, M = I - K (I - A*), with the paper's
+ * k_i = -ln(lambda) / (T_i (1 - a*_ii)) (coefficients: lian_haimes). A 2-node table with x = 100
+ * and Z = 100 A* gives that A*; a final-demand change of -10/85 on sector b gives c*_b = 0.1. */
+static void test_lian_haimes_two_sector_example(void **state)
+{
+    (void)state;
+    ics_error err;
+    ics_error_clear(&err);
+    ics_table *t = ics_table_create(1, 2, 2, 1, &err);
+    t->regions[0] = ics_strdup("R", &err);
+    t->y_region[0] = ics_strdup("R", &err);
+    t->y_category[0] = ics_strdup("final", &err);
+    t->source = ics_strdup("test", &err);
+    t->segments[0] = ics_strdup("a", &err);
+    t->segments[1] = ics_strdup("b", &err);
+    const double As[4] = {0.15, 0.50, 0.10, 0.05}; /* row-major */
+    for (int i = 0; i < 2; ++i) {
+        t->node_region[i] = 0, t->node_segment[i] = i, t->x[i] = 100.0;
+        double rs = 0, cs = 0;
+        for (int j = 0; j < 2; ++j) {
+            t->Z[i + 2 * j] = 100.0 * As[i * 2 + j];
+            rs += 100.0 * As[i * 2 + j];
+            cs += 100.0 * As[j * 2 + i];
+        }
+        t->Y[i] = 100.0 - rs;
+        t->va[i] = 100.0 - cs;
+    }
+    ics_model *m = NULL;
+    ics_config *cfg = NULL;
+    ics_plan *p = NULL;
+    ics_dyn *d = NULL;
+    ics_dyn_ws *w = NULL;
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "model: diim\nhorizon: 400\ndiim: {coefficients: lian_haimes, lambda: 0.01, "
+             "recovery_time: {default: 30, b: 20}}\nshocks:\n"
+             "  - {name: d, type: final_demand, segments: [b], change: %.17g}\n", -10.0 / 85.0);
+    assert_int_equal(ics_model_create(t, &m, &err), ICS_OK);
+    assert_int_equal(ics_config_parse(yaml, "t.yaml", &cfg, &err), ICS_OK);
+    if (ics_plan_create(cfg, t, m, &p, &err) != ICS_OK) fail_msg("%s", err.msg);
+    if (ics_dyn_create(cfg, t, m, p, &d, &err) != ICS_OK) fail_msg("%s", err.msg);
+    assert_int_equal(ics_dyn_ws_create(d, 1, 1, &w, &err), ICS_OK);
+    for (int i = 0; i < 2; ++i)
+        for (int j = 0; j < 2; ++j) assert_true(fabs(m->B[i + 2 * j] - As[i * 2 + j]) <= 1e-15);
+    /* the paper's k, and its continuous-time meaning: exp(-k (1 - a*_ii) T) = lambda */
+    const double Tn[2] = {30, 20};
+    for (int i = 0; i < 2; ++i) {
+        const double aii = As[i * 3];
+        assert_true(fabs(d->kdiag[i] - log(100.0) / (Tn[i] * (1 - aii))) <= 1e-15);
+        assert_true(fabs(exp(-d->kdiag[i] * (1 - aii) * Tn[i]) - 0.01) <= 1e-15);
+    }
+    ics_dyn_block(d, p, m, 0, 1, w);
+    /* q* = (I - A*)^-1 c* by Cramer's rule */
+    const double det = (1 - As[0]) * (1 - As[3]) - As[1] * As[2];
+    const double qs[2] = {As[1] * 0.1 / det, (1 - As[0]) * 0.1 / det};
+    double M[4], P[4] = {1, 0, 0, 1}, NP[4];
+    for (int i = 0; i < 2; ++i)
+        for (int j = 0; j < 2; ++j) M[i * 2 + j] = (i == j) - d->kdiag[i] * ((i == j) - As[i * 2 + j]);
+    for (int tt = 0; tt <= 400; ++tt) {
+        for (int i = 0; i < 2; ++i) {
+            const double q = qs[i] - (P[i * 2] * qs[0] + P[i * 2 + 1] * qs[1]);
+            assert_true(fabs(w->traj[i + tt * 2] - q) <= 1e-12);
+        }
+        for (int i = 0; i < 2; ++i)
+            for (int j = 0; j < 2; ++j) NP[i * 2 + j] = M[i * 2] * P[j] + M[i * 2 + 1] * P[2 + j];
+        memcpy(P, NP, sizeof P);
+    }
+    /* the printed digits: 0.066 and 0.112 */
+    assert_true(fabs(w->traj[0 + 400 * 2] - 0.066) < 0.0005);
+    assert_true(fabs(w->traj[1 + 400 * 2] - 0.112) < 0.0005);
+    ics_dyn_ws_destroy(&w);
+    ics_dyn_destroy(&d);
+    ics_plan_destroy(&p);
+    ics_config_destroy(&cfg);
+    ics_model_destroy(&m);
+    ics_table_destroy(&t);
+}
+
+/* The two forms of k side by side: discrete_exact (the default) puts an isolated node at lambda
+ * q(0) exactly at T; lian_haimes at (1 - ln(1/lambda)/T)^T q(0), which is what the paper's k
+ * gives in the explicit update (earlier than T). A k above 1 is refused with a hint. */
+static void test_coefficient_forms(void **state)
+{
+    (void)state;
+    for (int form = 0; form < 2; ++form) {
+        fixture f;
+        char yaml[400];
+        snprintf(yaml, sizeof yaml, "model: diim\nhorizon: 30\ndiim: {%slambda: 0.01, "
+                 "recovery_time: 26}\nshocks:\n  - {name: out, type: capacity_loss, segments: [b], "
+                 "loss: 0.8}\n", form ? "coefficients: lian_haimes, " : "");
+        setup(&f, Zzero, yaml);
+        ics_dyn_block(f.d, f.p, f.m, 0, 1, f.w);
+        const double q26 = f.w->traj[1 + 26 * 3];
+        const double want = form ? 0.8 * pow(1 - log(100.0) / 26, 26) : 0.008;
+        assert_true(fabs(q26 - want) <= 1e-12);
+        if (form) assert_true(q26 < 0.008);
+        teardown(&f);
+    }
+    ics_error err;
+    ics_error_clear(&err);
+    ics_config *cfg = NULL;
+    assert_int_equal(ics_config_parse("model: diim\ndiim: {coefficients: lian_haime}\n", "t.yaml",
+                                      &cfg, &err), ICS_EINPUT);
+    assert_non_null(strstr(err.msg, "lian_haimes"));
+    fixture f;
+    const double x[3] = {100, 200, 150};
+    f.t = table3(Zzero, x);
+    assert_int_equal(ics_model_create(f.t, &f.m, &err), ICS_OK);
+    assert_int_equal(ics_config_parse("model: diim\nhorizon: 10\ndiim: {coefficients: lian_haimes, "
+                                      "recovery_time: 4}\nshocks:\n  - {name: o, type: capacity_loss, "
+                                      "loss: 0.5}\n", "t.yaml", &f.cfg, &err), ICS_OK);
+    assert_int_equal(ics_plan_create(f.cfg, f.t, f.m, &f.p, &err), ICS_OK);
+    f.d = NULL;
+    assert_int_equal(ics_dyn_create(f.cfg, f.t, f.m, f.p, &f.d, &err), ICS_EINPUT);
+    assert_non_null(strstr(err.msg, "lian_haimes"));
+    ics_plan_destroy(&f.p);
+    ics_config_destroy(&f.cfg);
+    ics_model_destroy(&f.m);
+    ics_table_destroy(&f.t);
+}
+
+/* Severity-dependent recovery on isolated nodes (no flows): repair time 10 steps, rebuild time
+ * 60, repairable share 0.5. A node destroyed outright is back to the recovery level (99 %) on
+ * the rebuild time (between 60 - 10 and 60: the held unrepairable half, then the repair-time
+ * ramp-up); a loss within the repairable share on the repair time; the recovery time never
+ * falls and the cumulative loss rises with the destroyed share. */
+static void rebuild_run(double loss, const char *extra, double *rec, double *lost, double *q60)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, "model: diim\nhorizon: 100\ndiim: {recovery_time: 10, "
+             "rebuild_time: {default: 60}, repairable_share: 0.5}\nshocks:\n"
+             "  - {name: o, type: capacity_loss, segments: [b], loss: %.17g, start: 3%s}\n", loss, extra);
+    fixture f;
+    setup(&f, Zzero, yaml);
+    ics_dyn_block(f.d, f.p, f.m, 0, 1, f.w);
+    *rec = f.w->rec[1];
+    *lost = -f.w->X[1];
+    *q60 = f.w->traj[1 + 63 * 3];
+    teardown(&f);
+}
+
+static void test_severity_dependent_recovery(void **state)
+{
+    (void)state;
+    double rec, lost, q, prev_rec = 0, prev_lost = 0;
+    rebuild_run(1.0, "", &rec, &lost, &q);
+    assert_true(rec >= 3 + 60 - 10 && rec <= 3 + 60);
+    assert_true(fabs(q - 0.5 * 0.01) <= 1e-12); /* lambda times the rebuilt half at start + 60 */
+    rebuild_run(0.3, "", &rec, &lost, &q);
+    assert_true(rec > 3 && rec <= 3 + 10);
+    for (int s = 1; s <= 20; ++s) {
+        rebuild_run(0.05 * s, "", &rec, &lost, &q);
+        assert_true(rec >= prev_rec);
+        assert_true(lost > prev_lost);
+        if (0.05 * s - 0.5 > 0.01 + 1e-9) assert_true(rec > 3 + 60 - 10); /* beyond repair */
+        if (0.05 * s <= 0.5) assert_true(rec <= 3 + 10);
+        prev_rec = rec, prev_lost = lost;
+    }
+    /* an outage with a stated duration is not damage: it ends as stated and recovers on K */
+    rebuild_run(1.0, ", duration: 5", &rec, &lost, &q);
+    assert_true(rec <= 3 + 5 + 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +396,9 @@ int main(void)
         cmocka_unit_test(test_isolated_node_reaches_lambda_at_T),
         cmocka_unit_test(test_block_equals_single_scenarios),
         cmocka_unit_test(test_random_duration_holds_floor),
+        cmocka_unit_test(test_lian_haimes_two_sector_example),
+        cmocka_unit_test(test_coefficient_forms),
+        cmocka_unit_test(test_severity_dependent_recovery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,14 @@ typedef struct ics_aggdef {
 typedef enum ics_model_kind { ICS_MODEL_LEONTIEF = 0, ICS_MODEL_GHOSH, ICS_MODEL_IIM, ICS_MODEL_DIIM, ICS_MODEL_ARIO } ics_model_kind;
 typedef enum ics_sampler_kind { ICS_SAMPLER_MC = 0, ICS_SAMPLER_LHS, ICS_SAMPLER_SOBOL } ics_sampler_kind;
 
+/* A DIIM parameter given for every segment and/or per segment code (issue 16). */
+typedef struct ics_diim_segmap {
+    int given;             /* the config sets the key */
+    int has_def;           /* def holds the config's value for segments not listed */
+    double def;
+    char **segments; double *values; int n;
+} ics_diim_segmap;
+
 typedef struct ics_config {
     char *path;            /* the file it was read from (owned) */
     char *text;            /* the whole file, stored as the `config` attribute (owned) */
@@ -109,6 +117,10 @@ typedef struct ics_config {
     int diim_rt_given;     /* 1 when the config sets recovery_time (else the built-in table's
                               per-segment recovery times apply on table: builtin) */
     char **diim_rt_segments; double *diim_rt_values; int diim_nrt;
+    int diim_coefficients; /* 0 discrete_exact (default), 1 lian_haimes (docs/models.md) */
+    /* severity-dependent recovery (issue 16): the share of a node's capacity that repair can
+     * restore, and the rebuild time (steps) of what is lost beyond it */
+    ics_diim_segmap diim_repairable, diim_rebuild;
     /* sensitivity section (parsed now, used by the sensitivity issue) */
     int has_sensitivity;
     char *sens_method;     /* "sobol" | "morris" */

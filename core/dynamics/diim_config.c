@@ -22,7 +22,10 @@
 #define get_enum ics__cfg_get_enum
 #define free_list ics__cfg_free_list
 
-static const char *const diim_keys[] = {"lambda", "recovery_time"};
+static const char *const diim_keys[] = {"lambda", "recovery_time", "coefficients",
+                                        "repairable_share", "rebuild_time"};
+/* indexed by cfg->diim_coefficients */
+static const char *const diim_coef_names[] = {"discrete_exact", "lian_haimes"};
 
 static void diim_defaults(ics_config *cfg)
 {
@@ -37,6 +40,60 @@ static void diim_free(ics_config *cfg)
     cfg->diim_rt_segments = NULL;
     cfg->diim_rt_values = NULL;
     cfg->diim_nrt = 0;
+    free_list(cfg->diim_repairable.segments, cfg->diim_repairable.n);
+    free(cfg->diim_repairable.values);
+    free_list(cfg->diim_rebuild.segments, cfg->diim_rebuild.n);
+    free(cfg->diim_rebuild.values);
+    memset(&cfg->diim_repairable, 0, sizeof cfg->diim_repairable);
+    memset(&cfg->diim_rebuild, 0, sizeof cfg->diim_rebuild);
+}
+
+/* diim.repairable_share / diim.rebuild_time (issue 16): a number (every segment) or a mapping
+ * {default: v, <segment>: v}; values in [lo, hi] (hi < 0: no upper bound). Segment labels are
+ * checked against the table in diim_plan.c. */
+static ics_status parse_diim_segmap(const pctx *c, yaml_node_t *v, const char *key, double lo,
+                                    double hi, ics_diim_segmap *out)
+{
+    ics_status st = ICS_OK;
+    char what[300];
+    out->given = 1;
+    if (v->type == YAML_SCALAR_NODE) {
+        snprintf(what, sizeof what, "diim: key '%s'", key);
+        ICS_TRY(get_double(c, v, what, &out->def));
+        if (!(out->def >= lo && (hi < 0 || out->def <= hi)))
+            return hi < 0 ? perr(c, line_of(v), "%s: must be >= %g, got %g", what, lo, out->def)
+                          : perr(c, line_of(v), "%s: must be in [%g, %g], got %g", what, lo, hi,
+                                 out->def);
+        out->has_def = 1;
+        return ICS_OK;
+    }
+    if (v->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(v), "diim: key '%s': expected a number or a mapping {default: v, "
+                    "<segment>: v}, got %s", key, kind_name(v));
+    snprintf(what, sizeof what, "in diim %s", key);
+    ICS_TRY(check_keys(c, v, NULL, 0, "", what));
+    int np = (int)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+    ICS_ALLOC(out->segments, np, c->err, "diim per-segment values");
+    ICS_ALLOC(out->values, np, c->err, "diim per-segment values");
+    for (int i = 0; i < np; ++i) {
+        yaml_node_pair_t *p = v->data.mapping.pairs.start + i;
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(c->doc, p->value);
+        double x = 0;
+        snprintf(what, sizeof what, "diim: %s: key '%s'", key, sval(k));
+        ICS_TRY(get_double(c, val, what, &x));
+        if (!(x >= lo && (hi < 0 || x <= hi)))
+            return hi < 0 ? perr(c, line_of(val), "%s: must be >= %g, got %g", what, lo, x)
+                          : perr(c, line_of(val), "%s: must be in [%g, %g], got %g", what, lo, hi, x);
+        if (!strcmp(sval(k), "default")) {
+            out->def = x, out->has_def = 1;
+            continue;
+        }
+        if (!(out->segments[out->n] = ics_strdup(sval(k), c->err))) return ICS_ENOMEM;
+        out->values[out->n++] = x;
+    }
+done:
+    return st;
 }
 
 static ics_status parse_diim(const pctx *c, yaml_node_t *v, ics_config *cfg)
@@ -55,6 +112,14 @@ static ics_status parse_diim(const pctx *c, yaml_node_t *v, ics_config *cfg)
             goto done;
         }
     }
+    yaml_node_t *cf = map_get(c, v, "coefficients");
+    if (cf)
+        ICS_TRY(get_enum(c, cf, "diim: key 'coefficients'", "form", diim_coef_names,
+                         NELEM(diim_coef_names), &cfg->diim_coefficients));
+    yaml_node_t *rs = map_get(c, v, "repairable_share");
+    if (rs) ICS_TRY(parse_diim_segmap(c, rs, "repairable_share", 0.0, 1.0, &cfg->diim_repairable));
+    yaml_node_t *rb = map_get(c, v, "rebuild_time");
+    if (rb) ICS_TRY(parse_diim_segmap(c, rb, "rebuild_time", 0.0, -1.0, &cfg->diim_rebuild));
     yaml_node_t *rt = map_get(c, v, "recovery_time");
     if (!rt) goto done;
     cfg->diim_rt_given = 1;

@@ -16,8 +16,10 @@ static ics_status diim_create(const ics_config *cfg, const ics_table *t, const i
     const char *cfgname = cfg->path ? cfg->path : "config";
     /* k_i from recovery times T_i (steps, per segment): the discrete-time equivalent of
      * Lian & Haimes' -ln(lambda) / (T_i (1 - a*_ii)), so that an isolated node recovers to
-     * lambda of its initial inoperability exactly at T_i: (1 - k_i (1 - a*_ii))^T_i = lambda. */
+     * lambda of its initial inoperability exactly at T_i: (1 - k_i (1 - a*_ii))^T_i = lambda;
+     * `diim.coefficients: lian_haimes` takes the paper's form (ics_diim_coefficient). */
     ICS_ALLOC(d->kdiag, n, err, "resilience coefficients");
+    ICS_ALLOC(d->trec, n, err, "recovery times");
     for (int q = 0; q < cfg->diim_nrt; ++q)
         if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) < 0) {
             const char *near = ics_nearest(cfg->diim_rt_segments[q],
@@ -37,21 +39,26 @@ static ics_status diim_create(const ics_config *cfg, const ics_table *t, const i
             if (ics_table_find_segment(t, cfg->diim_rt_segments[q]) == t->node_segment[i])
                 Ti = cfg->diim_rt_values[q];
         const double aii = m->B[i + (size_t)i * n];
-        const double ki = (1.0 - pow(cfg->diim_lambda, 1.0 / Ti)) / (1.0 - aii);
+        const double ki = ics_diim_coefficient(cfg->diim_coefficients, cfg->diim_lambda, Ti, aii);
         if (!(ki > 0.0 && ki <= 1.0))
             ICS_FAIL(err, ICS_EINPUT, "%s: diim: node %s/%s: recovery time %g steps gives "
-                     "k = %g outside (0, 1]", cfgname, t->regions[t->node_region[i]],
-                     t->segments[t->node_segment[i]], Ti, ki);
+                     "k = %g outside (0, 1]%s", cfgname, t->regions[t->node_region[i]],
+                     t->segments[t->node_segment[i]], Ti, ki,
+                     cfg->diim_coefficients ? " with coefficients: lian_haimes (its k needs a "
+                     "recovery time of at least -ln(lambda)/(1 - a*_ii) steps: set a longer "
+                     "diim.recovery_time for this segment, or coefficients: discrete_exact)" : "");
         d->kdiag[i] = ki;
+        d->trec[i] = Ti;
     }
+    ICS_TRY(ics_diim_rebuild_create(cfg, t, d, err));
 done:
     return st;
 }
 
 static void diim_destroy(ics_dyn *d)
 {
-    free(d->kdiag);
-    d->kdiag = NULL;
+    free(d->kdiag), free(d->repairable), free(d->rebuild_hold), free(d->trec);
+    d->kdiag = NULL, d->repairable = NULL, d->rebuild_hold = NULL, d->trec = NULL;
 }
 
 /* Demand shocks as c*_i = -dy_i / x_i per unit change (inoperability). */

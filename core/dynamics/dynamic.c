@@ -146,6 +146,10 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
     ICS_ALLOC(w->Q, (size_t)n * b, err, "the state");
     ICS_ALLOC(w->G, (size_t)n * b, err, "scratch");
     ICS_ALLOC(w->C, (size_t)n * b, err, "scratch");
+    if (d->model == ICS_MODEL_DIIM) {
+        ICS_ALLOC(w->Rb, (size_t)n * b, err, "rebuild floors");
+        ICS_ALLOC(w->Rt, (size_t)n * b, err, "rebuild floors");
+    }
     ICS_ALLOC(w->X, (size_t)n * b, err, "cumulative output change");
     ICS_ALLOC(w->rec, (size_t)n * b, err, "recovery times");
     ICS_ALLOC(w->peak, (size_t)n * b, err, "peak losses");
@@ -169,7 +173,7 @@ void ics_dyn_ws_destroy(ics_dyn_ws **wp)
     if (!wp || !*wp) return;
     ics_dyn_ws *w = *wp;
     free(w->Theta), free(w->Raw), free(w->Occ), free(w->Q), free(w->G), free(w->C);
-    free(w->Start), free(w->Dur);
+    free(w->Start), free(w->Dur), free(w->Rb), free(w->Rt);
     free(w->X), free(w->rec), free(w->peak), free(w->unmet), free(w->traj), free(w->model_ws);
     free(w->rec_region), free(w->regloss);
     free(w);

@@ -24,6 +24,12 @@ struct ics_ario;
 struct ics_dyn;
 struct ics_dyn_ws;
 
+/* Default diim.repairable_share: the share of a node's capacity that repair (not rebuilding)
+ * can restore after damage. An assumption (docs/models.md, docs/validation.md): no recorded
+ * event in configs/history/ destroyed capacity beyond repair, so none identifies it. */
+#define ICS_DIIM_REPAIRABLE_SHARE 0.5
+
+
 /* What the dynamic plan needs of a model: the plan (dynamic.c) prepares the shock schedules,
  * masks, patterns and the shared workspace, records every step (ics_dyn_record) and calls the
  * model only through these. A model fills one in and is listed once in registry.c (or, at run
@@ -73,6 +79,13 @@ typedef struct ics_dyn {
     /* DIIM */
     double *Astar;         /* [n*n] borrowed: the model's B (= A*) */
     double *kdiag;         /* [n] resilience coefficients k_i */
+    /* severity-dependent recovery (issue 16): a capacity_loss without a duration that destroys
+     * more than repairable[i] of node i leaves the excess as a floor on q_i for rebuild_hold[i]
+     * steps after its start (rebuild time minus repair time), after which it recovers through K */
+    double *trec;          /* [n] recovery (repair) time T_i of each node, steps */
+    double *repairable;    /* [n] share of capacity that repair restores (1: all) */
+    double *rebuild_hold;  /* [n] steps the unrepairable share stays lost (0: none) */
+    int rebuild;           /* some node has rebuild_hold > 0 and repairable < 1 */
     double *x;             /* [n] borrowed: baseline gross output (per year, the table's unit) */
     double *xstep;         /* [n] baseline output per step: x / steps_per_year */
     int nreg;              /* regions */
@@ -88,6 +101,7 @@ typedef struct ics_dyn_ws {
     double *Theta, *Raw, *Occ; /* k x b sampled parameters (ics_plan_sample) */
     double *Start, *Dur;   /* k x b each scenario's start and duration (ics_plan_timing) */
     double *Q, *G, *C;     /* n x b state and scratch (DIIM: q, A* q, c*) */
+    double *Rb, *Rt;       /* n x b DIIM rebuild floor and the last step it holds (issue 16) */
     double *X;             /* n x b out: cumulative output change over the horizon (table units;
                               <= 0 for a loss): sum over t = 0..T-1 of (x_i(t) - x0_i) */
     double *rec;           /* n x b out: recovery time in steps: 1 + the last t with output below
@@ -144,6 +158,17 @@ extern const ics_dyn_ops ics_diim_ops, ics_ario_ops;
 
 /* DIIM: q(t+1) = clip(q(t) + K [A* q(t) + c*(t) - q(t)], 0, 1). */
 void ics_diim_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, ics_dyn_ws *ws);
+
+/* The resilience coefficient k_i of a node with recovery time T steps (> 0), recovery target
+ * lambda in (0, 1) and self-interdependency aii < 1, in the form cfg->diim_coefficients:
+ * 0 discrete_exact (1 - lambda^(1/T)) / (1 - aii), 1 lian_haimes -ln(lambda) / (T (1 - aii)). */
+double ics_diim_coefficient(int form, double lambda, double T, double aii);
+
+/* Fills d->repairable, d->rebuild_hold and d->rebuild from the config's diim.repairable_share
+ * and diim.rebuild_time (or the built-in table's per-segment data); needs d->trec (the repair
+ * times) filled first. Unknown segment labels are input errors. */
+ics_status ics_diim_rebuild_create(const ics_config *cfg, const ics_table *t, ics_dyn *d,
+                                   ics_error *err);
 
 /* ARIO (core/dynamics/ario.c). */
 ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
