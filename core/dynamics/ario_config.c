@@ -10,9 +10,20 @@
 #include <string.h>
 #include <stdlib.h>
 
+static void segvals_free(ics_segvals *v)
+{
+    if (v->seg)
+        for (int i = 0; i < v->n; ++i) free(v->seg[i]);
+    free(v->seg), free(v->val), free(v->line);
+    memset(v, 0, sizeof *v);
+}
+
 void ics_ario_config_free(ics_config *cfg)
 {
     if (!cfg) return;
+    segvals_free(&cfg->ario_amax);
+    segvals_free(&cfg->ario_build_lag);
+    segvals_free(&cfg->ario_requal);
     if (cfg->ario_inv_segments)
         for (int i = 0; i < cfg->ario_ninv; ++i) free(cfg->ario_inv_segments[i]);
     free(cfg->ario_inv_segments);
@@ -90,3 +101,40 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
     }
     return ICS_OK;
 }
+
+/* The value of a per-segment parameter for every segment of t (out[nseg]): the config's default
+ * if it gives one, else on `table: builtin` the table's own per-segment value (builtin(row),
+ * in weeks or a ratio, times scale), else def_all; then the config's per-segment overrides. A
+ * label that is not a segment of the table is ICS_EINPUT with its line and the nearest label. */
+ics_status ics__ario_segment_values(const ics_config *cfg, const ics_table *t,
+                                    const ics_segvals *sv, const char *key, double def_all,
+                                    double (*builtin)(const ics_builtin_dyn *), double scale,
+                                    double *out, ics_error *err)
+{
+    const char *cfgname = cfg->path ? cfg->path : "config";
+    const int use_builtin = builtin && t->source && !strcmp(t->source, "builtin") &&
+                            !sv->has_default;
+    for (int p = 0; p < t->nseg; ++p) {
+        out[p] = sv->has_default ? sv->def : def_all;
+        if (use_builtin) {
+            const ics_builtin_dyn *bd = ics_builtin_dynamics(t->segments[p]);
+            if (bd) out[p] = builtin(bd) * scale;
+        }
+    }
+    for (int q = 0; q < sv->n; ++q) {
+        const int p = ics_table_find_segment(t, sv->seg[q]);
+        if (p < 0) {
+            const char *hint = ics_nearest(sv->seg[q], (const char *const *)t->segments, t->nseg);
+            return ics_error_set(err, ICS_EINPUT, "%s:%d: ario: %s: '%s' is not a segment of the "
+                                 "table%s%s%s", cfgname, sv->line[q], key, sv->seg[q],
+                                 hint ? "; did you mean '" : "", hint ? hint : "",
+                                 hint ? "'?" : "");
+        }
+        out[p] = sv->val[q];
+    }
+    return ICS_OK;
+}
+
+double ics__ario_builtin_amax(const ics_builtin_dyn *bd) { return bd->alpha_max; }
+double ics__ario_builtin_lag(const ics_builtin_dyn *bd) { return bd->build_lag_weeks; }
+double ics__ario_builtin_requal(const ics_builtin_dyn *bd) { return bd->requalification_weeks; }
