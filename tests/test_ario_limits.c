@@ -277,6 +277,99 @@ static void test_builtin_defaults(void **state)
     teardown(&f);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Acceptance 5: the outage length from which the end markets lose output follows from the
+ * inventory targets. */
+
+/* The end markets' cumulative lost output, in steps of their baseline output, after Taiwan's
+ * fabs are down for L steps from step 0 (daily steps: spy 364, 7 a week). */
+static double end_loss(const char *ario, int L)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "model: ario\nscenarios: 1\nsteps_per_year: 364\nhorizon: 728\n%s"
+             "shocks:\n  - {name: tw, type: capacity_loss, regions: [TW], segments: [fab_advanced,"
+             " fab_mature], loss: 1.0, start: 0, duration: %d, recovery: 0}\n", ario, L);
+    fixture f;
+    setup(&f, yaml, 1, 0);
+    ics_dyn_block(f.d, f.p, f.m, 0, 1, f.w);
+    double loss = 0.0, xe = 0.0;
+    for (int i = 0; i < f.t->n; ++i)
+        if (!strncmp(f.t->segments[f.t->node_segment[i]], "end_", 4))
+            loss -= f.w->X[i], xe += f.t->x[i] / 364.0;
+    teardown(&f);
+    return loss / xe;
+}
+
+/* The shortest outage (steps) whose end-market loss exceeds 1e-6 steps of their output, by
+ * bisection (the loss grows with L: a longer outage removes more wafers). */
+static int threshold(const char *ario)
+{
+    int lo = 0, hi = 364;
+    assert_true(end_loss(ario, hi) > 1e-6);
+    while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        if (end_loss(ario, mid) > 1e-6) hi = mid;
+        else lo = mid;
+    }
+    return hi;
+}
+
+/* The physics (docs/models.md, "Loss against outage length"): with no spare fab capacity
+ * anywhere (the build lag), an outage of L days removes Phi L days of the chip vendors' wafer
+ * use, Phi the share of their advanced wafers that came from Taiwan. Orders move to the other
+ * fabs by capacity and those ration all their clients alike, so Phi lies between Taiwan's share
+ * of the world's advanced-fab output (Phi_lo, fully pooled) and the largest Taiwan share of any
+ * chip vendor's purchases (Phi_hi, not pooled at all). The vendors' stock of wafers (s_f days of
+ * use) absorbs at least the part (1 - psi) s_f that they never refill (output is cut only below
+ * psi of the target, and nobody can produce above the baseline to refill more) and at most all
+ * of it; the end markets' chip stock (s_c days) absorbs (1 - psi) s_c before they cut output.
+ * Hence (1 - psi)(s_f + s_c) / Phi_hi <= L* <= (s_f + (1 - psi) s_c) / Phi_lo; doubling s_f moves
+ * L* later by between (1 - psi) s_f / Phi_hi and s_f / Phi_lo days, doubling s_c by between
+ * (1 - psi) s_c / Phi_hi and s_c / Phi_lo. Phi and the targets come from the table and
+ * dynamics.csv, not from a run. */
+static void test_threshold_moves_with_inventory(void **state)
+{
+    (void)state;
+    ics_error err;
+    ics_error_clear(&err);
+    ics_table *t = NULL;
+    assert_int_equal(ics_table_builtin(&t, &err), ICS_OK);
+    const int n = t->n;
+    double tw = 0.0, all = 0.0, hi = 0.0;
+    for (int i = 0; i < n; ++i)
+        if (!strcmp(t->segments[t->node_segment[i]], "fab_advanced")) {
+            all += t->x[i];
+            if (!strcmp(t->regions[t->node_region[i]], "TW")) tw += t->x[i];
+        }
+    for (int j = 0; j < n; ++j) { /* each chip vendor's Taiwan share of its advanced wafers */
+        const char *sj = t->segments[t->node_segment[j]];
+        if (strcmp(sj, "design_logic") && strcmp(sj, "memory") && strcmp(sj, "dao")) continue;
+        double w = 0.0, wt = 0.0;
+        for (int i = 0; i < n; ++i)
+            if (!strcmp(t->segments[t->node_segment[i]], "fab_advanced")) {
+                w += t->Z[i + (size_t)j * n];
+                if (!strcmp(t->regions[t->node_region[i]], "TW")) wt += t->Z[i + (size_t)j * n];
+            }
+        if (w > 0.0 && wt / w > hi) hi = wt / w;
+    }
+    ics_table_destroy(&t);
+    const double lo = tw / all, psi = 0.8; /* psi: BoARIO's default, ours */
+    const double sf = ics_builtin_dynamics("fab_advanced")->inventory_days; /* days = steps */
+    const double sc = ics_builtin_dynamics("design_logic")->inventory_days;
+    assert_true(lo > 0.3 && hi < 1.0 && lo < hi && sf == 30.0 && sc == 90.0);
+    const int base = threshold("");
+    const int fab2 = threshold("ario: {inventory: {fab_advanced: 60, fab_mature: 60}}\n");
+    const int chip2 = threshold("ario: {inventory: {design_logic: 180, memory: 180, dao: 180}}\n");
+    print_message("Phi in [%.3f, %.3f]; thresholds (days): base %d in [%.1f, %.1f]; fab targets x2 "
+                  "%d (shift in [%.1f, %.1f]); chip targets x2 %d (shift in [%.1f, %.1f])\n", lo,
+                  hi, base, (1 - psi) * (sf + sc) / hi, (sf + (1 - psi) * sc) / lo, fab2,
+                  (1 - psi) * sf / hi, sf / lo, chip2, (1 - psi) * sc / hi, sc / lo);
+    /* one step of slack each side: the threshold is a whole number of steps */
+    assert_true(base >= (1 - psi) * (sf + sc) / hi - 1 && base <= (sf + (1 - psi) * sc) / lo + 1);
+    assert_true(fab2 - base >= (1 - psi) * sf / hi - 1 && fab2 - base <= sf / lo + 1);
+    assert_true(chip2 - base >= (1 - psi) * sc / hi - 1 && chip2 - base <= sc / lo + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_requalification_delays_substitution),
         cmocka_unit_test(test_limit_errors),
         cmocka_unit_test(test_builtin_defaults),
+        cmocka_unit_test(test_threshold_moves_with_inventory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
