@@ -80,6 +80,16 @@ typedef struct ics_diim_segmap {
     double def;
     char **segments; double *values; int n;
 } ics_diim_segmap;
+/* A per-segment parameter of a config section: one value for every segment (`default`, or a
+ * plain number) and per-segment overrides; labels are checked against the table later. */
+typedef struct ics_segvals {
+    int has_default;       /* a default (or a plain number) was given */
+    double def;
+    char **seg;            /* [n] segment labels (owned) */
+    double *val;           /* [n] */
+    int *line;             /* [n] config lines, for messages */
+    int n;
+} ics_segvals;
 
 typedef struct ics_config {
     char *path;            /* the file it was read from (owned) */
@@ -154,6 +164,10 @@ typedef struct ics_config {
     int ario_recovery_curve;   /* 0 = linear (default), 1 = convex, 2 = concave */
     double ario_subst_share;   /* substitution.share in [0, 1] */
     double ario_subst_ramp;    /* substitution.ramp, steps >= 0 */
+    /* Per-segment physical limits (docs/models.md, "Physical limits"): alpha_max per segment
+     * (ario_alpha_max mirrors its default), build_lag (steps before capacity above the
+     * pre-shock level comes online) and requalification (steps before substitution acts). */
+    ics_segvals ario_amax, ario_build_lag, ario_requal;
 } ics_config;
 
 /* Limits of a config file: its size and the nesting depth of its YAML (checked before the

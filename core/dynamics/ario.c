@@ -57,6 +57,9 @@ struct ics_ario {
     double *tgt;        /* [s*n] s_p A^S_pj (inventory target per unit of x^Opt) */
     unsigned char *inf; /* [s] unlimited inventory (s_p = inf) */
     double alpha_max, itau_alpha, itau_inv, subst_share, subst_ramp;
+    double *amax;       /* [n] overproduction cap alpha_max of each node's segment */
+    double *lag;        /* [n] build lag (steps): alpha > 1 only from the decision step + lag + 1 */
+    double *requal;     /* [s] requalification lag (steps) of a substitute supplier of product p */
     int base;
     int recovery_curve; /* 0 linear, 1 convex, 2 concave (applied to capacity-loss schedules) */
     double *mask;       /* [k*n] 0/1 in internal order */
@@ -114,7 +117,7 @@ void ics_ario_destroy(struct ics_ario **ap)
     free(a->perm), free(a->segoff), free(a->segn), free(a->Z), free(a->ZT);
     free(a->xbar), free(a->y), free(a->rs), free(a->zero);
     free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
-    free(a->mask);
+    free(a->mask), free(a->amax), free(a->lag), free(a->requal);
     for (int q = 0; q < a->nq; ++q) {
         ario_trade *r = &a->tr[q];
         free(r->sup), free(r->buy), free(r->gseg), free(r->goff), free(r->gcnt), free(r->Z);
@@ -148,6 +151,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     a->base = par.order_base;
     ICS_ALLOC(steps, s ? s : 1, err, "inventory targets");
     ICS_TRY(ics__ario_inventory(cfg, t, steps, err));
+    ICS_ALLOC(a->requal, s ? s : 1, err, "the ARIO plan");
 
     /* segment-sorted order */
     ICS_ALLOC(a->perm, n, err, "the ARIO plan");
@@ -165,6 +169,18 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     ICS_ALLOC(a->Z, (size_t)a->ldp * n, err, "the ARIO flows");
     ICS_ALLOC(a->ZT, (size_t)a->ldp * n, err, "the ARIO flows");
     ICS_ALLOC(a->xbar, n, err, "the ARIO plan");
+    /* physical limits per segment (docs/models.md, "Physical limits and lags"): overproduction
+     * cap, build lag (weeks in the built-in data, steps in a config), requalification lag */
+    ICS_ALLOC(a->amax, n, err, "the ARIO plan"); /* a->requal is the scratch of the first two */
+    ICS_ALLOC(a->lag, n, err, "the ARIO plan");
+    ICS_TRY(ics__ario_segment_values(cfg, t, &cfg->ario_amax, "alpha_max", par.alpha_max,
+                                     ics__ario_builtin_amax, 1.0, a->requal, err));
+    for (int ii = 0; ii < n; ++ii) a->amax[ii] = a->requal[t->node_segment[a->perm[ii]]];
+    ICS_TRY(ics__ario_segment_values(cfg, t, &cfg->ario_build_lag, "build_lag", 0.0,
+                                     ics__ario_builtin_lag, spy / 52.0, a->requal, err));
+    for (int ii = 0; ii < n; ++ii) a->lag[ii] = a->requal[t->node_segment[a->perm[ii]]];
+    ICS_TRY(ics__ario_segment_values(cfg, t, &cfg->ario_requal, "requalification", 0.0,
+                                     ics__ario_builtin_requal, spy / 52.0, a->requal, err));
     ICS_ALLOC(a->y, n, err, "the ARIO plan");
     ICS_ALLOC(a->rs, n, err, "the ARIO plan");
     ICS_ALLOC(a->zero, n, err, "the ARIO plan");
@@ -301,12 +317,14 @@ typedef struct ario_hdr {
 typedef struct aws {
     double *alpha, *rprev, *D, *xopt, *xa, *cf, *yt, *rho; /* n x bb */
     double *lim;            /* n x bb: min over finite inventories of kappa_pj omega_pj */
+    double *tinv;           /* n x bb: step of the investment decision (first step with demand
+                               above production), INFINITY before it */
     double *omega, *Gm;     /* s x n x bb: inventories, orders per unit of order weight - 1 */
     double *RR;             /* n x 2cb, the chunk's [r_prev rho - 1 | r(t) - 1]: weights of
                                GEMM 2; then n scratch (a column's lost shares) */
     double *VW;             /* n x 2cb, one product's [received weight | order weight W] - W0 */
     double *rq, *rqprev;    /* nq x bb restricted share now and at the last orders */
-    double *sig;            /* nq x bb: substitution share of each restriction */
+    double *sig;            /* nq x bb: steps each restriction has been in force (0: not) */
     double *Tg, *Ts, *Tv;   /* trade scratch (chunk) */
     double *Tc;             /* trade: each (restriction, supplier group)'s n_buy x 2cb product */
     double *sum;            /* 5 x bb: produced, final delivered, received, used, stock change */
@@ -326,6 +344,7 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     } while (0)
     TAKE(alpha, n * b); TAKE(rprev, n * b); TAKE(D, n * b); TAKE(xopt, n * b);
     TAKE(xa, n * b); TAKE(cf, n * b); TAKE(yt, n * b); TAKE(rho, n * b); TAKE(lim, n * b);
+    TAKE(tinv, n * b);
     TAKE(omega, s * n * b); TAKE(Gm, s * n * b);
     TAKE(RR, 2 * n * b + n); TAKE(VW, 2 * n * b);
     TAKE(rq, nq * b); TAKE(rqprev, nq * b); TAKE(sig, nq * b);
@@ -375,7 +394,10 @@ ICS_SIMD_CLONES static void input_limit(int n, const double *restrict kp,
 static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
 {
     const int n = a->n, s = a->s;
-    for (size_t e = (size_t)c0 * n; e < (size_t)(c0 + cb) * n; ++e) v->alpha[e] = v->rprev[e] = 1.0;
+    for (size_t e = (size_t)c0 * n; e < (size_t)(c0 + cb) * n; ++e) {
+        v->alpha[e] = v->rprev[e] = 1.0;
+        v->tinv[e] = INFINITY;
+    }
     for (int p = 0; p < s; ++p)
         for (int j = c0; j < c0 + cb; ++j) {
             const size_t o = st_at(n, s, c0, cb, p, j);
@@ -509,8 +531,12 @@ ICS_SIMD_CLONES static void demand_pass(int n, int alt, const double *restrict r
 /* rationing rho = x^a / D, the lost share 1 - x^a / xbar, the GEMM-2 weights as deviations
  * [r_prev rho - 1 | r - 1],
  * and overproduction alpha moving towards alpha_max while demand is unmet (zeta > 0) and back
- * to 1 otherwise, with time constant tau_alpha */
-ICS_SIMD_CLONES static void ration_pass(int n, int alt, double amax, double ita,
+ * to 1 otherwise, with time constant tau_alpha; alpha stays 1 (capacity at most the pre-shock
+ * level) until the build lag has passed since the investment decision tiv, the first step with
+ * zeta > 0 (tnow: this step). With lag 0 the cap is alpha_max from that step, as in BoARIO. */
+ICS_SIMD_CLONES static void ration_pass(int n, int alt, const double *restrict amx, double ita,
+                                        const double *restrict lag, double tnow,
+                                        double *restrict tiv,
                                         const double *restrict Dj, const double *restrict xaj,
                                         const double *restrict xbar, const double *restrict cf,
                                         double *restrict rp, double *restrict alj,
@@ -529,10 +555,24 @@ ICS_SIMD_CLONES static void ration_pass(int n, int alt, double amax, double ita,
         R1[i] = r0 * rho - 1.0; /* deviations: 0 at baseline, so the weights are W0 exactly */
         R2[i] = rnow - 1.0;
         rp[i] = rnow;
+        const double amax = amx[i], ti = tiv[i];
+        const double tn = zeta > 0.0 && ti > tnow ? tnow : ti;
+        const double cap = tnow - tn >= lag[i] ? amax : 1.0;
+        tiv[i] = tn;
         const double up = (amax - al) * zeta * ita, down = (1.0 - al) * ita;
-        const double an = al + (zeta > 0.0 ? up : down);
-        alj[i] = an < 1.0 ? 1.0 : an;
+        const double an = al + (zeta > 0.0 ? up : down), ac2 = an > cap ? cap : an;
+        alj[i] = ac2 < 1.0 ? 1.0 : ac2;
     }
+}
+
+/* Substitution share sigma of a restriction on product p that has been in force for el steps
+ * (0: not in force): none while the substitute supplier is requalified (requal[p] steps), then
+ * substitution.share times a linear ramp over substitution.ramp steps (0: at once). */
+static double subst_at(const struct ics_ario *a, int p, double el)
+{
+    const double e = el - a->requal[p];
+    if (!(el > 0.0) || !(e > 0.0)) return 0.0;
+    return a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, e / a->subst_ramp) : 1.0);
 }
 
 /* Step t for scenarios c0 .. c0+cb-1 of a block of bb. Scenarios never interact: every pass is
@@ -576,10 +616,8 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         for (int j = c0; j < c1; ++j) {
             const size_t qj = r->shock + (size_t)j * k;
             const double fq = ics_dyn_intensity(d, r->shock, t, w->Start[qj], w->Dur[qj]);
-            const double el = t - w->Start[qj] + 1;
-            v->sig[q + (size_t)j * nq] =
-                fq > 0.0 ? a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, el / a->subst_ramp) : 1.0)
-                         : 0.0;
+            const double el = t - w->Start[qj] + 1; /* steps in force, this one included */
+            v->sig[q + (size_t)j * nq] = fq > 0.0 ? el : 0.0; /* subst_at turns it to sigma */
             double c = -Th[r->shock + (size_t)j * k] * fq;
             c = c < 0.0 ? 0.0 : c > 1.0 ? 1.0 : c;
             v->rq[q + (size_t)j * nq] = c;
@@ -624,7 +662,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
      * capacity, optimal production; the scarcest input, x^a_j <= omega_pj / (max(psi s_p, 1)
      * A^S_pj); rationing, records, the GEMM-2 weights, overproduction. */
     double *share = w->Q;
-    const double *xbar = a->xbar, amax = a->alpha_max, ita = a->itau_alpha;
+    const double *xbar = a->xbar, ita = a->itau_alpha;
     for (int j = c0; j < c1; ++j) {
         const size_t oj = (size_t)j * n;
         const double *cf = v->cf + oj, *yt = v->yt + oj;
@@ -632,7 +670,8 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         double *alj = v->alpha + oj, *rhj = v->rho + oj, *shj = v->RR + 2 * ncb;
         double *R1 = v->RR + (size_t)(j - c0) * n, *R2 = R1 + ncb;
         demand_pass(n, alt, a->rs, yt, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
-        ration_pass(n, alt, amax, ita, Dj, xaj, xbar, cf, rp, alj, rhj, shj, R1, R2);
+        ration_pass(n, alt, a->amax, ita, a->lag, (double)t, v->tinv + oj, Dj, xaj, xbar, cf, rp,
+                    alj, rhj, shj, R1, R2);
         double prod = 0.0, fin = 0.0, um = 0.0;
         for (int i = 0; i < n; ++i) {
             const double xv = xaj[i], ry = rhj[i] * yt[i];
@@ -713,7 +752,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                             const size_t jl = j - c0, jg = jl - g0;
                             const double cp = v->rqprev[q + (size_t)j * nq];
                             const size_t qj = q + (size_t)j * nq;
-                            const double cw = v->sig[qj] * v->rq[qj];
+                            const double cw = subst_at(a, p, v->sig[qj]) * v->rq[qj];
                             for (int jj = 0; jj < r->nbuy; ++jj) { /* deviations from W0 */
                                 const size_t e = r->buy[jj] + jg * n;
                                 const double w0 = a->W0[(size_t)p * n + r->buy[jj]];
@@ -791,7 +830,9 @@ const int *ics__ario_perm(const ics_dyn *d)
 /* Arrays of the last step, internal node order: "D" total demand, "cap" is not kept (use
  * "alpha" and "cf"), "xa" production, "xopt", "rho", "yt", "alpha" (already updated), "cf"
  * (1 - capacity loss), "omega" (s x n x bb), "recv"/"ord" (probe), "sum" (5 x bb: produced,
- * final delivered, received, used from finite inventories, change of finite inventories). */
+ * final delivered, received, used from finite inventories, change of finite inventories), "tinv"
+ * (n x bb: step of each node's investment decision, INFINITY = none); plan arrays "amax" and
+ * "lag" (n, internal order) and "requal" (s, by segment). */
 const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *name)
 {
     aws v;
@@ -808,6 +849,10 @@ const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *
     if (!strcmp(name, "recv")) return v.recv;
     if (!strcmp(name, "ord")) return v.ord;
     if (!strcmp(name, "sum")) return v.sum;
+    if (!strcmp(name, "tinv")) return v.tinv;
+    if (!strcmp(name, "amax")) return d->ario->amax;
+    if (!strcmp(name, "lag")) return d->ario->lag;
+    if (!strcmp(name, "requal")) return d->ario->requal;
     return NULL;
 }
 
@@ -831,10 +876,12 @@ static void step_work(const ics_dyn *d, int b, double *flops, double *bytes)
     double F = 0, B = 0;
     F += (2 * kact + 3) * nb, B += 2 * nb;                        /* shock effects */
     F += 2 * n * n * b, B += n * n + s * nb + nb;                 /* GEMM 1 */
-    F += ((alt ? 4 : 3) + 12 + alt + 5 + 4) * nb;                 /* per-column pass (+4: the
+    F += ((alt ? 4 : 3) + 12 + alt + 5 + 4 + 1) * nb;             /* per-column pass (+4: the
                                                                      deviations Z1 + D, R - 1,
-                                                                     x^a - xbar) */
-    B += (5 + 1 + 9 + 1) * nb;                                    /* (+ the input bound, x^a - xbar) */
+                                                                     x^a - xbar; +1 the build
+                                                                     lag's test) */
+    B += (5 + 1 + 9 + 1 + 2) * nb;                                /* (+ the input bound, x^a - xbar,
+                                                                     the decision steps) */
     F += 3 * nb, B += 5 * nb;                                     /* ics_dyn_record */
     F += 2 * n * n * nc, B += n * n + n * nc + s * n * nc;        /* GEMM 2 */
     if (!alt && a->nq) B += s * nb;                               /* zero deviations of W0 written */

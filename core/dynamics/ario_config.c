@@ -27,9 +27,20 @@
 #define get_enum ics__cfg_get_enum
 #define free_list ics__cfg_free_list
 
+static void segvals_free(ics_segvals *v)
+{
+    if (v->seg)
+        for (int i = 0; i < v->n; ++i) free(v->seg[i]);
+    free(v->seg), free(v->val), free(v->line);
+    memset(v, 0, sizeof *v);
+}
+
 void ics_ario_config_free(ics_config *cfg)
 {
     if (!cfg) return;
+    segvals_free(&cfg->ario_amax);
+    segvals_free(&cfg->ario_build_lag);
+    segvals_free(&cfg->ario_requal);
     if (cfg->ario_inv_segments)
         for (int i = 0; i < cfg->ario_ninv; ++i) free(cfg->ario_inv_segments[i]);
     free(cfg->ario_inv_segments);
@@ -108,6 +119,98 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
     return ICS_OK;
 }
 
+/* The value of a per-segment parameter for every segment of t (out[nseg]): the config's default
+ * if it gives one, else on `table: builtin` the table's own per-segment value (builtin(row),
+ * in weeks or a ratio, times scale), else def_all; then the config's per-segment overrides. A
+ * label that is not a segment of the table is ICS_EINPUT with its line and the nearest label. */
+ics_status ics__ario_segment_values(const ics_config *cfg, const ics_table *t,
+                                    const ics_segvals *sv, const char *key, double def_all,
+                                    double (*builtin)(const ics_builtin_dyn *), double scale,
+                                    double *out, ics_error *err)
+{
+    const char *cfgname = cfg->path ? cfg->path : "config";
+    const int use_builtin = builtin && t->source && !strcmp(t->source, "builtin") &&
+                            !sv->has_default;
+    for (int p = 0; p < t->nseg; ++p) {
+        out[p] = sv->has_default ? sv->def : def_all;
+        if (use_builtin) {
+            const ics_builtin_dyn *bd = ics_builtin_dynamics(t->segments[p]);
+            if (bd) out[p] = builtin(bd) * scale;
+        }
+    }
+    for (int q = 0; q < sv->n; ++q) {
+        const int p = ics_table_find_segment(t, sv->seg[q]);
+        if (p < 0) {
+            const char *hint = ics_nearest(sv->seg[q], (const char *const *)t->segments, t->nseg);
+            return ics_error_set(err, ICS_EINPUT, "%s:%d: ario: %s: '%s' is not a segment of the "
+                                 "table%s%s%s", cfgname, sv->line[q], key, sv->seg[q],
+                                 hint ? "; did you mean '" : "", hint ? hint : "",
+                                 hint ? "'?" : "");
+        }
+        out[p] = sv->val[q];
+    }
+    return ICS_OK;
+}
+
+double ics__ario_builtin_amax(const ics_builtin_dyn *bd) { return bd->alpha_max; }
+double ics__ario_builtin_lag(const ics_builtin_dyn *bd) { return bd->build_lag_weeks; }
+double ics__ario_builtin_requal(const ics_builtin_dyn *bd) { return bd->requalification_weeks; }
+
+/* ario: a per-segment number `key`, given as a plain number (every segment) or a mapping
+ * {default: v, <segment>: v}; each value finite and >= lo. Absent: out stays empty. */
+static ics_status parse_segvals(const pctx *c, yaml_node_t *x, const char *key, double lo,
+                                const char *rule, ics_segvals *out)
+{
+    ics_status st = ICS_OK;
+    if (!x) return ICS_OK;
+    if (x->type != YAML_SCALAR_NODE && x->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(x), "ario: key '%s': expected a number or a mapping {default: v, "
+                    "<segment>: v}, got %s", key, kind_name(x));
+    int np = 1;
+    if (x->type == YAML_MAPPING_NODE) {
+        char in[64];
+        snprintf(in, sizeof in, "in %s", key);
+        ICS_TRY(check_keys(c, x, NULL, 0, "ario: ", in));
+        np = (int)(x->data.mapping.pairs.top - x->data.mapping.pairs.start);
+        ICS_ALLOC(out->seg, np ? np : 1, c->err, "ario per-segment values");
+        ICS_ALLOC(out->val, np ? np : 1, c->err, "ario per-segment values");
+        ICS_ALLOC(out->line, np ? np : 1, c->err, "ario per-segment values");
+    }
+    for (int i = 0; i < np; ++i) {
+        const char *seg = "default";
+        yaml_node_t *val = x;
+        if (x->type == YAML_MAPPING_NODE) {
+            yaml_node_pair_t *pr = x->data.mapping.pairs.start + i;
+            seg = sval(yaml_document_get_node(c->doc, pr->key));
+            val = yaml_document_get_node(c->doc, pr->value);
+        }
+        char what[300];
+        double d = 0;
+        if (x->type == YAML_MAPPING_NODE)
+            snprintf(what, sizeof what, "ario: %s: key '%s'", key, seg);
+        else
+            snprintf(what, sizeof what, "ario: key '%s'", key);
+        ICS_TRY(get_double(c, val, what, &d));
+        if (!(d >= lo && isfinite(d))) {
+            st = perr(c, line_of(val), "%s: %s, got %g", what, rule, d);
+            goto done;
+        }
+        if (!strcmp(seg, "default")) {
+            out->has_default = 1;
+            out->def = d;
+            continue;
+        }
+        if (!(out->seg[out->n] = ics_strdup(seg, c->err))) {
+            st = ICS_ENOMEM;
+            goto done;
+        }
+        out->val[out->n] = d;
+        out->line[out->n++] = line_of(val);
+    }
+done:
+    return st;
+}
+
 /* ario: the parameters of the ARIO-type model (docs/models.md, "ARIO-type supply-constrained
  * model"), registered with config/ as the section `ario`. Values are checked here; segment
  * labels of `inventory` against the table in ics_ario_create. Durations are in steps; an inventory target may be `inf` (no constraint). */
@@ -115,7 +218,8 @@ static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
 {
     static const char *const keys[] = {"alpha_max",      "tau_alpha",  "psi",
                                        "tau_inventory",  "inventory",  "order_type",
-                                       "recovery_curve", "substitution"};
+                                       "recovery_curve", "substitution", "build_lag",
+                                       "requalification"};
     static const char *const order_names[] = {"alt", "base"};
     static const char *const curve_names[] = {"linear", "convex", "concave"};
     static const char *const subst_keys[] = {"share", "ramp"};
@@ -127,7 +231,6 @@ static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
     ICS_TRY(check_keys(c, v, keys, NELEM(keys), "", "in ario"));
     /* plain numbers: key, lower bound (and whether it is excluded), upper bound */
     struct { const char *key; double *out; double lo; int open; double hi; const char *rule; } num[] = {
-        {"alpha_max", &cfg->ario_alpha_max, 1.0, 0, INFINITY, "must be >= 1"},
         {"tau_alpha", &cfg->ario_tau_alpha, 1.0, 0, INFINITY, "must be >= 1 step"},
         {"psi", &cfg->ario_psi, 0.0, 1, 1.0, "must be in (0, 1]"},
         {"tau_inventory", &cfg->ario_tau_inventory, 1.0, 0, INFINITY, "must be >= 1 step"},
@@ -145,6 +248,14 @@ static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
         }
         *num[q].out = d;
     }
+    /* per-segment limits: a number for every segment, or {default: v, <segment>: v} */
+    ICS_TRY(parse_segvals(c, map_get(c, v, "alpha_max"), "alpha_max", 1.0, "must be >= 1",
+                          &cfg->ario_amax));
+    if (cfg->ario_amax.has_default) cfg->ario_alpha_max = cfg->ario_amax.def;
+    ICS_TRY(parse_segvals(c, map_get(c, v, "build_lag"), "build_lag", 0.0,
+                          "must be >= 0 steps", &cfg->ario_build_lag));
+    ICS_TRY(parse_segvals(c, map_get(c, v, "requalification"), "requalification", 0.0,
+                          "must be >= 0 steps", &cfg->ario_requal));
     yaml_node_t *x = map_get(c, v, "order_type");
     if (x) ICS_TRY(get_enum(c, x, "ario: key 'order_type'", "order type", order_names,
                             NELEM(order_names), &cfg->ario_order_base));

@@ -19,6 +19,17 @@ void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p);
 ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
                                ics_error *err);
 
+/* Per-segment physical limits (ario_config.c): out[nseg] from the config's values, the built-in
+ * table's per-segment data (builtin accessor times scale) or def_all. */
+struct ics_builtin_dyn;
+ics_status ics__ario_segment_values(const ics_config *cfg, const ics_table *t,
+                                    const ics_segvals *sv, const char *key, double def_all,
+                                    double (*builtin)(const struct ics_builtin_dyn *),
+                                    double scale, double *out, ics_error *err);
+double ics__ario_builtin_amax(const struct ics_builtin_dyn *bd);
+double ics__ario_builtin_lag(const struct ics_builtin_dyn *bd);
+double ics__ario_builtin_requal(const struct ics_builtin_dyn *bd);
+
 /* With probe = 1 the workspace must hold ics__ario_probe_bytes(d, b). */
 size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
 void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);

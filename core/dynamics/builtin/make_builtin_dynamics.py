@@ -1,7 +1,8 @@
 """Write core/dynamics/builtin/builtin_dynamics.c from core/table/builtin/data/dynamics.csv (standard library only).
 
 The per-segment parameters of the dynamic models for the built-in table (inventory targets in
-days of use, recovery times, ramp times, lead times in weeks), each row of the CSV carrying its
+days of use, recovery times, ramp times, lead times in weeks; ARIO's overproduction caps, build
+lags and requalification lags), each row of the CSV carrying its
 source and status (see docs/data.md). Deterministic: the same CSV gives the same file.
 usage: python3 core/dynamics/builtin/make_builtin_dynamics.py [OUT.c]
 """
@@ -11,7 +12,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "..", "table", "builtin", "data", "dynamics.csv")
-PARAMS = ["inventory_target_days", "recovery_weeks", "ramp_weeks", "lead_time_weeks"]
+PARAMS = ["inventory_target_days", "recovery_weeks", "ramp_weeks", "lead_time_weeks", "alpha_max",
+          "build_lag_weeks", "requalification_weeks"]
 
 
 def main():
@@ -39,7 +41,8 @@ def main():
     for s in segs:
         v = vals[s]
         lines.append(f'    {{"{s}", {v["inventory_target_days"]!r}, {v["recovery_weeks"]!r}, '
-                     f'{v["ramp_weeks"]!r}, {v["lead_time_weeks"]!r}}},')
+                     f'{v["ramp_weeks"]!r}, {v["lead_time_weeks"]!r}, {v["alpha_max"]!r}, '
+                     f'{v["build_lag_weeks"]!r}, {v["requalification_weeks"]!r}}},')
     lines += [
         "};",
         "",

@@ -904,7 +904,8 @@ def trade_checks(Z, Y):
     return out
 
 
-DYN_PARAMS = ['inventory_target_days', 'recovery_weeks', 'ramp_weeks', 'lead_time_weeks']
+DYN_PARAMS = ['inventory_target_days', 'recovery_weeks', 'ramp_weeks', 'lead_time_weeks', 'alpha_max',
+              'build_lag_weeks', 'requalification_weeks']
 
 
 def read_dynamics():
@@ -955,8 +956,8 @@ def print_doc_extra(vaq, trade, dyn, gras_log, prior_tot, Z, x):
         print('| %s | %.2f | %.2f |' % (md_escape(name), m, c))
     print('\n#### Dynamic parameters by segment (core/table/builtin/data/dynamics.csv)\n')
     print('| segment | inventory target (days) | recovery (weeks) | ramp (weeks) | '
-          'lead time (weeks) |')
-    print('|---|---:|---:|---:|---:|')
+          'lead time (weeks) | ARIO alpha_max | build lag (weeks) | requalification (weeks) |')
+    print('|---|---:|---:|---:|---:|---:|---:|---:|')
     for sg in SEGMENTS:
         cells = []
         for p_ in DYN_PARAMS:
