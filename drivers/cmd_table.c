@@ -17,6 +17,7 @@
 #include "ics_table_cmd.h"
 #include "ics_export.h"
 #include "ics_gras.h"
+#include "ics_nest.h"
 #include "ics_table.h"
 
 #include <errno.h>
@@ -155,7 +156,7 @@ done:
 /* Remove a stale OUT_DIR.partial left by an interrupted run (only the files we write). */
 static void remove_partial(const char *dir)
 {
-    static const char *const names[] = {"Z.csv", "Y.csv", "x.csv", "VA.csv"};
+    static const char *const names[] = {"Z.csv", "Y.csv", "x.csv", "VA.csv", "unit.csv"};
     char path[4096];
     for (size_t k = 0; k < sizeof names / sizeof *names; ++k) {
         snprintf(path, sizeof path, "%s/%s", dir, names[k]);
@@ -379,6 +380,164 @@ done:
     return ics_status_exit_code(st);
 }
 
+/* ------------------------------------------------------------------------------------------
+ * table nest (core/table/nest.c; docs/nesting.md)
+ * ---------------------------------------------------------------------------------------- */
+
+static const char *const nest_usage =
+    "usage: icstress table nest FRAME CHAIN --into SECTOR -o OUT_DIR [--tol T] [--max-iter N]\n"
+    "\n"
+    "Replace SECTOR of the full-economy table FRAME, in every region, by the segments of the\n"
+    "chain table CHAIN (\"builtin\", a pymrio directory or an icstress .h5 file; FRAME may also\n"
+    "be \"builtin_world_frame\"). The frame's cells are kept: the nested table aggregated over\n"
+    "the chain's segments is the frame, so region totals, value added and final demand are the\n"
+    "frame's. The chain's structure is the prior, fitted with GRAS updates (docs/nesting.md).\n"
+    "The result (pymrio layout, 17 significant digits) is validated and written to\n"
+    "OUT_DIR.partial, then renamed to OUT_DIR (which must not exist).\n"
+    "\n"
+    "  --tol T        max relative row/column imbalance of a chain node (default 1e-11)\n"
+    "  --max-iter N   sweeps before giving up (default 20000)\n"
+    "  --mix W        weight of the chain's output shares in the split of the frame's SECTOR\n"
+    "                 row and column (default 0; builtin_world uses 0.1, docs/nesting.md)\n"
+    "\n"
+    "Exit status: 0 written, 2 bad usage or input (including a fit that does not converge), 1 other.\n";
+
+static ics_status load_frame(const char *path, ics_table **t, ics_error *err)
+{
+    if (!strcmp(path, "builtin_world_frame")) return ics_table_world_frame(t, err);
+    return ics_table_load(path, t, err);
+}
+
+static ics_status write_unit(const ics_table *t, const char *dir, ics_error *err)
+{
+    if (!t->unit) return ICS_OK;
+    char path[4096];
+    FILE *f = NULL;
+    ics_status st = open_out(dir, "unit.csv", path, sizeof path, &f, err);
+    if (st != ICS_OK) return st;
+    fputs("region,sector,unit\n", f);
+    for (int i = 0; i < t->n; ++i) {
+        ics_csv_put_field(f, t->regions[t->node_region[i]]);
+        fputc(',', f);
+        ics_csv_put_field(f, t->segments[t->node_segment[i]]);
+        fputc(',', f);
+        ics_csv_put_field(f, t->unit);
+        fputc('\n', f);
+    }
+    return close_file(f, path, err);
+}
+
+static int cmd_nest(ics_ctx *ctx, int argc, char **argv, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_table *F = NULL, *C = NULL, *N = NULL;
+    char *partial = NULL;
+    const char *frame = NULL, *chain = NULL, *out = NULL, *sector = NULL;
+    ics_nest_opts nopts = ICS_NEST_DEFAULTS;
+    int made_partial = 0;
+    struct stat sb;
+
+    for (int a = 1; a < argc; ++a) {
+        if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+            if (ctx->rank == 0) fputs(nest_usage, stdout);
+            return 0;
+        } else if (!strcmp(argv[a], "-o") || !strcmp(argv[a], "--output")) {
+            if (a + 1 >= argc) ICS_FAIL(err, ICS_EINPUT, "table nest: %s needs a directory", argv[a]);
+            out = argv[++a];
+        } else if (!strcmp(argv[a], "--mix")) {
+            if (a + 1 >= argc || !parse_double(argv[a + 1], &nopts.mix) || !(nopts.mix >= 0) ||
+                !(nopts.mix < 1))
+                ICS_FAIL(err, ICS_EINPUT, "table nest: --mix needs a number in [0, 1), got '%s'",
+                         a + 1 < argc ? argv[a + 1] : "");
+            ++a;
+        } else if (!strcmp(argv[a], "--into")) {
+            if (a + 1 >= argc || !*argv[a + 1])
+                ICS_FAIL(err, ICS_EINPUT, "table nest: --into needs a sector label of the frame");
+            sector = argv[++a];
+        } else if (!strcmp(argv[a], "--tol")) {
+            if (a + 1 >= argc || !parse_double(argv[a + 1], &nopts.tol) || !(nopts.tol > 0))
+                ICS_FAIL(err, ICS_EINPUT, "table nest: --tol needs a positive number, got '%s'",
+                         a + 1 < argc ? argv[a + 1] : "");
+            ++a;
+        } else if (!strcmp(argv[a], "--max-iter")) {
+            double d;
+            if (a + 1 >= argc || !parse_double(argv[a + 1], &d) || d < 1 || d > 1e9 ||
+                d != floor(d))
+                ICS_FAIL(err, ICS_EINPUT,
+                         "table nest: --max-iter needs a whole number >= 1, got '%s'",
+                         a + 1 < argc ? argv[a + 1] : "");
+            nopts.max_iter = (int)d;
+            ++a;
+        } else if (argv[a][0] == '-' && argv[a][1] != '\0') {
+            ICS_FAIL(err, ICS_EINPUT, "table nest: unknown option '%s' (see icstress table nest "
+                     "--help)", argv[a]);
+        } else if (!frame) {
+            frame = argv[a];
+        } else if (!chain) {
+            chain = argv[a];
+        } else {
+            ICS_FAIL(err, ICS_EINPUT, "table nest: unexpected argument '%s' (usage: icstress "
+                     "table nest FRAME CHAIN --into SECTOR -o OUT_DIR)", argv[a]);
+        }
+    }
+    if (!frame || !chain || !out || !sector)
+        ICS_FAIL(err, ICS_EINPUT, "usage: icstress table nest FRAME CHAIN --into SECTOR -o OUT_DIR "
+                 "[--tol T] [--max-iter N]");
+    if (ctx->size > 1)
+        ICS_FAIL(err, ICS_EINPUT, "table nest runs as one process (not under mpirun -np %d)",
+                 ctx->size);
+    if (stat(out, &sb) == 0)
+        ICS_FAIL(err, ICS_EINPUT, "%s: already exists (remove it or choose another output "
+                 "directory)", out);
+    ICS_TRY(load_frame(frame, &F, err));
+    ICS_TRY(ics_table_load(chain, &C, err));
+    ics_nest_report rep;
+    ICS_TRY(ics_table_nest(F, C, sector, &nopts, &N, &rep, err));
+
+    ics_validate_opts vo = ICS_VALIDATE_DEFAULTS;
+    ics_validate_report vr;
+    st = ics_table_validate(N, &vo, &vr, err);
+    if (st != ICS_OK) {
+        ics_error e2;
+        ics_error_clear(&e2);
+        ics_error_set(&e2, st, "the nested table fails validation: %s", err->msg);
+        *err = e2;
+        goto done;
+    }
+
+    const size_t plen = strlen(out) + sizeof ".partial";
+    ICS_ALLOC(partial, plen, err, "path");
+    snprintf(partial, plen, "%s.partial", out);
+    if (stat(partial, &sb) == 0) remove_partial(partial);
+    if (mkdir(partial, 0777) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot create: %s", partial, strerror(errno));
+    made_partial = 1;
+    ICS_TRY(write_table_dir(N, partial, err));
+    ICS_TRY(write_unit(N, partial, err));
+    if (rename(partial, out) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot rename to %s: %s", partial, out, strerror(errno));
+    made_partial = 0;
+
+    if (ctx->rank == 0 && !ctx->quiet) {
+        printf("nested %s into %s/%s -> %s: %d nodes (%d regions x %d chain segments replace "
+               "%s)\n", chain, frame, sector, out, N->n, N->nreg, C->nseg, sector);
+        printf("  fit: %d sweeps, worst chain-node balance %.3g (tolerance %.3g), %d region "
+               "pairs without a chain prior\n", rep.iterations, rep.max_rel_balance, nopts.tol,
+               rep.filled_blocks);
+        printf("  aggregated back over the chain's segments: worst relative deviation from the "
+               "frame %.3g\n", rep.max_rel_aggregate);
+        printf("  validate: worst row balance %.3g, worst column balance %.3g, spectral radius "
+               "of A %.6f\n", vr.worst_row_balance, vr.worst_col_balance, vr.spectral_radius);
+    }
+done:
+    if (made_partial) remove_partial(partial);
+    free(partial);
+    ics_table_destroy(&F);
+    ics_table_destroy(&C);
+    ics_table_destroy(&N);
+    return ics_status_exit_code(st);
+}
+
 int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -391,7 +550,8 @@ int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         return 0;
     }
     if (!strcmp(argv[1], "balance")) return cmd_balance(ctx, argc - 1, argv + 1, err);
-    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance)",
+    if (!strcmp(argv[1], "nest")) return cmd_nest(ctx, argc - 1, argv + 1, err);
+    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance, nest)",
                   argv[1]);
     return 2;
 }

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_table.h"
+#include "ics_nest.h"
 #include "ics_rng.h"
 
 #include <errno.h>
@@ -152,6 +153,8 @@ ics_status ics_table_load(const char *path, ics_table **out, ics_error *err)
         }
         return ICS_OK;
     }
+    /* issue 15: the nested world table (core/table/table_world.c) */
+    if (strcmp(path, "builtin_world") == 0) return ics_table_builtin_world(out, err);
 
     struct stat sb;
     if (stat(path, &sb) != 0) {

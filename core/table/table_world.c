@@ -1,0 +1,42 @@
+/* table: builtin_world (docs/data.md, "The world table"): the embedded WIOD 2011 frame
+ * (core/table/builtin/world/, 8 regions x 35 industries, million USD of 2011) with its row
+ * balances closed on final demand, and the built-in IC chain nested into c14, "Electrical and
+ * optical equipment" (ISIC rev.3 30-33), with ics_table_nest. */
+#include "ics_nest.h"
+
+#include <stdlib.h>
+
+ics_status ics_table_world_frame(ics_table **out, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_table *t = NULL;
+    *out = NULL;
+    ICS_TRY(ics_table_world_frame_raw(&t, err));
+    ICS_TRY(ics_table_close_rows_on_final_demand(t, NULL, err));
+    *out = t;
+    t = NULL;
+done:
+    ics_table_destroy(&t);
+    return st;
+}
+
+ics_status ics_table_builtin_world(ics_table **out, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_table *F = NULL, *C = NULL, *N = NULL;
+    *out = NULL;
+    ICS_TRY(ics_table_world_frame(&F, err));
+    ICS_TRY(ics_table_builtin(&C, err));
+    ics_nest_opts o = ICS_NEST_DEFAULTS;
+    o.mix = ICS_WORLD_MIX;
+    ICS_TRY(ics_table_nest(F, C, "c14", &o, &N, NULL, err));
+    free(N->source);
+    if (!(N->source = ics_strdup("builtin_world", err))) ICS_FAIL(err, ICS_ENOMEM, "out of memory");
+    *out = N;
+    N = NULL;
+done:
+    ics_table_destroy(&F);
+    ics_table_destroy(&C);
+    ics_table_destroy(&N);
+    return st;
+}
