@@ -1290,7 +1290,9 @@ done:
  * moved together and run from anywhere. */
 static ics_status resolve_table(const pctx *c, const char *path, ics_config *cfg)
 {
-    if (!path || !strcmp(cfg->table, "builtin") || cfg->table[0] == '/') return ICS_OK;
+    if (!path || !strcmp(cfg->table, "builtin") || !strcmp(cfg->table, "builtin_world") ||
+        cfg->table[0] == '/')
+        return ICS_OK;
     const char *slash = strrchr(path, '/');
     if (!slash) return ICS_OK; /* the config is in the working directory */
     size_t dirlen = (size_t)(slash - path);
