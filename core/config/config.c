@@ -51,7 +51,8 @@ static const char *const type_names[] = {"final_demand", "value_added", "capacit
 static const char *const store_names[] = {"output_change",     "total_output_loss", "inoperability",
                                           "va_loss_by_region", "trajectory",        "recovery_time",
                                           "output_loss_by_region", "output_loss_by_segment",
-                                          "peak_loss"};
+                                          "peak_loss", "gdp_loss_by_region",
+                                          "va_loss_by_region_segment"};
 static const char *const agg_keys[] = {"name", "regions", "segments", "quantity"};
 static const char *const agg_quantities[] = {"output", "value_added"};
 static const char *const sens_methods[] = {"sobol", "morris"};

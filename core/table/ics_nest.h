@@ -65,6 +65,11 @@ ics_status ics_table_aggregate_segments(const ics_table *t, const char *const *s
  * largest |gap| / x before closing. */
 ics_status ics_table_close_rows_on_final_demand(ics_table *t, double *worst, ics_error *err);
 
+/* 1 when t is known to be a full-economy table whose value added is GDP at basic prices:
+ * table: builtin_world. Any other table (a directory written by `table nest`, a result file)
+ * gets the GDP outputs when output.store names them. */
+int ics_table_is_full_economy(const ics_table *t);
+
 /* The mix weight of table: builtin_world (docs/nesting.md, docs/data.md). */
 #define ICS_WORLD_MIX 0.1
 

@@ -5,6 +5,7 @@
 #include "ics_nest.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 ics_status ics_table_world_frame(ics_table **out, ics_error *err)
 {
@@ -39,4 +40,9 @@ done:
     ics_table_destroy(&C);
     ics_table_destroy(&N);
     return st;
+}
+
+int ics_table_is_full_economy(const ics_table *t)
+{
+    return t && t->source && !strcmp(t->source, "builtin_world");
 }
