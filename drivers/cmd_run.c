@@ -111,6 +111,7 @@ typedef struct run_opts {
     int have_seed, resume, quiet, force, no_space_check;
     uint64_t seed;
     double max_time;         /* --max-time in seconds, 0 = none */
+    const char *table;       /* --table TABLE: replaces the config's table (issue 15) */
 } run_opts;
 
 static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
@@ -145,14 +146,19 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
                                      "3600, 90s, 45m, 1h30m or 01:30:00%s%s",
                                      has_val ? ", got " : "", has_val ? argv[i + 1] : "");
             ++i;
+        } else if (!strcmp(a, "--table")) {
+            if (!has_val || !*argv[i + 1])
+                return ics_error_set(err, ICS_EINPUT, "run: --table needs a table (builtin, "
+                                     "builtin_world, a directory or an .h5 file)");
+            o->table = argv[++i];
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
         } else if (!strcmp(a, "--force") || !strcmp(a, "-f")) {
             o->force = 1;
         } else if (a[0] == '-') {
             return ics_error_set(err, ICS_EINPUT, "run: unknown option '%s' (options: -o OUT.h5, "
-                                 "--scenarios N, --seed S, --resume, --max-time T, --force, --quiet, "
-                                 "--no-space-check)", a);
+                                 "--scenarios N, --seed S, --table T, --resume, --max-time T, --force, "
+                                 "--quiet, --no-space-check)", a);
         } else if (!o->config) {
             o->config = a;
         } else {
@@ -586,7 +592,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         /* ---- plan: everything that can fail on input fails here, before any file exists
          * (drivers/prepare.c, shared with validate) ---- */
         const ics_run_request rq = {o.config, o.out, o.scenarios, o.have_seed, o.seed, o.resume,
-                                    o.no_space_check, o.force};
+                                    o.no_space_check, o.force, o.table};
         ics_run_setup S;
         ICS_TRY(ics_run_prepare(ctx, &rq, &S, err));
         cfg = S.cfg, t = S.t, m = S.m, plan = S.plan, dyn = S.dyn, as = S.as;

@@ -18,7 +18,7 @@ static void usage(FILE *f)
     fputs("usage: icstress <command> [options]\n"
           "\n"
           "commands:\n"
-          "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--resume] [--max-time T] [--force]\n"
+          "  run CONFIG [-o OUT.h5] [--scenarios N] [--seed S] [--table T] [--resume] [--max-time T] [--force]\n"
           "      [--quiet] [--no-space-check]\n"
           "                      run the scenario ensemble of CONFIG and write OUT.h5\n"
           "                      (--force: overwrite an existing OUT.h5)\n"

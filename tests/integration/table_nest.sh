@@ -135,6 +135,51 @@ check_agg "$tmp/world" "$tmp/wf" c14 $segs
 grep -q "^valid" "$tmp/bw.log"
 grep -q "408 nodes" "$tmp/bw.log"
 
+# 5. GDP outputs of a run on builtin_world (leontief and ghosh): gdp_loss_by_region is the value
+#    added lost by region, its share is that / the region's value added in /table, and
+#    va_loss_by_region_segment sums to it; the summary prints GDP loss by region, and for ghosh
+#    what its value-added figure is. Also `run --table` overriding the config's table.
+cat >"$tmp/w.yaml" <<'YEOF'
+table: builtin
+model: leontief
+scenarios: 32
+seed: 7
+shocks:
+  - name: tw_fabs
+    type: capacity_loss
+    regions: [TW]
+    segments: [fab_advanced, fab_mature]
+    loss: {dist: uniform, min: 0.3, max: 0.8}
+YEOF
+sed 's/^model: leontief/model: ghosh/' "$tmp/w.yaml" >"$tmp/g.yaml"
+for cfg in w g; do
+  "$ICS" run "$tmp/$cfg.yaml" --table builtin_world -o "$tmp/$cfg.h5" >"$tmp/$cfg.log" 2>/dev/null
+  cat "$tmp/$cfg.log"
+  grep -q "table builtin_world" "$tmp/$cfg.log"
+  grep -q "GDP loss by region (mean, million USD (2011) per year; % of the region's GDP): US" "$tmp/$cfg.log"
+  $PY - "$tmp/$cfg.h5" <<'PYEOF'
+import sys
+import h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    s = f["scenarios"]
+    va = f["table/va"][()]
+    reg = f["table/node_region"][()]
+    regions = [r.decode() if isinstance(r, bytes) else r for r in f["table/regions"][()]]
+    g, sh, seg = s["gdp_loss_by_region"][()], s["gdp_loss_share_by_region"][()], s["va_loss_by_region_segment"][()]
+    assert g.shape == (32, 8) and seg.shape == (32, 408), (g.shape, seg.shape)
+    assert np.allclose(g, s["va_loss_by_region"][()], rtol=1e-12, atol=1e-9)
+    idx = np.array([regions.index(r.decode() if isinstance(r, bytes) else r) for r in reg]) if reg.dtype.kind in "SOU" else reg
+    gdp = np.array([va[idx == r].sum() for r in range(8)])
+    assert np.allclose(sh, g / gdp, rtol=1e-10, atol=1e-15)
+    byreg = np.stack([seg[:, idx == r].sum(1) for r in range(8)], 1)
+    assert np.allclose(byreg, g, rtol=1e-10, atol=1e-6)
+    assert (g[:, regions.index("TW")] > 0).all()
+    print("GDP outputs consistent: gdp_loss = va_loss, share = loss / regional GDP", gdp.round(0))
+PYEOF
+done
+grep -q "note: ghosh's value-added loss is the value added removed at the shocked nodes" "$tmp/g.log"
+! grep -q "note: ghosh" "$tmp/w.log"
+
 # 4. input errors
 expect2() {
   local want=$1; shift
