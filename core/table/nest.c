@@ -284,12 +284,7 @@ static double chain_balance(const ics_table *N, const nest_ws *w, double scale)
         for (int j = 0; j < n; ++j) rs += ZN(i, j), cs += ZN(j, i);
         for (int c = 0; c < ny; ++c) rs += YN(i, c);
         const double d = fmax(fabs(N->x[i]), scale);
-        const double e = fmax(fabs(rs - N->x[i]), fabs(cs - N->x[i])) / d;
-        if (e > worst && getenv("ICS_NEST_TRACE")) {
-            char lb[256];
-            fprintf(stderr, "  %s: x %g rows %g cols %g\n", ics_table_node_label(N, i, lb, sizeof lb), N->x[i], rs, cs);
-        }
-        worst = fmax(worst, e);
+        worst = fmax(worst, fmax(fabs(rs - N->x[i]), fabs(cs - N->x[i])) / d);
     }
     return worst;
 }
@@ -537,9 +532,6 @@ ics_status ics_table_nest(const ics_table *F, const ics_table *C, const char *se
         ICS_TRY(fit_groups(F, N, &w, err));
         ++rp.iterations;
         rp.max_rel_balance = chain_balance(N, &w, tiny);
-        if (getenv("ICS_NEST_TRACE") && rp.iterations % 100 == 0)
-            fprintf(stderr, "nest: sweep %d: worst balance %.3g\n", rp.iterations,
-                    rp.max_rel_balance);
         if (rp.max_rel_balance <= o.tol) break;
     }
     if (rp.max_rel_balance > o.tol)
