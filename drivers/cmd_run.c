@@ -112,6 +112,7 @@ typedef struct run_opts {
     int have_seed, resume, quiet, force, no_space_check;
     uint64_t seed;
     double max_time;         /* --max-time in seconds, 0 = none */
+    const char *table;       /* --table TABLE: replaces the config's table (issue 15) */
 } run_opts;
 
 /* the options of `run` are in its table (drivers/commands.c) */
@@ -132,6 +133,7 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
     o->force = ics_args_flag(&a, "force");
     o->quiet = ics_args_flag(&a, "quiet");
     o->no_space_check = ics_args_flag(&a, "no-space-check");
+    o->table = ics_args_str(&a, "table");
     return ics_args_operands(&a, 1, 1, err);
 }
 
@@ -501,7 +503,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         /* ---- plan: everything that can fail on input fails here, before any file exists
          * (drivers/prepare.c, shared with validate) ---- */
         const ics_run_request rq = {o.config, o.out, o.scenarios, o.have_seed, o.seed, o.resume,
-                                    o.no_space_check, o.force};
+                                    o.no_space_check, o.force, o.table};
         ics_run_setup S;
         ICS_TRY(ics_run_prepare(ctx, &rq, &S, err));
         cfg = S.cfg, t = S.t, m = S.m, plan = S.plan, dyn = S.dyn, as = S.as;

@@ -18,6 +18,7 @@
 #include "ics_options.h"
 #include "ics_export.h"
 #include "ics_gras.h"
+#include "ics_nest.h"
 #include "ics_table.h"
 
 #include <errno.h>
@@ -138,7 +139,7 @@ done:
 /* Remove a stale OUT_DIR.partial left by an interrupted run (only the files we write). */
 static void remove_partial(const char *dir)
 {
-    static const char *const names[] = {"Z.csv", "Y.csv", "x.csv", "VA.csv"};
+    static const char *const names[] = {"Z.csv", "Y.csv", "x.csv", "VA.csv", "unit.csv"};
     char path[4096];
     for (size_t k = 0; k < sizeof names / sizeof *names; ++k) {
         snprintf(path, sizeof path, "%s/%s", dir, names[k]);
@@ -336,6 +337,130 @@ done:
     return ics_status_exit_code(st);
 }
 
+/* ------------------------------------------------------------------------------------------
+ * table nest (core/table/nest.c; docs/nesting.md)
+ * ---------------------------------------------------------------------------------------- */
+
+/* a finite number written any way strtod reads, the whole string */
+static int parse_double(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return *s && !*end && errno == 0 && isfinite(*v);
+}
+
+static ics_status load_frame(const char *path, ics_table **t, ics_error *err)
+{
+    if (!strcmp(path, "builtin_world_frame")) return ics_table_world_frame(t, err);
+    return ics_table_load(path, t, err);
+}
+
+static ics_status write_unit(const ics_table *t, const char *dir, ics_error *err)
+{
+    if (!t->unit) return ICS_OK;
+    char path[4096];
+    FILE *f = NULL;
+    ics_status st = open_out(dir, "unit.csv", path, sizeof path, &f, err);
+    if (st != ICS_OK) return st;
+    fputs("region,sector,unit\n", f);
+    for (int i = 0; i < t->n; ++i) {
+        ics_csv_put_field(f, t->regions[t->node_region[i]]);
+        fputc(',', f);
+        ics_csv_put_field(f, t->segments[t->node_segment[i]]);
+        fputc(',', f);
+        ics_csv_put_field(f, t->unit);
+        fputc('\n', f);
+    }
+    return close_file(f, path, err);
+}
+
+static int cmd_nest(ics_ctx *ctx, int argc, char **argv, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ics_table *F = NULL, *C = NULL, *N = NULL;
+    char *partial = NULL;
+    const char *frame = NULL, *chain = NULL, *out = NULL, *sector = NULL;
+    ics_nest_opts nopts = ICS_NEST_DEFAULTS;
+    int made_partial = 0;
+    struct stat sb;
+
+    ics_args args; /* the options of `table nest` are in its table (drivers/commands.c) */
+    ICS_TRY(ics_args_parse(ics_cmdspec_find("table nest"), argc, argv, &args, err));
+    if (args.noperands > 2)
+        ICS_FAIL(err, ICS_EINPUT, "table nest: unexpected argument '%s' (usage: icstress "
+                 "table nest FRAME CHAIN --into SECTOR -o OUT_DIR)", args.operand[2]);
+    frame = args.noperands > 0 ? args.operand[0] : NULL;
+    chain = args.noperands > 1 ? args.operand[1] : NULL;
+    out = ics_args_str(&args, "output");
+    sector = ics_args_str(&args, "into");
+    if (sector && !*sector)
+        ICS_FAIL(err, ICS_EINPUT, "table nest: --into needs a sector label of the frame");
+    if (ics_args_flag(&args, "mix")) {
+        const char *w = ics_args_str(&args, "mix");
+        if (!parse_double(w, &nopts.mix) || !(nopts.mix >= 0) || !(nopts.mix < 1))
+            ICS_FAIL(err, ICS_EINPUT, "table nest: --mix needs a number in [0, 1), got '%s'", w);
+    }
+    if (ics_args_flag(&args, "tol")) nopts.tol = ics_args_get(&args, "tol")->d;
+    if (ics_args_flag(&args, "max-iter")) nopts.max_iter = (int)ics_args_get(&args, "max-iter")->i;
+    if (!frame || !chain || !out || !sector)
+        ICS_FAIL(err, ICS_EINPUT, "usage: icstress table nest FRAME CHAIN --into SECTOR -o OUT_DIR "
+                 "[--tol T] [--max-iter N]");
+    if (ctx->size > 1)
+        ICS_FAIL(err, ICS_EINPUT, "table nest runs as one process (not under mpirun -np %d)",
+                 ctx->size);
+    if (stat(out, &sb) == 0)
+        ICS_FAIL(err, ICS_EINPUT, "%s: already exists (remove it or choose another output "
+                 "directory)", out);
+    ICS_TRY(load_frame(frame, &F, err));
+    ICS_TRY(ics_table_load(chain, &C, err));
+    ics_nest_report rep;
+    ICS_TRY(ics_table_nest(F, C, sector, &nopts, &N, &rep, err));
+
+    ics_validate_opts vo = ICS_VALIDATE_DEFAULTS;
+    ics_validate_report vr;
+    st = ics_table_validate(N, &vo, &vr, err);
+    if (st != ICS_OK) {
+        ics_error e2;
+        ics_error_clear(&e2);
+        ics_error_set(&e2, st, "the nested table fails validation: %s", err->msg);
+        *err = e2;
+        goto done;
+    }
+
+    const size_t plen = strlen(out) + sizeof ".partial";
+    ICS_ALLOC(partial, plen, err, "path");
+    snprintf(partial, plen, "%s.partial", out);
+    if (stat(partial, &sb) == 0) remove_partial(partial);
+    if (mkdir(partial, 0777) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot create: %s", partial, strerror(errno));
+    made_partial = 1;
+    ICS_TRY(write_table_dir(N, partial, err));
+    ICS_TRY(write_unit(N, partial, err));
+    if (rename(partial, out) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot rename to %s: %s", partial, out, strerror(errno));
+    made_partial = 0;
+
+    if (ctx->rank == 0 && !ctx->quiet) {
+        printf("nested %s into %s/%s -> %s: %d nodes (%d regions x %d chain segments replace "
+               "%s)\n", chain, frame, sector, out, N->n, N->nreg, C->nseg, sector);
+        printf("  fit: %d sweeps, worst chain-node balance %.3g (tolerance %.3g), %d region "
+               "pairs without a chain prior\n", rep.iterations, rep.max_rel_balance, nopts.tol,
+               rep.filled_blocks);
+        printf("  aggregated back over the chain's segments: worst relative deviation from the "
+               "frame %.3g\n", rep.max_rel_aggregate);
+        printf("  validate: worst row balance %.3g, worst column balance %.3g, spectral radius "
+               "of A %.6f\n", vr.worst_row_balance, vr.worst_col_balance, vr.spectral_radius);
+    }
+done:
+    if (made_partial) remove_partial(partial);
+    free(partial);
+    ics_table_destroy(&F);
+    ics_table_destroy(&C);
+    ics_table_destroy(&N);
+    return ics_status_exit_code(st);
+}
+
 int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -348,7 +473,8 @@ int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         return 0;
     }
     if (!strcmp(argv[1], "balance")) return cmd_balance(ctx, argc - 1, argv + 1, err);
-    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance)",
+    if (!strcmp(argv[1], "nest")) return cmd_nest(ctx, argc - 1, argv + 1, err);
+    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance, nest)",
                   argv[1]);
     return 2;
 }

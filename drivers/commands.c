@@ -24,6 +24,7 @@ static const ics_opt run_opts[] = {
     OPT_OUTPUT("write the result to OUT.h5 (through OUT.h5.partial, renamed when complete)", "the config's output: file, else results.h5"),
     OPT_SCENARIOS,
     OPT_SEED("seed of the counter-based random numbers, replacing the config's"),
+    {"table", 0, ICS_ARG_WORD, "TABLE", "run on TABLE instead of the config's table: builtin, builtin_world, a pymrio-style directory or an icstress .h5 file", "the config's table", "a table (builtin, builtin_world, a directory or an .h5 file)", 0, 0, NULL},
     OPT_RESUME("continue OUT.h5.partial, left by an interrupted or failed run of the same config, table, seed and scenarios; a complete OUT.h5 is grown to --scenarios"),
     {"max-time", 0, ICS_ARG_DURATION, "T", "stop cleanly (exit 3, resumable) before T has passed, allowing for the finalisation: 3600, 90s, 45m, 1h30m or 01:30:00", "no limit", "a duration such as 3600, 90s, 45m, 1h30m or 01:30:00", 0, 0, NULL},
     OPT_FORCE,
@@ -73,6 +74,14 @@ static const ics_opt report_opts[] = {
     {"title", 0, ICS_ARG_WORD, "TEXT", "the page's title", "the result file's name", "a title", 0, 0, NULL},
     OPT_END};
 
+static const ics_opt nest_opts[] = {
+    {"into", 0, ICS_ARG_WORD, "SECTOR", "the frame's sector (by label, e.g. c14 or C26) that the chain's segments replace in every region", NULL, "a sector label of the frame", 0, 0, NULL},
+    {"output", 'o', ICS_ARG_DIR, "OUT_DIR", "write the nested table to OUT_DIR, which must not exist", NULL, "a directory", 0, 0, NULL},
+    {"mix", 0, ICS_ARG_WORD, "W", "weight in [0, 1) of output-proportional prior links in the split of the frame's SECTOR row and column (builtin_world uses 0.1; docs/nesting.md)", "0", "a number in [0, 1)", 0, 0, NULL},
+    {"tol", 0, ICS_ARG_POSREAL, "T", "largest relative row/column imbalance of a chain node", "1e-11", "a positive number", 0, 0, NULL},
+    {"max-iter", 0, ICS_ARG_WHOLEREAL, "N", "sweeps before giving up", "20000", "a whole number >= 1", 1, 1000000000, NULL},
+    OPT_END};
+
 static const ics_opt balance_opts[] = {
     {"output", 'o', ICS_ARG_DIR, "OUT_DIR", "write the balanced table to OUT_DIR, which must not exist", NULL, "a directory", 0, 0, NULL},
     {"tol", 0, ICS_ARG_POSREAL, "T", "GRAS convergence: largest relative error of a margin", "1e-12", "a positive number", 0, 0, NULL},
@@ -120,8 +129,8 @@ const ics_cmdspec ics_commands[] = {
      "Python package in python/ (Debian's python3 with h5py, pandas, xarray and matplotlib; ICS_PYTHON "
      "names another interpreter).",
      report_opts, NULL},
-    {"table", "SUBCOMMAND ...", "table tools: balance",
-     "Table tools. Subcommands: balance (see icstress table balance --help).",
+    {"table", "SUBCOMMAND ...", "table tools: balance, nest",
+     "Table tools. Subcommands: balance, nest (see icstress table balance --help, icstress table nest --help).",
      none_opts, NULL},
     {"table balance", "PRIOR_DIR", "balance a prior table to its gross outputs with GRAS",
      "Balances a prior MRIO table with GRAS (Junius & Oosterhaven 2003; Lenzen et al. 2007). "
@@ -135,6 +144,17 @@ const ics_cmdspec ics_commands[] = {
      "to OUT_DIR. -o is required. One process only.\n\n"
      "Exit status: 0 written, 2 bad usage or input (including infeasible targets), 1 other.",
      balance_opts, "output"},
+    {"table nest", "FRAME CHAIN", "nest a chain table into a full-economy frame's sector",
+     "Replaces SECTOR of the full-economy table FRAME, in every region, by the segments of the "
+     "chain table CHAIN (builtin, a pymrio-style directory or an icstress .h5 file; FRAME may also "
+     "be builtin_world_frame, the WIOD 2011 frame of builtin_world). The frame's cells are kept: "
+     "the nested table aggregated over the chain's segments is the frame, so region totals, value "
+     "added and final demand are the frame's. The chain's structure is the prior, fitted with GRAS "
+     "updates (docs/nesting.md). The result (pymrio layout, 17 significant digits) is validated and "
+     "written to OUT_DIR.partial, then renamed to OUT_DIR. --into and -o are required. One process "
+     "only.\n\n"
+     "Exit status: 0 written, 2 bad usage or input (including a fit that does not converge), 1 other.",
+     nest_opts, "output"},
     {"help", "[COMMAND]", "this list, or the help of COMMAND",
      "Prints the list of commands, or the help of COMMAND (as `icstress COMMAND --help`).",
      none_opts, NULL},

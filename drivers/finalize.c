@@ -148,6 +148,24 @@ static ics_status stats_for(hid_t f, const char *name, int full, int window_mome
     return st;
 }
 
+/* Issue 15: GDP loss by region in the table's unit and as a share of the region's GDP; for
+ * Ghosh, what its value-added figure is. */
+static void ics_print_gdp_summary(const ics_table *t, int model, const char *unit,
+                                  const ics_column_stats_result *gdp,
+                                  const ics_column_stats_result *gdps)
+{
+    if (gdp && gdps) {
+        printf("  GDP loss by region (mean, %s; %% of the region's GDP):", unit);
+        for (int r = 0; r < t->nreg; ++r)
+            printf(" %s %.4g (%.3g%%)", t->regions[r], gdp->mean[r], 100.0 * gdps->mean[r]);
+        printf("\n");
+    }
+    if (model == ICS_MODEL_GHOSH)
+        printf("  note: ghosh's value-added loss is the value added removed at the shocked nodes "
+               "(its exogenous input), by construction; downstream nodes' value added does not "
+               "change in the supply-driven model (docs/models.md)\n");
+}
+
 int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
 {
     ics_status st = ICS_OK;
@@ -156,7 +174,7 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
     const int nagg = fi->as->nout, nres = nagg + fi->nfull + fi->nnode;
     const char **names = calloc((size_t)nres, sizeof *names);
     ics_column_stats_result **res = calloc((size_t)nres, sizeof *res);
-    ics_column_stats_result *tot = NULL, *va = NULL;
+    ics_column_stats_result *tot = NULL, *va = NULL, *gdp = NULL, *gdps = NULL;
     ics_h5file *h5 = NULL;
     hid_t f = H5I_INVALID_HID;
     char partial[4096];
@@ -194,6 +212,8 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
             ICS_TRY(ics_write_column_stats(h5->file, path, res[i], err));
             if (!strcmp(names[i], "total_output_loss") && i < nagg) tot = res[i];
             if (!strcmp(names[i], "va_loss_by_region") && i < nagg) va = res[i];
+            if (!strcmp(names[i], "gdp_loss_by_region") && i < nagg) gdp = res[i];
+            if (!strcmp(names[i], "gdp_loss_share_by_region") && i < nagg) gdps = res[i];
         }
         const ics_h5meta_opts mo = {fi->steps_per_year, fi->argc, fi->argv};
         ICS_TRY(ics_h5meta_describe(h5->file, &mo, err));
@@ -218,7 +238,9 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
                    tot->max[0], tot->quantiles[1], tot->quantiles[7], tot->cvar[1], unit);
             printf("  value-added loss by region (mean):");
             for (int r = 0; r < t->nreg; ++r) printf(" %s %.4g", t->regions[r], va->mean[r]);
-            printf("\n  wrote %s\n", fi->out);
+            printf("\n");
+            ics_print_gdp_summary(t, fi->model, unit, gdp, gdps);
+            printf("  wrote %s\n", fi->out);
         }
     }
 done:

@@ -33,6 +33,7 @@ typedef struct ics_run_request {
     int no_space_check;        /* --no-space-check: a run larger than the free space or memory
                                   only warns */
     int force;                 /* --force: an existing result at the output may be replaced */
+    const char *table;         /* --table: replaces the config's table: (issue 15), or NULL */
 } ics_run_request;
 
 /* The size of a run, in bytes. */

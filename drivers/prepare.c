@@ -155,6 +155,17 @@ static ics_status check_space(const ics_ctx *ctx, const ics_run_request *rq, ics
     return ICS_OK;
 }
 
+/* --table TABLE (issue 15): run the config on another table, e.g. builtin_world; the path is
+ * taken as given (relative to the working directory, not to the config). */
+static ics_status ics_run_override_table(ics_config *cfg, const char *table, ics_error *err)
+{
+    char *t = ics_strdup(table, err);
+    if (!t) return ICS_ENOMEM;
+    free(cfg->table);
+    cfg->table = t;
+    return ICS_OK;
+}
+
 ics_status ics_run_prepare(const ics_ctx *ctx, const ics_run_request *rq, ics_run_setup *s,
                            ics_error *err)
 {
@@ -164,6 +175,7 @@ ics_status ics_run_prepare(const ics_ctx *ctx, const ics_run_request *rq, ics_ru
     ics_config *cfg = s->cfg;
     if (rq->scenarios > 0) cfg->scenarios = rq->scenarios;
     if (rq->have_seed) cfg->seed = rq->seed;
+    if (rq->table) ICS_TRY(ics_run_override_table(cfg, rq->table, err));
     s->out = rq->out ? rq->out : cfg->output_file;
     /* the output checked before any computation (drivers/output_guard.c): not an input, a
      * usable path, no result there unless --force */

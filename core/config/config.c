@@ -50,7 +50,8 @@ static const char *const type_names[] = {"final_demand", "value_added", "capacit
 static const char *const store_names[] = {"output_change",     "total_output_loss", "inoperability",
                                           "va_loss_by_region", "trajectory",        "recovery_time",
                                           "output_loss_by_region", "output_loss_by_segment",
-                                          "peak_loss"};
+                                          "peak_loss", "gdp_loss_by_region",
+                                          "va_loss_by_region_segment"};
 static const char *const agg_keys[] = {"name", "regions", "segments", "quantity"};
 static const char *const agg_quantities[] = {"output", "value_added"};
 static const char *const sens_methods[] = {"sobol", "morris"};
@@ -1103,7 +1104,9 @@ done:
  * moved together and run from anywhere. */
 static ics_status resolve_table(const pctx *c, const char *path, ics_config *cfg)
 {
-    if (!path || !strcmp(cfg->table, "builtin") || cfg->table[0] == '/') return ICS_OK;
+    if (!path || !strcmp(cfg->table, "builtin") || !strcmp(cfg->table, "builtin_world") ||
+        cfg->table[0] == '/')
+        return ICS_OK;
     const char *slash = strrchr(path, '/');
     if (!slash) return ICS_OK; /* the config is in the working directory */
     size_t dirlen = (size_t)(slash - path);

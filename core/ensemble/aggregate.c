@@ -1,5 +1,6 @@
 /* Aggregation matrices of a run (see ics_aggregate.h). */
 #include "ics_aggregate.h"
+#include "ics_nest.h"
 #include "ics_scenario.h"
 
 #include <stdio.h>
@@ -17,6 +18,59 @@ static ics_status add_out(ics_aggset *a, const char *name, int row, int width, i
     return ICS_OK;
 }
 
+int ics_aggset_wants_gdp(const ics_config *cfg, const ics_table *t)
+{
+    if (ics_table_is_full_economy(t)) return 1;
+    for (int j = 0; j < cfg->nstore; ++j)
+        if (!strcmp(cfg->store[j], "gdp_loss_by_region") ||
+            !strcmp(cfg->store[j], "va_loss_by_region_segment"))
+            return 1;
+    return 0;
+}
+
+/* Issue 15: GDP loss by region (absolute, and as a share of the region's value added in the
+ * table = its GDP at basic prices on a full-economy table) and value-added loss by node (region x
+ * segment). Ghosh: the value-added change is the model's exogenous input (-dv), so these are
+ * the losses at the shocked nodes only (docs/models.md). */
+static ics_status add_gdp_rows(ics_aggset *a, const ics_table *t, const ics_model *m, int ghosh,
+                               int *rowp, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int n = t->n, R = t->nreg, rows = a->m;
+    double *gdp = NULL;
+    int row = *rowp;
+    ICS_ALLOC(gdp, R, err, "regional GDP");
+    for (int j = 0; j < n; ++j) gdp[t->node_region[j]] += m->va[j];
+#define SX(r, j) a->Sx[(r) + (size_t)(j) * rows]
+#define SU(r, j) a->Su[(r) + (size_t)(j) * rows]
+    for (int k = 0; k < 2; ++k) {
+        ICS_TRY(add_out(a, k ? "gdp_loss_share_by_region" : "gdp_loss_by_region", row, R, err));
+        for (int j = 0; j < n; ++j) {
+            const int r = t->node_region[j];
+            const double scale = k ? (gdp[r] != 0.0 ? 1.0 / gdp[r] : 0.0) : 1.0;
+            if (ghosh)
+                SU(row + r, j) = -scale;
+            else
+                SX(row + r, j) = m->x[j] != 0.0 ? -scale * m->va[j] / m->x[j] : 0.0;
+        }
+        row += R;
+    }
+    ICS_TRY(add_out(a, "va_loss_by_region_segment", row, n, err));
+    for (int j = 0; j < n; ++j) {
+        if (ghosh)
+            SU(row + j, j) = -1.0;
+        else
+            SX(row + j, j) = m->x[j] != 0.0 ? -m->va[j] / m->x[j] : 0.0;
+    }
+    row += n;
+#undef SX
+#undef SU
+    *rowp = row;
+done:
+    free(gdp);
+    return st;
+}
+
 ics_status ics_aggset_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                              int by_region, int by_segment, ics_aggset **out, ics_error *err)
 {
@@ -25,12 +79,14 @@ ics_status ics_aggset_create(const ics_config *cfg, const ics_table *t, const ic
     unsigned char *mask = NULL;
     const int n = t->n, R = t->nreg, S = t->nseg;
     const int ghosh = cfg->model == ICS_MODEL_GHOSH;
-    const int rows = 1 + R + (by_region ? R : 0) + (by_segment ? S : 0) + cfg->naggs;
+    const int gdp = ics_aggset_wants_gdp(cfg, t);
+    const int rows = 1 + R + (by_region ? R : 0) + (by_segment ? S : 0) + (gdp ? 2 * R + n : 0) +
+                     cfg->naggs;
     ICS_ALLOC(a, 1, err, "the aggregates");
     a->m = rows, a->n = n;
     ICS_ALLOC(a->Sx, (size_t)rows * n, err, "the aggregation matrix");
     if (ghosh) ICS_ALLOC(a->Su, (size_t)rows * n, err, "the aggregation matrix");
-    ICS_ALLOC(a->out, 4 + cfg->naggs, err, "the aggregates");
+    ICS_ALLOC(a->out, 7 + cfg->naggs, err, "the aggregates");
     ICS_ALLOC(mask, n, err, "a node mask");
 #define SX(r, j) a->Sx[(r) + (size_t)(j) * rows]
 #define SU(r, j) a->Su[(r) + (size_t)(j) * rows]
@@ -56,6 +112,7 @@ ics_status ics_aggset_create(const ics_config *cfg, const ics_table *t, const ic
         for (int j = 0; j < n; ++j) SX(row + t->node_segment[j], j) = -1.0;
         row += S;
     }
+    if (gdp) ICS_TRY(add_gdp_rows(a, t, m, ghosh, &row, err));
     for (int q = 0; q < cfg->naggs; ++q) {
         const ics_aggdef *d = &cfg->aggs[q];
         char owner[300], name[300];

@@ -5,6 +5,9 @@
  *   va_loss_by_region          R rows  -sum_{j in r} (va_j/x_j) dx_j  (ghosh: -sum_{j in r} dv_j)
  *   output_loss_by_region      R rows  -sum_{j in r} dx_j            (when stored)
  *   output_loss_by_segment     S rows  -sum_{j in s} dx_j            (when stored)
+ *   gdp_loss_by_region         R rows  as va_loss_by_region              (full-economy table)
+ *   gdp_loss_share_by_region   R rows  the same / the region's sum of va (full-economy table)
+ *   va_loss_by_region_segment  n rows  -(va_j/x_j) dx_j, one per node   (full-economy table)
  *   aggregates/<name>          1 row   a user sum over selected nodes of output or value added
  * They are always stored per scenario, and their statistics are exact. */
 #ifndef ICS_AGGREGATE_H
@@ -33,5 +36,8 @@ typedef struct ics_aggset {
 ics_status ics_aggset_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                              int by_region, int by_segment, ics_aggset **out, ics_error *err);
 void ics_aggset_destroy(ics_aggset **a);
+/* 1 when the GDP outputs are added: a full-economy table (ics_table_is_full_economy) or
+ * output.store naming gdp_loss_by_region or va_loss_by_region_segment. */
+int ics_aggset_wants_gdp(const ics_config *cfg, const ics_table *t);
 
 #endif

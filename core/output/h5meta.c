@@ -284,6 +284,17 @@ static void output_meta(const meta *m, const char *name, int aggregate, char *un
     } else if (!strcmp(name, "va_loss_by_region")) {
         snprintf(units, ul, "%s", money);
         snprintf(ln, ll, "value-added loss by region (positive = less)%s", sum);
+    } else if (!strcmp(name, "gdp_loss_by_region")) {
+        snprintf(units, ul, "%s", money);
+        snprintf(ln, ll, "GDP loss by region: value-added loss at basic prices on a full-economy "
+                 "table (positive = less)%s", sum);
+    } else if (!strcmp(name, "gdp_loss_share_by_region")) {
+        snprintf(units, ul, "1");
+        snprintf(ln, ll, "GDP loss by region as a share of the region's GDP (its value added in "
+                 "the table, per year)%s", sum);
+    } else if (!strcmp(name, "va_loss_by_region_segment")) {
+        snprintf(units, ul, "%s", money);
+        snprintf(ln, ll, "value-added loss by node (region x segment; positive = less)%s", sum);
     } else if (!strcmp(name, "output_loss_by_region") || !strcmp(name, "output_loss_by_segment")) {
         snprintf(units, ul, "%s", money);
         snprintf(ln, ll, "output loss by %s (positive = less)%s",

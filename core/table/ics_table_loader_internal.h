@@ -18,8 +18,8 @@ typedef struct ics__table_loader {
 /* The registered loaders, NULL-terminated (table_loaders.c). */
 extern const ics__table_loader *const ics__table_loaders[];
 
-/* The loaders (builtin/builtin_loader.c, table_csv.c, table_h5.c). */
-extern const ics__table_loader ics__table_loader_builtin, ics__table_loader_pymrio,
-    ics__table_loader_h5;
+/* The loaders (builtin/builtin_loader.c, table_world.c, table_csv.c, table_h5.c). */
+extern const ics__table_loader ics__table_loader_builtin, ics__table_loader_builtin_world,
+    ics__table_loader_pymrio, ics__table_loader_h5;
 
 #endif
