@@ -29,6 +29,7 @@
 
 static const char *const table_usage =
     "usage: icstress table balance PRIOR_DIR -o OUT_DIR [--tol T] [--max-iter N]\n"
+    "       icstress table convert TABLE_DIR -o TABLE.h5   (parse once, validate, write HDF5)\n"
     "\n"
     "Balance a prior MRIO table with GRAS (Junius & Oosterhaven 2003; Lenzen et al. 2007).\n"
     "PRIOR_DIR is in pymrio text layout: Z.csv, Y.csv, x.csv (required: the gross outputs are\n"
@@ -391,7 +392,8 @@ int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         return 0;
     }
     if (!strcmp(argv[1], "balance")) return cmd_balance(ctx, argc - 1, argv + 1, err);
-    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance)",
+    if (!strcmp(argv[1], "convert")) return ics_cmd_table_convert(ctx, argc - 1, argv + 1, err);
+    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance, convert)",
                   argv[1]);
     return 2;
 }

@@ -7,5 +7,7 @@
 /* argv[0] = "table"; returns the process exit code (0, 1 or 2) with err set on failure. One
  * process only (under mpirun with more than one rank it refuses). */
 int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err);
+/* `icstress table convert DIR -o T.h5` (drivers/cmd_table_convert.c); argv[0] = "convert". */
+int ics_cmd_table_convert(ics_ctx *ctx, int argc, char **argv, ics_error *err);
 
 #endif
