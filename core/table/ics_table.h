@@ -47,6 +47,12 @@ ics_status ics_table_builtin(ics_table **out, ics_error *err);
  * regions, segments, node_region, node_segment (strings), Z (n,n) row-major = Z[i][j],
  * Y (n,ny), x (n), va (n), y_region, y_category). Call from one process only. */
 ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err);
+/* The same without /table/Z: attributes Z_reference (ref_path: where the table is, absolute)
+ * and Z_reference_sha256 (ref_sha256: ics_table_sha256 of the table) on /table instead
+ * (output.table: reference; docs/output-format.md). Readers load Z from ref_path and check
+ * the digest. */
+ics_status ics_table_write_h5_ref(const ics_table *t, hid_t file, const char *ref_path,
+                                  const char *ref_sha256, ics_error *err);
 
 /* Validation options. */
 typedef struct ics_validate_opts {
