@@ -12,6 +12,7 @@
 
 #include "ics_bench_cmd.h"
 #include "ics_options.h"
+#include "ics_bench_large.h"
 #include "ics_aggregate.h"
 #include "ics_ario_internal.h"
 #include "ics_config.h"
@@ -41,9 +42,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { C_PROP = 1, C_PIPE = 2, C_DIIM = 4, C_ARIO = 8, C_COEF = 16, C_H5 = 32, C_ALL = 63 };
+enum { C_PROP = 1, C_PIPE = 2, C_DIIM = 4, C_ARIO = 8, C_COEF = 16, C_H5 = 32, C_ALL = 63,
+       C_LARGE = 64 /* only when asked for: minutes at n = 8,000 (drivers/bench_large.c) */ };
 static const char *const case_names[] = {"propagate", "pipeline", "diim", "ario", "coefficient",
-                                         "hdf5"};
+                                         "hdf5", "large"};
 enum { REPEATS = 5, STEPS = 26 };
 
 typedef struct bench {
@@ -754,7 +756,7 @@ static int parse_cases(const char *s)
     snprintf(buf, sizeof buf, "%s", s);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int found = 0;
-        for (int c = 0; c < 6; ++c)
+        for (int c = 0; c < 7; ++c)
             if (!strcmp(tok, case_names[c])) mask |= 1 << c, found = 1;
         if (!strcmp(tok, "all")) mask |= C_ALL, found = 1;
         if (!found) return -1;
@@ -840,6 +842,7 @@ int ics_cmd_bench(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     }
     if (!code && (cases & C_COEF)) code = case_coefficient(&B, 128, 1024, err);
     if (!code && (cases & C_H5)) code = case_hdf5(&B, err);
+    if (!code && (cases & C_LARGE)) code = ics_bench_large(&(ics_bench_info){B.quick, ctx->size, B.nth, B.si.blas_core, ics_git_commit}, B.json, B.tmpdir, err);
     MPI_Barrier(MPI_COMM_WORLD);
     if (ctx->rank == 0) {
         rmdir(B.tmpdir);

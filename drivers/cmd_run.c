@@ -28,6 +28,7 @@
 #include "ics_stop.h"
 #include "ics_sysinfo.h"
 #include "ics_table.h"
+#include "ics_table_cmd.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -260,7 +261,7 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
         ICS_TRY(ics_h5_attr_str(f, "mpi_version", mpiver, err));
     }
     ICS_TRY(ics_h5_attr_i64(f, "complete", 0, err));
-    ICS_TRY(ics_table_write_h5(t, f, err));
+    ICS_TRY(ics_run_write_table(cfg, t, f, err));
     for (int q = 0; q < OUT_COUNT; ++q) {
         if (!store[q]) continue;
         char path[128];

@@ -316,8 +316,8 @@ static int cmd_balance(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         printf("  totals: output %.17g, intermediate %.17g (prior %.17g), final demand = value "
                "added %.17g (prior %.17g / %.17g)\n", sx, z1, sz, F, sy, sva);
         printf("  validate: worst row balance %.3g, worst column balance %.3g, max column sum "
-               "of A %.6f, spectral radius of A %.6f\n", vr.worst_row_balance,
-               vr.worst_col_balance, vr.max_colsum_A, vr.spectral_radius);
+               "of A %.6f, spectral radius of A in [%.6f, %.6f]\n", vr.worst_row_balance,
+               vr.worst_col_balance, vr.max_colsum_A, vr.spectral_lower, vr.spectral_radius);
     }
 done:
     if (made_partial) remove_partial(partial);
@@ -474,7 +474,9 @@ int ics_cmd_table(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     }
     if (!strcmp(argv[1], "balance")) return cmd_balance(ctx, argc - 1, argv + 1, err);
     if (!strcmp(argv[1], "nest")) return cmd_nest(ctx, argc - 1, argv + 1, err);
-    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance, nest)",
+    if (!strcmp(argv[1], "convert")) return ics_cmd_table_convert(ctx, argc - 1, argv + 1, err);
+    ics_error_set(err, ICS_EINPUT, "table: unknown subcommand '%s' (subcommands: balance, nest, "
+                  "convert)",
                   argv[1]);
     return 2;
 }

@@ -66,7 +66,7 @@ static const ics_opt export_opts[] = {
 static const ics_opt bench_opts[] = {
     {"quick", 0, ICS_ARG_FLAG, NULL, "small sizes and short timings: about a minute on 2 cores", NULL, NULL, 0, 0, NULL},
     {"json", 0, ICS_ARG_FILE, "FILE", "append one JSON object per case to FILE", NULL, "a file name", 0, 0, NULL},
-    {"cases", 0, ICS_ARG_WORD, "LIST", "comma-separated cases to run: propagate, pipeline, diim, ario, coefficient, hdf5 or all", "all", "a list of cases", 0, 0, NULL},
+    {"cases", 0, ICS_ARG_WORD, "LIST", "comma-separated cases to run: propagate, pipeline, diim, ario, coefficient, hdf5 or all; large (n = 8,000 set-up, solves and memory) runs only when named", "all", "a list of cases", 0, 0, NULL},
     OPT_END};
 
 static const ics_opt report_opts[] = {
@@ -80,6 +80,10 @@ static const ics_opt nest_opts[] = {
     {"mix", 0, ICS_ARG_WORD, "W", "weight in [0, 1) of output-proportional prior links in the split of the frame's SECTOR row and column (builtin_world uses 0.1; docs/nesting.md)", "0", "a number in [0, 1)", 0, 0, NULL},
     {"tol", 0, ICS_ARG_POSREAL, "T", "largest relative row/column imbalance of a chain node", "1e-11", "a positive number", 0, 0, NULL},
     {"max-iter", 0, ICS_ARG_WHOLEREAL, "N", "sweeps before giving up", "20000", "a whole number >= 1", 1, 1000000000, NULL},
+    OPT_END};
+
+static const ics_opt convert_opts[] = {
+    {"output", 'o', ICS_ARG_FILE, "TABLE.h5", "write the table to TABLE.h5, which must not exist", NULL, "a file name", 0, 0, NULL},
     OPT_END};
 
 static const ics_opt balance_opts[] = {
@@ -129,8 +133,8 @@ const ics_cmdspec ics_commands[] = {
      "Python package in python/ (Debian's python3 with h5py, pandas, xarray and matplotlib; ICS_PYTHON "
      "names another interpreter).",
      report_opts, NULL},
-    {"table", "SUBCOMMAND ...", "table tools: balance, nest",
-     "Table tools. Subcommands: balance, nest (see icstress table balance --help, icstress table nest --help).",
+    {"table", "SUBCOMMAND ...", "table tools: balance, nest, convert",
+     "Table tools. Subcommands: balance, nest, convert (see icstress table SUBCOMMAND --help).",
      none_opts, NULL},
     {"table balance", "PRIOR_DIR", "balance a prior table to its gross outputs with GRAS",
      "Balances a prior MRIO table with GRAS (Junius & Oosterhaven 2003; Lenzen et al. 2007). "
@@ -155,6 +159,11 @@ const ics_cmdspec ics_commands[] = {
      "only.\n\n"
      "Exit status: 0 written, 2 bad usage or input (including a fit that does not converge), 1 other.",
      nest_opts, "output"},
+    {"table convert", "TABLE_DIR", "parse a table once, validate it and write it as an icstress .h5 table",
+     "Reads TABLE_DIR (a pymrio-style directory, or any TABLE), validates it and writes it to "
+     "TABLE.h5 (through TABLE.h5.partial), so that a large table is parsed once: runs and validate "
+     "then read the binary file (docs/performance.md, \"Large tables\"). -o is required.",
+     convert_opts, "output"},
     {"help", "[COMMAND]", "this list, or the help of COMMAND",
      "Prints the list of commands, or the help of COMMAND (as `icstress COMMAND --help`).",
      none_opts, NULL},

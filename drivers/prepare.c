@@ -89,7 +89,7 @@ static void estimate(const ics_run_setup *s, int nthreads, ics_run_estimate *e)
     e->output_bytes = 8.0 * N * (row + params) +
                       (with_mom ? 8.0 * windows * stat_cols * ICS_WINDOW_FIELDS : 0) + nblocks +
                       8.0 * 512 * stat_cols + 8.0 * (n * n + n * (s->t->ny + 4));
-    /* memory: the table and its factors (Z, A, the LU factors and work copies), the workspaces,
+    /* memory: the table and its factors (Z, A, the LU factors, B when used), the workspaces,
      * window moments and the write buffer per slot, and the block lists */
     e->threads = nthreads;
     e->nws = 2 * nthreads - 1;
@@ -103,7 +103,7 @@ static void estimate(const ics_run_setup *s, int nthreads, ics_run_estimate *e)
         ws = 8.0 * b * (3 * k + n * (2 + s->store[OUT_INOPERABILITY]) + s->as->m);
     }
     if (with_mom) ws += 8.0 * (b / ICS_STATS_WINDOW) * stat_cols * ICS_WINDOW_FIELDS;
-    e->memory_bytes = 8.0 * 6 * n * n + e->nws * ws + 8.0 * maxw * b + 9.0 * nblocks;
+    e->memory_bytes = 8.0 * (3 + (s->m->B != NULL)) * n * n + e->nws * ws + 8.0 * maxw * b + 9.0 * nblocks;
 }
 
 /* Compare the estimate with the free space and memory; ICS_EINPUT (or a warning) when it does
@@ -182,15 +182,19 @@ ics_status ics_run_prepare(const ics_ctx *ctx, const ics_run_request *rq, ics_ru
     ICS_TRY(ics_output_guard(ctx, s->out, cfg->path, cfg->table, rq->force, err));
 
     /* ---- plan: everything that can fail on input fails here, before any file exists ----
-     * BLAS runs single-threaded from here on: the factorisation too, so that L is bitwise the
-     * same whatever the number of threads or processes (threaded LU changes the last bits). */
+     * BLAS runs single-threaded from here on; the factorisation is threaded by OpenMP over
+     * fixed column chunks (core/models/model.c), so that it is bitwise the same whatever the
+     * number of threads or processes (OpenBLAS's threaded LU changes the last bits). */
     ics_blas_set_threads(1);
     ICS_TRY(ics_table_load(cfg->table, &s->t, err));
     ics_validate_opts vopts = ICS_VALIDATE_DEFAULTS;
     vopts.balance_rtol = cfg->balance_rtol;
     ics_validate_report rep;
     ICS_TRY(ics_table_validate(s->t, &vopts, &rep, err));
-    ICS_TRY(ics_model_create(s->t, &s->m, err));
+    /* the LU factors, not the inverses (the run solves); B only for the models that use it.
+     * The factorisation runs on this process's OpenMP threads, bitwise the same for any count */
+    ICS_TRY(ics_model_create_for(s->t, cfg->model == ICS_MODEL_LEONTIEF ? 0u : ICS_MODEL_NEED_B,
+                                 &s->m, err));
     ICS_TRY(ics_plan_create(cfg, s->t, s->m, &s->plan, err));
     /* The aggregates are always stored: statistics are computed exactly from them. */
     s->dynamic = cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO;

@@ -31,7 +31,7 @@ static const char *const top_keys[] = {"table",   "model",      "scenarios",    
 static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "regions", "segments",   "change", "loss",
                                          "probability", "start",  "duration", "recovery"};
-static const char *const output_keys[] = {"file", "store", "compression"};
+static const char *const output_keys[] = {"file", "store", "compression", "table"};
 static const char *const corr_keys[] = {"factors", "matrix"};
 static const char *const sens_keys[] = {"method", "targets", "samples", "groups", "sampler",
                                         "second_order", "levels", "bootstrap", "ci_target",
@@ -738,6 +738,14 @@ static ics_status parse_output(const pctx *c, yaml_node_t *v, ics_config *cfg)
     if (z && (st = get_int(c, z, "output: key 'compression' (gzip level)", 0, 9,
                            &cfg->compression)) != ICS_OK)
         return st;
+    yaml_node_t *tb = map_get(c, v, "table");
+    if (tb) {
+        const char *val = tb->type == YAML_SCALAR_NODE ? (const char *)tb->data.scalar.value : "";
+        if (strcmp(val, "copy") && strcmp(val, "reference"))
+            return perr(c, line_of(tb), "output: key 'table': expected copy or reference, got "
+                        "'%s'", val);
+        cfg->table_reference = !strcmp(val, "reference");
+    }
     return ICS_OK;
 }
 

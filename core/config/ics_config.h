@@ -108,6 +108,7 @@ typedef struct ics_config {
     char **store; int nstore;  /* output.store; default {output_change, total_output_loss} */
     ics_aggdef *aggs; int naggs; /* `aggregates:` section */
     int compression;       /* output.compression: gzip level 0..9 (0 = none; default) */
+    int table_reference;   /* output.table: 0 copy (default), 1 reference (path + SHA-256) */
     int fast_aggregates;   /* `fast_aggregates`: aggregates as (S L P) Theta when no node output
                               is stored and the model is linear (default true) */
     /* correlation section: a Gaussian copula over the named shocks' parameters */

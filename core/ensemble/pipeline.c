@@ -56,10 +56,10 @@ ics_status ics_static_agg_create(const ics_plan *p, const ics_model *m, const ic
     a->k = k, a->m = rows;
     ICS_ALLOC(a->M, (size_t)rows * k, err, "the aggregate plan");
     ICS_ALLOC(CP, (size_t)n * k, err, "the aggregate plan");
-    /* CP = L P (leontief) or G^T P (ghosh): the output change per unit of each parameter */
-    cblas_dgemm(CblasColMajor, p->model == ICS_MODEL_GHOSH ? CblasTrans : CblasNoTrans,
-                CblasNoTrans, n, k, n, 1.0, p->model == ICS_MODEL_GHOSH ? m->G : m->L, n, p->P,
-                n, 0.0, CP, n);
+    /* CP = L P (leontief) or G^T P (ghosh): the output change per unit of each parameter, by k
+     * solves with the LU factors */
+    memcpy(CP, p->P, sizeof *CP * (size_t)n * k);
+    ics_model_apply_inverse(m, p->model, k, CP, n);
     /* M = Sx (C P) + Su P */
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rows, k, n, 1.0, as->Sx, rows, CP, n,
                 0.0, a->M, rows);

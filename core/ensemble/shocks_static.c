@@ -12,24 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Element (a, b) of the model's inverse Cinv: L (leontief), G^T (ghosh), G (iim). */
-static double cinv_at(ics_model_kind kind, const ics_model *m, int a, int b)
-{
-    const size_t n = (size_t)m->n;
-    switch (kind) {
-    case ICS_MODEL_LEONTIEF: return m->L[a + b * n];
-    case ICS_MODEL_GHOSH: return m->G[b + a * n];
-    default: return m->G[a + b * n];
-    }
-}
-
 ics_status ics_mixed_pattern(ics_model_kind kind, const ics_model *m, const unsigned char *E,
                              const double *d, double *p, ics_error *err)
 {
     ics_status st = ICS_OK;
     const int n = m->n;
     int ne = 0, *idx = NULL;
-    double *M = NULL, *rhs = NULL;
+    double *M = NULL, *rhs = NULL, *cols = NULL;
     lapack_int *ipiv = NULL;
     memset(p, 0, sizeof *p * (size_t)n);
     ICS_ALLOC(idx, n, err, "the constrained nodes");
@@ -39,15 +28,19 @@ ics_status ics_mixed_pattern(ics_model_kind kind, const ics_model *m, const unsi
     ICS_ALLOC(M, (size_t)ne * ne, err, "the mixed-model block");
     ICS_ALLOC(rhs, ne, err, "the mixed-model right-hand side");
     ICS_ALLOC(ipiv, ne, err, "pivots");
+    /* the constrained columns of the model's inverse Cinv (L, G^T or G), by solves */
+    ICS_ALLOC(cols, (size_t)n * ne, err, "the mixed-model columns");
+    for (int b = 0; b < ne; ++b) cols[idx[b] + (size_t)b * n] = 1.0;
+    ics_model_apply_inverse(m, kind, ne, cols, n);
     for (int b = 0; b < ne; ++b)
-        for (int a = 0; a < ne; ++a) M[a + (size_t)b * ne] = cinv_at(kind, m, idx[a], idx[b]);
+        for (int a = 0; a < ne; ++a) M[a + (size_t)b * ne] = cols[idx[a] + (size_t)b * n];
     for (int a = 0; a < ne; ++a) rhs[a] = d[idx[a]];
     if (LAPACKE_dgesv(LAPACK_COL_MAJOR, ne, 1, M, ne, ipiv, rhs, ne) != 0)
         ICS_FAIL(err, ICS_ENUMERIC, "the mixed model's block of the inverse for %d constrained "
                  "nodes is singular", ne);
     for (int a = 0; a < ne; ++a) p[idx[a]] = rhs[a];
 done:
-    free(idx), free(M), free(rhs), free(ipiv);
+    free(idx), free(M), free(rhs), free(ipiv), free(cols);
     return st;
 }
 
@@ -184,8 +177,9 @@ ics_status ics_plan_set_lowrank(ics_plan *p, const ics_model *m, int method, ics
         }
         for (int c = 0; c < nrank[s]; ++c) lr->col_shock[pos[s] + c] = s;
     }
-    cblas_dgemm(CblasColMajor, kind == ICS_MODEL_GHOSH ? CblasTrans : CblasNoTrans, CblasNoTrans, n,
-                R, n, 1.0, kind == ICS_MODEL_LEONTIEF ? m->L : m->G, n, Ud, n, 0.0, lr->W, n);
+    /* W = Cinv U by solves (Cinv = L, G^T or G) */
+    memcpy(lr->W, Ud, sizeof *lr->W * (size_t)n * R);
+    ics_model_apply_inverse(m, kind, R, lr->W, n);
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, R, R, n, 1.0, lr->Vt, R, lr->W, n, 0.0,
                 lr->K, R);
     cblas_dgemv(CblasColMajor, CblasNoTrans, R, n, 1.0, lr->Vt, R, lr->xb, 1, 0.0, lr->vxb, 1);
@@ -238,10 +232,9 @@ void ics_static_propagate(const ics_plan *p, const ics_model *m, int bb, const d
                 Y[i + (size_t)j * n] = info ? NAN : lr->sgn * rhs[i] + 0.0;
         }
     } else {
-        if (p->model == ICS_MODEL_GHOSH)
-            ics_kernel_ghosh(n, bb, m->G, U, Y);
-        else /* leontief: L U; iim: the unclipped G c* (clipped below) */
-            ics_kernel_leontief(n, bb, p->model == ICS_MODEL_LEONTIEF ? m->L : m->G, U, Y);
+        /* leontief: L U; ghosh: G^T U; iim: the unclipped G c* (clipped below); by solves */
+        memcpy(Y, U, sizeof *Y * (size_t)n * bb);
+        ics_model_apply_inverse(m, p->model, bb, Y, n);
         if (lr->r > 0) {
             const int r = lr->r;
             double *Th = work, *kw = Th + (size_t)r * bb;

@@ -47,6 +47,12 @@ ics_status ics_table_builtin(ics_table **out, ics_error *err);
  * regions, segments, node_region, node_segment (strings), Z (n,n) row-major = Z[i][j],
  * Y (n,ny), x (n), va (n), y_region, y_category). Call from one process only. */
 ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err);
+/* The same without /table/Z: attributes Z_reference (ref_path: where the table is, absolute)
+ * and Z_reference_sha256 (ref_sha256: ics_table_sha256 of the table) on /table instead
+ * (output.table: reference; docs/output-format.md). Readers load Z from ref_path and check
+ * the digest. */
+ics_status ics_table_write_h5_ref(const ics_table *t, hid_t file, const char *ref_path,
+                                  const char *ref_sha256, ics_error *err);
 
 /* Validation options. */
 typedef struct ics_validate_opts {
@@ -62,7 +68,10 @@ typedef struct ics_validate_report {
     int worst_col_node;
     double max_colsum_A;       /* max_j sum_i a_ij */
     int max_colsum_node;
-    double spectral_radius;    /* of A (computed with LAPACK dgeev); -1 when not computed */
+    double spectral_radius;    /* of A: an upper bound (ics_table_spectral_bounds); -1 when
+                                * validation stopped before it */
+    double spectral_lower;     /* a lower bound of the same */
+    int spectral_steps;        /* power-iteration steps taken (0: not computed) */
     int zero_output_nodes;     /* nodes with x = 0 (allowed when their row, column, Y, va are 0) */
 } ics_validate_report;
 
@@ -78,6 +87,13 @@ ics_status ics_table_validate(const ics_table *t, const ics_validate_opts *opts,
  * ICS_ENUMERIC if dgeev fails. Thread-safe. */
 ics_status ics_table_spectral_radius(int n, const double *A, int lda, double *radius,
                                      ics_error *err);
+
+/* Bounds lower <= rho(A) <= upper of the spectral radius of A = Z diag(x)^-1 without a
+ * factorisation: Collatz-Wielandt bounds of a power iteration on A^T from v = 1 (step 1 gives
+ * the column sums), stopped when upper - lower <= 1e-3 upper or after at most 200 steps and
+ * 2.5e9 multiply-adds (at least 5 steps). For a table that passes the other checks. Bounds 0
+ * when memory is short. OpenMP-threaded; thread-safe. */
+void ics_table_spectral_bounds(const ics_table *t, double *lower, double *upper, int *steps);
 
 /* The table's unit for people and for the CF `units` attribute: the unit with its base year
  * ("million USD (2022) per year"; the year goes before " per " when there is one), or

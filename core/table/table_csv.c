@@ -6,6 +6,8 @@
 #include "ics_table_loader_internal.h"
 
 #include <errno.h>
+#include <float.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,8 @@ typedef struct csv_reader {
     int nf;
     int fcap;
     int pushback;   /* the current row has been looked at but not consumed */
+    int lead;       /* > 0: split only this many leading fields when the rest has no quote */
+    char *rest;     /* then: the unsplit rest of the line after them, else NULL */
 } csv_reader;
 
 static ics_status csv_open(csv_reader *r, const char *path, ics_error *err)
@@ -88,7 +92,14 @@ static ics_status csv_split(csv_reader *r, ics_error *err)
     const char d = r->delim;
     char *p = r->line;
     r->nf = 0;
+    r->rest = NULL;
+    /* data rows of numbers: the reader parses the rest itself (mat_read_rows) */
+    const int lead = r->lead > 0 && !strchr(p, '"') ? r->lead : 0;
     for (;;) {
+        if (lead && r->nf == lead) {
+            r->rest = p;
+            break;
+        }
         while (is_blank(*p, d)) ++p;
         char *start, *end;
         if (*p == '"') {
@@ -177,10 +188,86 @@ static ics_status csv_next(csv_reader *r, int *got, ics_error *err)
     }
 }
 
+/* Decimal numbers without strtod where that is exact: d = up to 19 significant digits (below
+ * 2^64) and a power of ten 10^e with |e| <= 27, both exact in the x87 extended format (64-bit
+ * significand; 5^27 < 2^64). d * 10^e (or d / 10^-e) is then one correctly rounded extended
+ * operation, and rounding that to double equals rounding the exact value (what strtod does)
+ * unless the extended result lies exactly on a halfway point between two doubles (its 11 bits
+ * below the double's 53 are 10000000000): those, and every other form, go to strtod. Bitwise
+ * equal to strtod's results (tests/test_table.c compares millions of values). */
+#if defined(__x86_64__) && LDBL_MANT_DIG == 64
+#define CSV_FAST_NUMBERS 1
+static const long double csv_pow10[28] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* The number at s, up to the delimiter d or the end of the string (blanks allowed around):
+ * the end of its field (at d or NUL) and *v, or NULL when the fast path does not take it. */
+static const char *fast_number_to(const char *s, char d, double *v)
+{
+    while (*s == ' ' || (*s == '\t' && d != '\t')) ++s;
+    const int neg = *s == '-';
+    if (*s == '-' || *s == '+') ++s;
+    uint64_t m = 0;
+    int nd = 0, seen = 0, e = 0;
+    while (*s == '0') ++s, seen = 1;
+    while ((unsigned)(*s - '0') < 10u) {
+        if (++nd > 19) return NULL;
+        m = m * 10 + (uint64_t)(*s++ - '0');
+    }
+    seen |= nd > 0;
+    if (*s == '.') {
+        ++s;
+        if (nd == 0)
+            while (*s == '0') ++s, --e, seen = 1;
+        while ((unsigned)(*s - '0') < 10u) {
+            if (++nd > 19) return NULL;
+            m = m * 10 + (uint64_t)(*s++ - '0');
+            --e, seen = 1;
+        }
+    }
+    if (!seen) return NULL;
+    if (*s == 'e' || *s == 'E') {
+        ++s;
+        const int eneg = *s == '-';
+        if (*s == '-' || *s == '+') ++s;
+        if ((unsigned)(*s - '0') >= 10u) return NULL;
+        int x = 0;
+        while ((unsigned)(*s - '0') < 10u) {
+            if (x > 1000) return NULL;
+            x = x * 10 + (*s++ - '0');
+        }
+        e += eneg ? -x : x;
+    }
+    while (*s == ' ' || (*s == '\t' && d != '\t')) ++s;
+    if (*s != d && *s != '\0') return NULL;
+    if (m == 0) {
+        *v = neg ? -0.0 : 0.0;
+        return s;
+    }
+    if (e < -27 || e > 27) return NULL;
+    const long double r = e >= 0 ? (long double)m * csv_pow10[e] : (long double)m / csv_pow10[-e];
+    uint64_t sig;
+    memcpy(&sig, &r, sizeof sig); /* the explicit 64-bit significand of the x87 format */
+    if ((sig & 0x7FF) == 0x400) return NULL;
+    *v = neg ? -(double)r : (double)r;
+    return s;
+}
+
+static int fast_number(const char *s, double *v)
+{
+    return fast_number_to(s, '\0', v) != NULL;
+}
+#endif
+
 /* The whole field must be a number; blanks around it (also inside quotes) are allowed. */
 static int parse_number(const char *s, double *v)
 {
     char *end;
+#ifdef CSV_FAST_NUMBERS
+    if (fast_number(s, v)) return 1;
+#endif
     *v = strtod(s, &end);
     if (end == s) return 0;
     while (*end == ' ' || *end == '\t') ++end;
@@ -311,42 +398,110 @@ static int row_is_node(const csv_reader *r, const ics_table *t, int i)
            strcmp(r->f[1], t->segments[t->node_segment[i]]) == 0;
 }
 
+/* The m numbers of r->rest (the row after its labels, unsplit) into vals[j * stride], j < m.
+ * Fields the fast path does not take are trimmed and parsed as parse_number does. */
+#define ROWS_PER_FLUSH 32
+static ics_status parse_rest(csv_reader *r, const mat_hdr *h, double *vals, size_t stride,
+                             ics_error *err)
+{
+    const char d = r->delim;
+    const char *p = r->rest;
+    for (int j = 0; j < h->m; ++j) {
+        const char *end = NULL;
+        double v;
+#ifdef CSV_FAST_NUMBERS
+        end = fast_number_to(p, d, &v);
+#endif
+        if (!end) {
+            char buf[256];
+            end = p;
+            while (*end && *end != d) ++end;
+            const char *a = p, *b = end;
+            while (a < b && is_blank(*a, d)) ++a;
+            while (b > a && is_blank(b[-1], d)) --b;
+            const size_t len = (size_t)(b - a) < sizeof buf - 1 ? (size_t)(b - a) : sizeof buf - 1;
+            memcpy(buf, a, len);
+            buf[len] = '\0';
+            if ((size_t)(b - a) >= sizeof buf - 1 || !parse_number(buf, &v))
+                return ics_error_set(err, ICS_EINPUT, "%s:%ld: column %s/%s: '%s' is not a "
+                                     "number%s", r->path, r->lineno, h->lab1[j], h->lab2[j], buf,
+                                     len ? "" : " (empty field)");
+        }
+        vals[(size_t)j * stride] = v;
+        if (*end == '\0' && j + 1 < h->m) {
+            return ics_error_set(err, ICS_EINPUT,
+                                 "%s:%ld: expected %d fields (%d labels and %d values), found %d",
+                                 r->path, r->lineno, h->rl + h->m, h->rl, h->m, h->rl + j + 1);
+        }
+        p = *end ? end + 1 : end;
+        if (j + 1 == h->m && *end) {
+            int nf = h->rl + h->m + 1;
+            for (const char *q = p; *q; ++q) nf += *q == d;
+            return ics_error_set(err, ICS_EINPUT,
+                                 "%s:%ld: expected %d fields (%d labels and %d values), found %d",
+                                 r->path, r->lineno, h->rl + h->m, h->rl, h->m, nf);
+        }
+    }
+    return ICS_OK;
+}
+
 /* Read one row per node of t into out (column-major, leading dimension t->n); the labels of row
- * i must be node i's. rule says why, for the message. */
+ * i must be node i's. rule says why, for the message. Rows are parsed into a buffer of
+ * ROWS_PER_FLUSH rows stored column by column and copied out 256 bytes per column, not
+ * written with a stride of n doubles per value. */
 static ics_status mat_read_rows(csv_reader *r, const mat_hdr *h, const ics_table *t, double *out,
                                 const char *rule, ics_error *err)
 {
     ics_status st = ICS_OK;
     const int n = t->n;
+    const size_t F = ROWS_PER_FLUSH;
     char lab[512];
     int got;
+    double *buf = NULL;
+    ICS_ALLOC(buf, F * (size_t)(h->m ? h->m : 1), err, "a row buffer");
+    r->lead = h->rl;
     for (int i = 0; i < n; ++i) {
+        const size_t slot = (size_t)i % F;
         ICS_TRY(csv_next(r, &got, err));
         if (!got)
             ICS_FAIL(err, ICS_EINPUT, "%s: has %d data rows, expected %d (one per node of Z)",
                      r->path, i, n);
-        if (r->nf != h->rl + h->m)
+        if (!r->rest && r->nf != h->rl + h->m)
             ICS_FAIL(err, ICS_EINPUT,
                      "%s:%ld: expected %d fields (%d labels and %d values), found %d", r->path,
                      r->lineno, h->rl + h->m, h->rl, h->m, r->nf);
         if (!row_is_node(r, t, i))
             ICS_FAIL(err, ICS_EINPUT, "%s:%ld: row label '%s/%s' does not match node %d '%s' (%s)",
-                     r->path, r->lineno, r->f[0], r->f[1], i + 1,
+                     r->path, r->lineno, r->f[0], r->nf > 1 ? r->f[1] : "", i + 1,
                      ics_table_node_label(t, i, lab, sizeof lab), rule);
-        for (int j = 0; j < h->m; ++j) {
-            double v;
-            const char *s = r->f[h->rl + j];
-            if (!parse_number(s, &v))
-                ICS_FAIL(err, ICS_EINPUT, "%s:%ld: column %s/%s: '%s' is not a number%s", r->path,
-                         r->lineno, h->lab1[j], h->lab2[j], s, *s ? "" : " (empty field)");
-            out[(size_t)i + (size_t)j * (size_t)n] = v;
+        if (r->rest) {
+            ICS_TRY(parse_rest(r, h, buf + slot, F, err));
+        } else {
+            for (int j = 0; j < h->m; ++j) {
+                double v;
+                const char *s = r->f[h->rl + j];
+                if (!parse_number(s, &v))
+                    ICS_FAIL(err, ICS_EINPUT, "%s:%ld: column %s/%s: '%s' is not a number%s",
+                             r->path, r->lineno, h->lab1[j], h->lab2[j], s,
+                             *s ? "" : " (empty field)");
+                buf[slot + (size_t)j * F] = v;
+            }
+        }
+        if (slot + 1 == F || i + 1 == n) {
+            const size_t i0 = (size_t)i - slot, rows = slot + 1;
+            for (int j = 0; j < h->m; ++j)
+                memcpy(out + i0 + (size_t)j * (size_t)n, buf + (size_t)j * F,
+                       rows * sizeof *out);
         }
     }
+    r->lead = 0;
     ICS_TRY(csv_next(r, &got, err));
     if (got)
         ICS_FAIL(err, ICS_EINPUT, "%s:%ld: extra row '%s%s%s': Z has %d nodes", r->path,
                  r->lineno, r->f[0], r->nf > 1 ? "/" : "", r->nf > 1 ? r->f[1] : "", n);
 done:
+    r->lead = 0;
+    free(buf);
     return st;
 }
 

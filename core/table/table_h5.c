@@ -107,6 +107,12 @@ done:
 
 ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err)
 {
+    return ics_table_write_h5_ref(t, file, NULL, NULL, err);
+}
+
+ics_status ics_table_write_h5_ref(const ics_table *t, hid_t file, const char *ref_path,
+                                  const char *ref_sha256, ics_error *err)
+{
     ics_status st = ICS_OK;
     hid_t g = -1;
     const char **nreg = NULL, **nseg = NULL;
@@ -136,12 +142,19 @@ ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err)
     ICS_TRY(write_strings(g, fname, "y_category", (const char *const *)t->y_category, ny, err));
 
     /* the file holds row-major Z[i][j] = flow i -> j; memory is column-major */
-    size_t nn = (size_t)n * (size_t)n, nyn = (size_t)n * (size_t)ny;
+    size_t nn = ref_path ? 0 : (size_t)n * (size_t)n, nyn = (size_t)n * (size_t)ny;
     ICS_ALLOC(buf, nn > nyn ? nn : nyn, err, "a transposition buffer");
-    for (size_t j = 0; j < (size_t)n; ++j)
-        for (size_t i = 0; i < (size_t)n; ++i) buf[i * (size_t)n + j] = t->Z[i + j * (size_t)n];
-    hsize_t dz[2] = {(hsize_t)n, (hsize_t)n};
-    ICS_TRY(write_doubles(g, fname, "Z", 2, dz, buf, err));
+    if (ref_path) {
+        /* output.table: reference: Z stays in the table it was read from */
+        ICS_TRY(ics_h5_attr_str(g, "Z_reference", ref_path, err));
+        ICS_TRY(ics_h5_attr_str(g, "Z_reference_sha256", ref_sha256, err));
+    } else {
+        for (size_t j = 0; j < (size_t)n; ++j)
+            for (size_t i = 0; i < (size_t)n; ++i)
+                buf[i * (size_t)n + j] = t->Z[i + j * (size_t)n];
+        hsize_t dz[2] = {(hsize_t)n, (hsize_t)n};
+        ICS_TRY(write_doubles(g, fname, "Z", 2, dz, buf, err));
+    }
     for (size_t k = 0; k < (size_t)ny; ++k)
         for (size_t i = 0; i < (size_t)n; ++i) buf[i * (size_t)ny + k] = t->Y[i + k * (size_t)n];
     hsize_t dy[2] = {(hsize_t)n, (hsize_t)ny};

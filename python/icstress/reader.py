@@ -5,6 +5,7 @@ h5py. Attributes that newer writers add (`units`, `long_name`, HDF5 dimension sc
 when present and never required, so files of every icstress version open the same way.
 """
 
+import builtins
 import os
 
 import h5py
@@ -500,12 +501,36 @@ class Results:
 
     # -- /table -----------------------------------------------------------------------------
 
+    def _referenced_z(self, t):
+        """Z of a result written with output.table: reference, from the table it names, checked
+        against the SHA-256 the run recorded (FormatError when it differs or is missing)."""
+        ref, want = _attr(t, "Z_reference", ""), _attr(t, "Z_reference_sha256", "")
+        if not ref or not want:
+            raise FormatError(f"{self.path}: /table has no Z and no Z_reference")
+        if not os.path.exists(ref):
+            raise FormatError(f"{self.path}: Z is referenced from {ref}, which does not exist")
+        if os.path.isdir(ref):
+            Z = _read_text_matrix(ref, "Z")
+        else:
+            with h5py.File(ref, "r") as g:
+                Z = g["table/Z"][()]
+        Y = t["Y"][()]
+        yr = _strings(t["y_region"]) if "y_region" in t else [""] * Y.shape[1]
+        yc = _strings(t["y_category"]) if "y_category" in t else [""] * Y.shape[1]
+        got = _table_sha256(list(self.regions), list(self.segments), self.node_region,
+                            self.node_segment, yr, yc, Z, Y, t["x"][()], t["va"][()])
+        if got != want:
+            raise FormatError(f"{self.path}: the table at {ref} is not the one this result was "
+                              f"computed from (SHA-256 {got[:12]}..., recorded {want[:12]}...)")
+        return Z
+
     def table(self):
         """Z (n x n), Y (n x k), x, va labelled with MultiIndex (region, sector), as pymrio."""
         t = self._f["table"]
         rows = pd.MultiIndex.from_arrays([self.node_region, self.node_segment],
                                          names=["region", "sector"])
-        Z = pd.DataFrame(t["Z"][()], index=rows, columns=rows.copy())
+        Zv = t["Z"][()] if "Z" in t else self._referenced_z(t)
+        Z = pd.DataFrame(Zv, index=rows, columns=rows.copy())
         Yv = t["Y"][()]
         if "y_region" in t and "y_category" in t:
             ycols = pd.MultiIndex.from_arrays([_strings(t["y_region"]), _strings(t["y_category"])],
@@ -515,8 +540,51 @@ class Results:
         Y = pd.DataFrame(Yv, index=rows, columns=ycols)
         x = pd.Series(t["x"][()], index=rows, name="x")
         va = pd.Series(t["va"][()], index=rows, name="va")
-        units = _attr(t, "units", _attr(t["Z"], "units", ""))
+        units = _attr(t, "units", _attr(t["Z"], "units", "") if "Z" in t else "")
         return Table(Z, Y, x, va, units)
+
+
+def _table_sha256(regions, segments, node_region, node_segment, y_region, y_category, Z, Y,
+                  x, va):
+    """The digest of core/table/table_digest.c (ics_table.h: "icstress-table-sha256-v1")."""
+    import hashlib
+    import struct
+
+    h = hashlib.sha256(b"icstress-table-sha256-v1\n")
+    u64 = lambda v: h.update(struct.pack("<Q", v))  # noqa: E731
+    for v in (Z.shape[0], Y.shape[1], len(regions), len(segments)):
+        u64(v)
+    for lab in list(regions) + list(segments):
+        b = lab.encode()
+        u64(len(b))
+        h.update(b)
+    for r, s in zip(node_region, node_segment):
+        u64(regions.index(r))
+        u64(segments.index(s))
+    for r, c in zip(y_region, y_category):
+        for lab in (r, c):
+            b = lab.encode()
+            u64(len(b))
+            h.update(b)
+    for a in (Z.T, Y.T, x, va):  # column-major, as the C table holds them
+        v = np.ascontiguousarray(a, dtype="<f8").ravel() + 0.0  # -0.0 hashed as +0.0
+        h.update(v.tobytes())
+    return h.hexdigest()
+
+
+builtins_open = builtins.open
+
+
+def _read_text_matrix(dirname, stem):
+    for ext in (".csv", ".txt"):
+        p = os.path.join(dirname, stem + ext)
+        if os.path.exists(p):
+            with builtins_open(p) as f:
+                sep = "\t" if "\t" in f.readline() else ","
+            # round_trip: Python's correctly rounded strtod, as icstress's reader
+            return pd.read_csv(p, sep=sep, index_col=[0, 1], header=[0, 1],
+                               float_precision="round_trip").to_numpy(dtype=float)
+    raise FormatError(f"{dirname}: no {stem}.csv or {stem}.txt")
 
 
 def open(path):  # noqa: A001 - the package's public entry point, icstress.open(path)
