@@ -13,7 +13,7 @@
 #define TREE_LEVELS 48
 #define SEG_LEVEL 6 /* the largest segment: ICS_STATS_SEGMENT = 2^SEG_LEVEL windows */
 #define REC 38 /* packed segment moments: occupancy, 7 levels x 5, ksum */
-#define SUB_BITS 12
+#define SUB_BITS 10 /* 8 KiB of counts per refined cell: stays in cache */
 #define SUB_BINS (1 << SUB_BITS)
 #define GATHER_CAP 4096          /* values per gathered cell */
 #define GATHER_BUDGET (1 << 22)  /* values gathered per pass, all cells */
@@ -106,7 +106,7 @@ enum { PENDING, ACTIVE, DONE };
 typedef struct cell {
     int64_t col, count, below;
     uint64_t klo, khi;
-    int shift, kind, state, tail;
+    int shift, kind, state, tail, sub_shift; /* sub-bin of key: (key - klo) >> sub_shift */
     int64_t tslot;         /* tail-sum slot in the active pass, or -1 */
     int64_t *sub;          /* [SUB_BINS] counts of the next 12 bits (refine) */
     double *vals;          /* local gathered values, then all of them sorted */
@@ -344,6 +344,7 @@ static ics_status new_cell(rs *x, int64_t col, uint64_t klo, int shift, int64_t 
     e->count = count;
     e->below = below;
     e->kind = shift == 0 ? CELL_KNOWN : count <= GATHER_CAP ? CELL_GATHER : CELL_REFINE;
+    e->sub_shift = shift > SUB_BITS ? shift - SUB_BITS : 0;
     e->state = PENDING;
     e->tslot = -1;
     *id = x->ncells++;
@@ -361,7 +362,9 @@ static void cell_release(cell *e)
 typedef struct pass {
     /* per column: active value cells sorted by klo, in act[aoff[c] .. aoff[c + 1]) */
     int64_t *act, *aoff;
-    uint8_t *mark;       /* [m * BINS]: level-1 bin holds an active value cell */
+    uint16_t *mark;      /* [m * BINS]: 1 + the column's first active value cell in the
+                            level-1 bin (act is sorted by klo), 0 none */
+    uint64_t *tkhi;      /* [ntail] khi of each tail slot's cell */
     /* tail slots per column: toff[c] .. toff[c + 1] in tcell */
     int64_t *tcell, *toff, ntail;
     ksum *tsum;          /* [(s1 - s0) * ntail] */
@@ -375,6 +378,7 @@ typedef struct pass {
 static void pass_free(pass *p)
 {
     free(p->act), free(p->aoff), free(p->mark), free(p->tcell), free(p->toff), free(p->tsum);
+    free(p->tkhi);
     free(p->emark), free(p->tb), free(p->epos);
     memset(p, 0, sizeof *p);
 }
@@ -392,7 +396,8 @@ static ics_status pass_read(rs *x, pass *p, const double *thr)
         for (int64_t c = 0; c < m; ++c) {
             const double *col = x->buf + c;
             const int64_t a0 = p->aoff[c], a1 = p->aoff[c + 1], t0 = p->toff[c], t1 = p->toff[c + 1];
-            const uint8_t *mk = p->mark + c * ICS_KEYHIST_BINS;
+            const uint16_t *mk = p->mark + c * ICS_KEYHIST_BINS;
+            const uint64_t *tkhi = p->tkhi;
             const uint16_t *em = p->emark ? p->emark + c * ICS_KEYHIST_BINS : NULL;
             const tbin *tb = p->tb ? p->tb + c * K : NULL;
             const double *tc = thr ? thr + c * K : NULL;
@@ -425,20 +430,15 @@ static ics_status pass_read(rs *x, pass *p, const double *thr)
                     ++ep[e->off + g];
                 }
                 for (int64_t t = t0; t < t1; ++t)
-                    if (key > x->cells[p->tcell[t]].khi) ks_add(&ts[t], v);
+                    if (key > tkhi[t]) ks_add(&ts[t], v);
                 if (!mk[b1]) continue;
-                int64_t lo = a0, hi = a1; /* the last active cell with klo <= key */
-                while (hi - lo > 1) {
-                    const int64_t mid = lo + (hi - lo) / 2;
-                    if (x->cells[p->act[mid]].klo <= key)
-                        lo = mid;
-                    else
-                        hi = mid;
-                }
+                /* the last active cell with klo <= key: the bin's first, then its next ones */
+                int64_t lo = a0 + mk[b1] - 1;
+                while (lo + 1 < a1 && x->cells[p->act[lo + 1]].klo <= key) ++lo;
                 cell *e = &x->cells[p->act[lo]];
                 if (key < e->klo || key > e->khi) continue;
                 if (e->kind == CELL_REFINE) {
-                    ++e->sub[(key >> (e->shift - SUB_BITS)) & (SUB_BINS - 1)];
+                    ++e->sub[(key - e->klo) >> e->sub_shift];
                 } else if (e->nvals < e->count) {
                     e->vals[e->nvals++] = v;
                 } else {
@@ -481,15 +481,21 @@ static ics_status pass_setup(rs *x, pass *ps, const double *thr, int K, int binn
                 while (j > ps->aoff[c] && x->cells[ps->act[j - 1]].klo > e->klo)
                     ps->act[j] = ps->act[j - 1], --j;
                 ps->act[j] = i;
-                ps->mark[c * ICS_KEYHIST_BINS + (e->klo >> 48)] = 1;
             }
             if (e->tail && e->kind != CELL_REFINE) e->tslot = nt, ps->tcell[nt++] = i;
         }
+        if (na - ps->aoff[c] > 65535)
+            ICS_FAIL(x->err, ICS_EINTERNAL, "%s: too many order statistics per column", x->name);
+        for (int64_t j = na - 1; j >= ps->aoff[c]; --j)
+            ps->mark[c * ICS_KEYHIST_BINS + (x->cells[ps->act[j]].klo >> 48)] =
+                (uint16_t)(j - ps->aoff[c] + 1);
     }
     ps->aoff[m] = na;
     ps->toff[m] = nt;
     ps->ntail = nt;
     ICS_ALLOC(ps->tsum, (own ? own : 1) * (nt ? nt : 1), x->err, "tail sums");
+    ICS_ALLOC(ps->tkhi, nt ? nt : 1, x->err, "tail sums");
+    for (int64_t t = 0; t < nt; ++t) ps->tkhi[t] = x->cells[ps->tcell[t]].khi;
     if (K > 0 && !binned) { /* no histograms: count every value's thresholds directly */
         ps->K = K;
         ps->direct = 1;
@@ -957,7 +963,7 @@ done:
                     if (ci != last_parent || j != last_bin) child = -1;
                     last_parent = ci, last_bin = j;
                     if (child < 0) {
-                        const int sh = e->shift - SUB_BITS;
+                        const int sh = e->sub_shift;
                         const uint64_t klo = e->klo + ((uint64_t)j << sh);
                         const int64_t cnt = e->sub[j], below = e->below + cum;
                         ICS_TRY(new_cell(&x, c, klo, sh, cnt, below, &child)); /* e is stale */
