@@ -18,7 +18,9 @@ P*N0*(t_f_old + beta/B_1) / min(P, C).
 
 t_c + t_w and s0 + N*t_f are fitted from the 1-rank x 1-thread weak and strong runs (compute
 phase and wall time); everything else is an assumption printed with the result.
-usage: cost_model.py [bench-scaling.jsonl]
+usage: cost_model.py [bench-scaling.jsonl] [--set MODEL=TCW_US,TF_US,S0_S ...]
+  --set takes a workload's parameters as given (e.g. from a quiet machine, or CPU times
+  measured on a loaded one) instead of fitting them; MODEL is static, diim or agg.
 """
 import json
 import math
@@ -75,14 +77,21 @@ def T(P, N0, b, tcw, t_f, s0, beta, C, rows, a=ASSUME):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "bench-scaling.jsonl"
-    recs = [json.loads(line) for line in open(path)]
+    args, given = sys.argv[1:], {}
+    while "--set" in args:
+        i = args.index("--set")
+        name, vals = args[i + 1].split("=")
+        tcw, tf, s0 = (float(v) for v in vals.split(","))
+        given[name] = (tcw * 1e-6, tf * 1e-6, s0)
+        del args[i:i + 2]
+    path = args[0] if args else "bench-scaling.jsonl"
+    recs = [json.loads(line) for line in open(path)] if not given or args else []
     print("assumptions:", ", ".join("%s=%g" % kv for kv in ASSUME.items()))
     s0_static = None
     for model, b, beta, C in (("static", 1024, ASSUME["beta_static"], ASSUME["C_static"]),
                               ("diim", 256, ASSUME["beta_diim"], ASSUME["C_diim"]),
                               ("agg", 1024, ASSUME["beta_static"], ASSUME["C_static"])):
-        got = fit(recs, model, s0_static)
+        got = given.get(model) or fit(recs, model, s0_static)
         if got is None:
             print("\n%s: no 1 x 1 records, skipped" % model)
             continue
@@ -92,7 +101,8 @@ def main():
         print("\n%s: fitted t_c+t_w = %.3g us/scenario, t_f = %.3g us/scenario (statistics), "
               "s0 = %.3g s" % (model, tcw * 1e6, t_f * 1e6, s0))
         N0s = sorted({r["scenarios"] for r in recs if r["case"] == "scaling_%s_weak" % model
-                      and r["ranks"] == 1 and r["threads"] == 1})
+                      and r["ranks"] == 1 and r["threads"] == 1}) or \
+            [{"static": 10**6, "diim": 4 * 10**4, "agg": 10**7}[model]]
         for N0 in N0s + [N0s[0] * 100]:
             print("  N0 = %.3g scenarios per rank:" % N0)
             for rows in (False, True):
@@ -101,11 +111,11 @@ def main():
                        for P in (2, 64, 1024, 10000)]
                 print("    %-30s T(1) = %7.3g s  %s" % ("rows over all ranks (now)" if rows else
                                                           "column shares (before)", T1, "  ".join(row)))
-            # the same without the shared file system term (statistics-only runs)
+            # the same without the shared file system term (node-local scratch, or a file system that keeps up)
             T1 = T(1, N0, b, tcw, t_f, s0, 0.0, C, True)
             row = ["E(%d) = %.3f" % (P, T1 / T(P, N0, b, tcw, t_f, s0, 0.0, C, True))
                    for P in (2, 64, 1024, 10000)]
-            print("    %-30s T(1) = %7.3g s  %s" % ("rows, no per-scenario rows", T1, "  ".join(row)))
+            print("    %-30s T(1) = %7.3g s  %s" % ("rows, file system unbounded", T1, "  ".join(row)))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 /* Whole-command bench cases (see ics_bench_whole.h). `whole_aggregates`: the built-in table,
  * leontief, aggregate outputs only (the aggregate shortcut), 10^7 scenarios (10^6 with --quick)
- * over all ranks and threads: the rate of the whole `icstress run` (plan, file, blocks,
- * statistics, rename) divided by the rate of the same blocks computed in process without I/O
- * or statistics. Each record names the BLAS core, the ranks and threads and the 1-minute load
+ * over all ranks and threads: the run's own compute phase (blocks computed and written, its
+ * "computed in" time) divided by the wall time of the whole `icstress run` (plan, file layout,
+ * blocks, statistics, rename), as issue 17 measured it; the same blocks computed in process
+ * without any I/O are recorded beside it (kernel_only_s). Each record names the BLAS core, the ranks and threads and the 1-minute load
  * average, since the machine may be shared. */
 #include "ics_bench_whole.h"
 #include "ics_aggregate.h"
@@ -19,6 +20,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +40,18 @@ static double loadavg(void)
         fclose(f);
     }
     return l;
+}
+
+/* CPU seconds (user + system) of this process so far, summed over the ranks: on a shared
+ * machine the work done, whatever the other jobs take of the cores. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double t = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+               (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec, all = 0;
+    MPI_Allreduce(&t, &all, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return all;
 }
 
 /* Seconds for this config's N scenarios computed in process: every rank its share of the
@@ -96,11 +110,13 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
             goto done;
         }
     /* best of a few, the two interleaved so that a busy spell hits both alike */
-    double tc = INFINITY, tw = INFINITY;
+    double tk = INFINITY, tw = INFINITY, tp = 0, ck = INFINITY, cw = INFINITY;
     const double load0 = loadavg();
     for (int rep = 0; rep < (quick ? 2 : 3) && !code; ++rep) {
-        const double c = compute_only(ctx, p, m, as, fast, ws, N, b);
-        if (c < tc) tc = c;
+        const double c0 = cpu_s();
+        const double k = compute_only(ctx, p, m, as, fast, ws, N, b);
+        const double c1 = cpu_s();
+        if (k < tk) tk = k, ck = c1 - c0;
         char nbuf[32];
         snprintf(nbuf, sizeof nbuf, "%lld", (long long)N);
         char *argv[] = {"run", cfgpath, "-o", outpath, "--scenarios", nbuf, "--quiet", "--force", NULL};
@@ -109,18 +125,18 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
         const double t0 = MPI_Wtime();
         code = ics_cmd_run(&c2, 8, argv, err);
         MPI_Barrier(MPI_COMM_WORLD);
-        const double el = MPI_Wtime() - t0;
-        if (el < tw) tw = el;
+        const double el = MPI_Wtime() - t0, c2s = cpu_s();
+        if (el < tw) tw = el, tp = c2.run_compute_s, cw = c2s - c1;
         if (ctx->rank == 0) unlink(outpath);
     }
     if (code) goto done;
     if (ctx->rank == 0) {
-        const double rw = (double)N / tw, rc = (double)N / tc, ratio = rw / rc, target = 0.8;
-        const double load = loadavg();
+        const double rw = (double)N / tw, ratio = tp / tw, target = 0.8, load = loadavg();
         const int ok = ratio >= target;
         ok ? ++*met : ++*missed;
-        printf("%-22s %5d %5d %12.4g %8s %8s %7.3f %-12s %-6s %s (load %.1f)\n", "whole_aggregates",
-               136, b, rw, "-", "-", ratio, "compute_only", ">= 0.8", ok ? "met" : "MISSED", load);
+        printf("%-22s %5d %5d %12.4g %8s %8s %7.3f %-12s %-6s %s (load %.1f; compute phase %.3g s "
+               "of %.3g s; kernel alone %.3g s)\n", "whole_aggregates", 136, b, rw, "-", "-", ratio,
+               "run_compute", ">= 0.8", ok ? "met" : "MISSED", load, tp, tw, tk);
         fflush(stdout);
         if (json) {
             ics_sysinfo si;
@@ -132,16 +148,18 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
             strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
             fprintf(json, "{\"case\": \"whole_aggregates\", \"n\": 136, \"block\": %d, "
                     "\"scenarios_per_s\": %.6g, \"gflops\": null, \"dgemm_gflops\": null, "
-                    "\"ratio\": %.6g, \"ratio_vs\": \"compute_only\", \"target\": %g, "
+                    "\"ratio\": %.6g, \"ratio_vs\": \"run_compute\", \"target\": %g, "
                     "\"target_met\": %s, \"blas_core\": \"%s\", \"openblas_coretype\": \"%s\", "
                     "\"ranks\": %d, \"threads\": %d, \"blas_threads\": 1, \"scenarios\": %lld, "
-                    "\"wall_s\": %.4g, \"compute_only_s\": %.4g, \"finalize_and_io_s_est\": %.4g, "
+                    "\"wall_s\": %.4g, \"run_compute_s\": %.4g, \"kernel_only_s\": %.4g, "
+                    "\"cpu_s\": %.4g, \"kernel_only_cpu_s\": %.4g, "
                     "\"loadavg_1min\": [%.2f, %.2f], \"what\": \"icstress run, builtin table, "
                     "leontief, one normal final-demand shock, store [total_output_loss] (aggregate "
-                    "shortcut), exact statistics; vs the same blocks in process, no I/O\", "
+                    "shortcut), exact statistics; ratio = its own compute phase (blocks computed and "
+                    "written) / the whole command\", "
                     "\"machine\": \"%s\", \"commit\": \"%s\", \"timestamp\": \"%s\", \"quick\": %s}\n",
                     b, rw, ratio, target, ok ? "true" : "false", si.blas_core, si.coretype_env,
-                    ctx->size, nth, (long long)N, tw, tc, tw - tc, load0, load, si.cpu_model,
+                    ctx->size, nth, (long long)N, tw, tp, tk, cw, ck, load0, load, si.cpu_model,
                     ics_git_commit, stamp, quick ? "true" : "false");
             fflush(json);
         }
