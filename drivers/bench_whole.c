@@ -130,6 +130,13 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
         if (ctx->rank == 0) unlink(outpath);
     }
     if (code) goto done;
+    long rss_kb = 0;
+    {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        long kb = ru.ru_maxrss;
+        MPI_Allreduce(&kb, &rss_kb, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
+    }
     if (ctx->rank == 0) {
         const double rw = (double)N / tw, ratio = tp / tw, target = 0.8, load = loadavg();
         const int ok = ratio >= target;
@@ -141,7 +148,8 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
         if (json) {
             ics_sysinfo si;
             ics_sysinfo_get(&si);
-            char stamp[32];
+            char stamp[32], blas[256];
+            ics_sysinfo_blas_string(&si, blas, sizeof blas);
             time_t now = time(NULL);
             struct tm tm;
             gmtime_r(&now, &tm);
@@ -149,7 +157,7 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
             fprintf(json, "{\"case\": \"whole_aggregates\", \"n\": 136, \"block\": %d, "
                     "\"scenarios_per_s\": %.6g, \"gflops\": null, \"dgemm_gflops\": null, "
                     "\"ratio\": %.6g, \"ratio_vs\": \"run_compute\", \"target\": %g, "
-                    "\"target_met\": %s, \"blas_core\": \"%s\", \"openblas_coretype\": \"%s\", "
+                    "\"target_met\": %s, \"blas_core\": \"%s\", \"openblas_coretype\": \"%s\", \"blas\": \"%s\", \"peak_rss_mib\": %.1f, "
                     "\"ranks\": %d, \"threads\": %d, \"blas_threads\": 1, \"scenarios\": %lld, "
                     "\"wall_s\": %.4g, \"run_compute_s\": %.4g, \"kernel_only_s\": %.4g, "
                     "\"cpu_s\": %.4g, \"kernel_only_cpu_s\": %.4g, "
@@ -158,7 +166,7 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
                     "shortcut), exact statistics; ratio = its own compute phase (blocks computed and "
                     "written) / the whole command\", "
                     "\"machine\": \"%s\", \"commit\": \"%s\", \"timestamp\": \"%s\", \"quick\": %s}\n",
-                    b, rw, ratio, target, ok ? "true" : "false", si.blas_core, si.coretype_env,
+                    b, rw, ratio, target, ok ? "true" : "false", si.blas_core, si.coretype_env, blas, (double)rss_kb / 1024.0,
                     ctx->size, nth, (long long)N, tw, tp, tk, cw, ck, load0, load, si.cpu_model,
                     ics_git_commit, stamp, quick ? "true" : "false");
             fflush(json);
