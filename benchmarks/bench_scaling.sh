@@ -5,18 +5,24 @@
 # statistics at the end:
 #   static  leontief, full propagation (fast_aggregates: false), blocks of 1024
 #   diim    DIIM over 52 steps, blocks of 256
+#   agg     leontief with the aggregate shortcut (one normal final-demand shock, the aggregates
+#           stored), weak scaling 1 -> 2 ranks x 1 thread only, SCEN_AGG per rank (issue 17:
+#           the whole command at 10^7 scenarios per rank, target 0.9)
 # Weak scaling: SCEN x workers scenarios (workers = ranks x threads), efficiency
 #   E_w = rate(p) / (p x rate(1)); strong scaling: a fixed 2 x SCEN scenarios, E_s = T(1) / (p T(p)).
 # For each run: the compute phase (sample, propagate, aggregates, writes; icstress's own
 # "computed in" line) and the wall time of the whole command (plus plan, file layout and the
 # statistics, whose columns the ranks share at the end). The two together fit the cost model of
 # docs/performance.md. Prints a table; appends JSON records to $JSON (default bench-scaling.jsonl).
-# Usage: benchmarks/bench_scaling.sh [BUILD_DIR] [SCEN_STATIC] [SCEN_DIIM]
-#        (defaults: build, 1000000, 40000; about 3 minutes on 2 cores)
+# Usage: benchmarks/bench_scaling.sh [BUILD_DIR] [SCEN_STATIC] [SCEN_DIIM] [SCEN_AGG]
+#        (defaults: build, 1000000, 40000, 10000000; about 4 minutes on 2 cores)
+#        WORKLOADS="agg" (default "static diim agg") runs a subset.
 set -euo pipefail
 build=${1:-build}
 per_static=${2:-1000000}
 per_diim=${3:-40000}
+per_agg=${4:-10000000}
+workloads=${WORKLOADS:-static diim agg}
 json=${JSON:-bench-scaling.jsonl}
 ics="$build/icstress"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -46,6 +52,16 @@ shocks:
 output:
   store: [total_output_loss]
 YAML
+cat > "$tmp/agg.yaml" <<'YAML'
+table: builtin
+model: leontief
+seed: 1
+block_size: 1024
+shocks:
+  - {name: demand, type: final_demand, segments: ["end_*"], change: {dist: normal, mean: -0.1, sd: 0.05}}
+output:
+  store: [total_output_loss]
+YAML
 info=$("$ics" info)
 core=$(sed -n 's/^BLAS core: *//p' <<<"$info")
 cpu=$(sed -n 's/^CPU: *//p' <<<"$info")
@@ -56,16 +72,19 @@ printf "%-7s %-6s %-5s %-7s %-9s %-9s %-12s %-8s %-12s %-8s %s\n" model mode ran
 declare -A tc tw
 # one untimed warm-up run per workload (loads the binary, libraries and table into the page cache;
 # the first timed run paid ~1.5 s for that)
-for model in static diim; do
+for model in $workloads; do
   OMP_NUM_THREADS=1 mpiexec --bind-to none -np 1 "$ics" run "$tmp/$model.yaml" -o "$tmp/out.h5" \
     --scenarios 2048 --quiet >/dev/null 2>&1 || true
   rm -f "$tmp/out.h5"
 done
-for model in static diim; do
+for model in $workloads; do
   per=$per_static
   [ $model = diim ] && per=$per_diim
-  for mode in weak strong; do
-    for cfg in 1x1 2x1 1x2 2x2 4x1; do
+  [ $model = agg ] && per=$per_agg
+  modes="weak strong" cfgs="1x1 2x1 1x2 2x2 4x1"
+  [ $model = agg ] && modes=weak cfgs="1x1 2x1"
+  for mode in $modes; do
+    for cfg in $cfgs; do
       np=${cfg%x*}
       th=${cfg#*x}
       p=$((np * th))
@@ -91,7 +110,7 @@ for model in static diim; do
       rw=$(awk -v n="$N" -v t="$w" 'BEGIN { printf "%.4g", n / t }')
       printf "%-7s %-6s %-5s %-7s %-9s %-9s %-12s %-8s %-12s %-8s %s\n" $model $mode $np $th $N \
         "$c" "$rc" "$w" "$rw" "$e" "$ew"
-      echo "{\"case\": \"scaling_${model}_$mode\", \"n\": 136, \"block\": $([ $model = diim ] && echo 256 || echo 1024), \"scenarios\": $N, \"ranks\": $np, \"threads\": $th, \"compute_s\": $c, \"wall_s\": $w, \"scenarios_per_s\": $rc, \"wall_scenarios_per_s\": $rw, \"efficiency\": $e, \"efficiency_wall\": $ew, \"oversubscribed\": $([ $p -gt "$(nproc)" ] && echo true || echo false), \"blas_core\": \"$core\", \"machine\": \"$cpu\", \"commit\": \"$commit\", \"timestamp\": \"$(date -u +%FT%TZ)\"}" >> "$json"
+      echo "{\"case\": \"scaling_${model}_$mode\", \"n\": 136, \"block\": $([ $model = diim ] && echo 256 || echo 1024), \"scenarios\": $N, \"ranks\": $np, \"threads\": $th, \"compute_s\": $c, \"wall_s\": $w, \"scenarios_per_s\": $rc, \"wall_scenarios_per_s\": $rw, \"efficiency\": $e, \"efficiency_wall\": $ew, \"oversubscribed\": $([ $p -gt "$(nproc)" ] && echo true || echo false), \"loadavg_1min\": $(cut -d" " -f1 /proc/loadavg), \"blas_core\": \"$core\", \"machine\": \"$cpu\", \"commit\": \"$commit\", \"timestamp\": \"$(date -u +%FT%TZ)\"}" >> "$json"
     done
   done
 done

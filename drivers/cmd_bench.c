@@ -13,6 +13,7 @@
 #include "ics_bench_cmd.h"
 #include "ics_options.h"
 #include "ics_bench_large.h"
+#include "ics_bench_whole.h"
 #include "ics_aggregate.h"
 #include "ics_ario_internal.h"
 #include "ics_config.h"
@@ -387,7 +388,7 @@ static int case_pipeline(bench *B, ics_error *err)
             B->prop136);
     emit(B, &r1);
     rec r2 = {"pipeline_static", 136, 1024, rate, rate * fl * 1e-9, -1, rate / B->prop136,
-              "propagation", 0.5, ""};
+              "propagation", 0.8, ""};
     xappend(&r2, ", \"what\": \"icstress run, builtin table, total_output_loss stored, exact "
             "statistics, fast_aggregates false\", \"scenarios\": %lld, \"wall_s\": %.4g, "
             "\"compute_scenarios_per_s\": %.6g, \"sampling_scenarios_per_s\": %.6g, "
@@ -828,6 +829,7 @@ int ics_cmd_bench(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     }
     if (cases & (C_PROP | C_PIPE)) code = cases_propagate(&B, (cases & C_PROP) != 0, err);
     if (!code && (cases & C_PIPE)) code = case_pipeline(&B, err);
+    if (!code && (cases & C_PIPE)) code = ics_bench_whole(ctx, B.quick, B.tmpdir, B.json, &B.met, &B.missed, err);
     if (cases & (C_DIIM | C_ARIO)) {
         double bw = 0, bw2 = 0;
         if (cases & C_ARIO) bw = triad_gbs(&B, (size_t)4 << 20), bw2 = triad_gbs(&B, (size_t)16 << 10);

@@ -26,6 +26,7 @@
 #include "ics_scenario.h"
 #include "ics_stats.h"
 #include "ics_stop.h"
+#include "ics_stream_hist.h"
 #include "ics_sysinfo.h"
 #include "ics_table.h"
 #include "ics_table_cmd.h"
@@ -379,6 +380,7 @@ typedef struct run_loop {
     double *pbuf;
     int64_t N;
     int b, n, k, nthreads, nslots, dynamic;
+    ics_stream_hist *sh;    /* histograms streamed with the blocks, or NULL */
 } run_loop;
 
 static blockview view_of(const run_loop *L, int s)
@@ -414,6 +416,10 @@ static void compute_block(const run_loop *L, int64_t blockid, int s)
     if (L->mom) {
         const blockview v = view_of(L, s);
         block_moments(&v, L->store, L->width, L->as, bb, L->mom[s]);
+    }
+    if (L->sh) {
+        const blockview v = view_of(L, s);
+        ics_stream_hist_block(L->sh, s, v.out, v.agg, bb);
     }
 }
 
@@ -492,6 +498,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_sched sched;
     ics_out_lock *lock = NULL;
     ics_run_identity id;
+    ics_stream_hist *sh = NULL;
     int store[OUT_COUNT] = {0};
     int n = 0, k = 0, b = 0;
     int64_t N = 0, nblocks = 0, npending = 0, truncated = 0;
@@ -638,6 +645,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_ALLOC(pbuf, (size_t)maxw * b, err, "a write buffer");
     }
 
+    /* a resumed run has blocks it did not compute: the finalization histograms the file */
+    if (npending == nblocks) ICS_TRY(ics_stream_hist_create(as, store, width, nws, &sh, err));
     if (ics_sched_create(&sched, npending, MPI_COMM_WORLD) != MPI_SUCCESS)
         ICS_FAIL(err, ICS_EINTERNAL, "cannot create the MPI block counter");
     sched_live = 1;
@@ -649,11 +658,12 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     {
         const run_loop L = {plan, m, as, fast, dyn, ws, dws, dagg, mom, pending, store, width,
                             dsets, adsets, pdsets, mdsets, done_ds, dxpl, pbuf, N, b, n, k,
-                            nthreads, nws, dynamic};
+                            nthreads, nws, dynamic, sh};
         ICS_TRY(ics_agree(run_blocks(&L, &sched, &pr, pending_scen, &nwritten, err), err));
     }
     MPI_Allreduce(MPI_IN_PLACE, &nwritten, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     const double compute_s = MPI_Wtime() - t0;
+    ctx->run_compute_s = compute_s;
     ics_sched_destroy(&sched);
     sched_live = 0;
 
@@ -692,7 +702,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ics_finalize_info fi = {out, t, as, cfg->model, node_names, nnode, full_names, nfull,
                                 with_mom, nblocks - npending, compute_s,
                                 ctx->rank != 0 || ctx->quiet, cfg->steps_per_year, ctx->argc,
-                                ctx->argv};
+                                ctx->argv, NULL};
+        if (sh) fi.hist = ics_stream_hist_finish(sh, as->nout + nfull + nnode);
         ICS_TRY((ics_status)ics_finalize_run(&fi, err));
     }
     if (ctx->rank == 0 && !o.quiet && truncated > 0)
@@ -745,6 +756,7 @@ done:
     free(dagg);
     ics_dyn_destroy(&dyn);
     ics_static_agg_destroy(&fast);
+    ics_stream_hist_destroy(&sh);
     free(adsets);
     ics_aggset_destroy(&as);
     free(pdsets); free(pbuf); free(done_flags); free(pending);

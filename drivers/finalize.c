@@ -1,11 +1,12 @@
-/* Finalization of a result file (see ics_finalize.h). Statistics are exact and computed in
- * scenario-index order from the stored data, so they are the same for any decomposition. The
- * columns of every dataset are shared out over the processes (each column's statistics do not
- * depend on who computes them); rank 0 gathers them and writes the file. */
+/* Finalization of a result file (see ics_finalize.h). Statistics are exact and the same bits for
+ * any decomposition: the rows of every dataset are shared out over the processes in fixed
+ * segments (ics_rowstats.h), which merge integer histograms and segment-ordered sums through
+ * the two collectives below; every rank gets every statistic, and rank 0 writes the file. */
 #include "ics_finalize.h"
 #include "ics_finalstats.h"
 #include "ics_h5.h"
 #include "ics_h5meta.h"
+#include "ics_rowstats.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -48,34 +49,39 @@ static void result_arrays(ics_column_stats_result *r, double **a, int64_t *rows)
     memcpy(rows, n, sizeof n);
 }
 
-/* Collective: rank 0 takes column c of r from rank (base + c) % size. */
-static void gather_columns(ics_column_stats_result *r, int64_t base)
+/* The collectives of ics_rowstats over MPI_COMM_WORLD. */
+static int comm_sum(void *ctx, int64_t *v, int64_t n)
 {
-    int rank = 0, size = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    (void)ctx;
+    for (; n > 0;) {
+        const int c = n > (1 << 28) ? 1 << 28 : (int)n;
+        if (MPI_Allreduce(MPI_IN_PLACE, v, c, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return 1;
+        v += c, n -= c;
+    }
+    return 0;
+}
+
+static int comm_gather(void *ctx, const double *mine, int64_t n, double **all, int64_t *total)
+{
+    (void)ctx;
+    int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size == 1) return;
-    double *a[NARRAYS];
-    int64_t rows[NARRAYS], len = 0;
-    const int64_t m = r->ncols;
-    result_arrays(r, a, rows);
-    for (int i = 0; i < NARRAYS; ++i) len += rows[i] * m;
-    double *mine = malloc((size_t)len * sizeof *mine);
-    double *all = rank == 0 ? malloc((size_t)len * (size_t)size * sizeof *all) : NULL;
-    if (!mine || (rank == 0 && !all)) MPI_Abort(MPI_COMM_WORLD, 1); /* a few KiB */
-    for (int i = 0, off = 0; i < NARRAYS; off += (int)(rows[i] * m), ++i)
-        memcpy(mine + off, a[i], (size_t)(rows[i] * m) * sizeof *mine);
-    MPI_Gather(mine, (int)len, MPI_DOUBLE, all, (int)len, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    if (rank == 0)
-        for (int64_t c = 0; c < m; ++c) {
-            const int64_t owner = (base + c) % size;
-            if (owner == 0) continue;
-            const double *src = all + owner * len;
-            for (int i = 0; i < NARRAYS; src += rows[i] * m, ++i)
-                for (int64_t l = 0; l < rows[i]; ++l) a[i][l * m + c] = src[l * m + c];
-        }
-    free(mine);
-    free(all);
+    int cnt = (int)n, *counts = malloc((size_t)size * sizeof *counts),
+        *displs = malloc((size_t)size * sizeof *displs);
+    if (!counts || !displs) MPI_Abort(MPI_COMM_WORLD, 1); /* a few KiB */
+    MPI_Allgather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    int64_t t = 0;
+    for (int p = 0; p < size; ++p) displs[p] = (int)t, t += counts[p];
+    if (t > INT32_MAX) MPI_Abort(MPI_COMM_WORLD, 1); /* bounded by GATHER_BUDGET and the segments */
+    *all = malloc((size_t)(t ? t : 1) * sizeof **all);
+    if (!*all) MPI_Abort(MPI_COMM_WORLD, 1);
+    const int rc = MPI_Allgatherv(mine, cnt, MPI_DOUBLE, *all, counts, displs, MPI_DOUBLE,
+                                  MPI_COMM_WORLD);
+    *total = t;
+    free(counts);
+    free(displs);
+    return rc != MPI_SUCCESS;
 }
 
 /* Disk space for writing the statistics: their values twice over, plus room for the metadata of
@@ -112,10 +118,10 @@ done:
     return st;
 }
 
-/* The statistics of /scenarios/<name>: the columns of this rank (file column c belongs to rank
- * (base + c) % size), gathered on rank 0. Collective. */
+/* The statistics of /scenarios/<name>, every rank reading its share of the rows (hist: this
+ * rank's share of the histograms streamed while computing, or NULL). Collective. */
 static ics_status stats_for(hid_t f, const char *name, int full, int window_moments,
-                            int64_t base, ics_column_stats_result **res, ics_error *err)
+                            const int64_t *hist, ics_column_stats_result **res, ics_error *err)
 {
     ics_status st = ICS_OK;
     int rank = 0, size = 1;
@@ -140,11 +146,13 @@ static ics_status stats_for(hid_t f, const char *name, int full, int window_mome
     }
     snprintf(mpath, sizeof mpath, "/progress/moments/%s", name);
     if (window_moments) req.moments_dataset = mpath;
-    req.col_stride = size;
-    req.col_offset = ((rank - base) % size + size) % size;
     snprintf(path, sizeof path, "/scenarios/%s", name);
-    st = ics_agree(ics_column_stats(f, path, &req, res, err), err);
-    if (st == ICS_OK) gather_columns(*res, base);
+    const ics_stats_comm cm = {NULL, size, rank, comm_sum, comm_gather};
+    int peer_failed = 0;
+    st = ics_rowstats(f, path, &req, hist, &cm, res, &peer_failed, err);
+    /* a rank that only learnt of another's failure lets that rank's message through */
+    st = ics_agree(peer_failed ? ICS_OK : st, err);
+    if (st != ICS_OK) ics_column_stats_free(res);
     return st;
 }
 
@@ -190,13 +198,12 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
                                                    "file to compute its statistics", partial),
                    err);
         if (st != ICS_OK) goto done;
-        int64_t base = 0;
         for (int i = 0; i < nres && st == ICS_OK; ++i) {
             const int full = i < nagg + fi->nfull;
             names[i] = i < nagg ? fi->as->out[i].name
                        : full  ? fi->full_stats[i - nagg] : fi->node_stats[i - nagg - fi->nfull];
-            st = stats_for(f, names[i], full, fi->window_moments, base, &res[i], err);
-            if (st == ICS_OK) base += res[i]->ncols;
+            st = stats_for(f, names[i], full, fi->window_moments, fi->hist ? fi->hist[i] : NULL,
+                           &res[i], err);
         }
         H5Fclose(f);
         MPI_Barrier(MPI_COMM_WORLD); /* every read-only handle closed before rank 0 writes */

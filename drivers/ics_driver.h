@@ -18,6 +18,7 @@ typedef struct ics_ctx {
     ics_out_lock *out_lock; /* a lock the caller holds for the runs it makes (sensitivity) */
     int argc;              /* the program's command line, for the provenance of result files */
     char **argv;
+    double run_compute_s;  /* set by ics_cmd_run: wall seconds of its compute phase (bench) */
 } ics_ctx;
 
 /* Set the OpenMP thread count once at start-up: OMP_NUM_THREADS if set, else

@@ -25,6 +25,10 @@ typedef struct ics_finalize_info {
     int steps_per_year;        /* step length, for the units (ics_h5meta_describe) */
     int argc;                  /* the command line, for the provenance */
     char *const *argv;
+    const int64_t *const *hist; /* NULL, or per dataset above (aggregates, full, node, in that
+                                   order) NULL or this rank's share of its fixed-grid histograms
+                                   streamed with the blocks (ics_keyhist_add), NULL on every
+                                   rank or on none */
 } ics_finalize_info;
 
 /* Collective over MPI_COMM_WORLD: ICS_OK when no process failed, else on every rank the status
@@ -32,8 +36,8 @@ typedef struct ics_finalize_info {
 ics_status ics_agree(ics_status st, ics_error *err);
 
 /* Collective (every rank of MPI_COMM_WORLD, after the parallel file is closed): every rank
- * computes the statistics of its share of the columns from the file opened read-only; rank 0
- * gathers them, reopens the file, writes /statistics, sets `finished` and `complete` = 1,
+ * reads its share of the rows of the file opened read-only and gets every statistic; rank 0
+ * reopens the file, writes /statistics, sets `finished` and `complete` = 1,
  * closes and renames it, and prints the run summary on stdout unless quiet. Returns the same
  * status on every rank (with the message of the lowest rank that failed). */
 int ics_finalize_run(const ics_finalize_info *fi, ics_error *err);
