@@ -34,6 +34,7 @@ FOREIGN = {
     "--keep": "benchmarks/ scripts", "--n": "benchmarks/bench_dynamic", "--b": "benchmarks/bench_dynamic",
     "--update": "tests/integration/options_docs.py",
     "--png": "docs/img/outage_curve.py", "--ario": "docs/img/outage_curve.py",
+    "--set": "benchmarks/cost_model.py",
     "--scen": "docs/cli.md's example of an abbreviation, which icstress refuses",
     "--column": "python3 -m icstress plot", "--by": "python3 -m icstress plot",
     "--output-name": "python3 -m icstress plot", "--dpi": "python3 -m icstress plot",
