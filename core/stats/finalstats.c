@@ -4,6 +4,7 @@
 #include "ics_finalstats.h"
 
 #include "ics_h5.h"
+#include "ics_ksum.h"
 #include "ics_stats.h"
 
 #include <assert.h>
@@ -29,28 +30,6 @@
  * Small numerical helpers
  * ------------------------------------------------------------------------------------------- */
 
-/* Neumaier-compensated sum: tail sums of many values stay accurate to a few ulps. */
-typedef struct ksum {
-    double s, c;
-} ksum;
-
-static void ks_add(ksum *k, double x)
-{
-    const double t = k->s + x;
-    if (fabs(k->s) >= fabs(x))
-        k->c += (k->s - t) + x;
-    else
-        k->c += (x - t) + k->s;
-    k->s = t;
-}
-
-static void ks_addk(ksum *k, const ksum *o)
-{
-    ks_add(k, o->s);
-    ks_add(k, o->c);
-}
-
-static double ks_val(const ksum *k) { return k->s + k->c; }
 
 /* Moments of one column: window summaries (ics_window_moments) merged as a binary counter
  * (level l holds 2^l consecutive windows, earlier rows first), so rounding error grows with

@@ -4,6 +4,7 @@
  * order and merged in segment order, so no bit depends on the number of processes or threads. */
 #include "ics_rowstats.h"
 
+#include "ics_ksum.h"
 #include "ics_stats.h"
 
 #include <assert.h>
@@ -36,25 +37,6 @@ static double value_of_key(uint64_t k)
     return x;
 }
 
-/* Neumaier-compensated sums */
-typedef struct ksum {
-    double s, c;
-} ksum;
-static void ks_add(ksum *k, double x)
-{
-    const double t = k->s + x;
-    if (fabs(k->s) >= fabs(x))
-        k->c += (k->s - t) + x;
-    else
-        k->c += (x - t) + k->s;
-    k->s = t;
-}
-static void ks_addk(ksum *k, const ksum *o)
-{
-    ks_add(k, o->s);
-    ks_add(k, o->c);
-}
-static double ks_val(const ksum *k) { return k->s + k->c; }
 
 /* The binary counter of window moments of ics_column_stats: level l holds 2^l windows. */
 typedef struct tree {
