@@ -156,6 +156,52 @@ static int has_file(const char *dir, const char *name)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+static ics_status write_unit(const ics_table *t, const char *dir, ics_error *err)
+{
+    if (!t->unit) return ICS_OK;
+    char path[4096];
+    FILE *f = NULL;
+    ics_status st = open_out(dir, "unit.csv", path, sizeof path, &f, err);
+    if (st != ICS_OK) return st;
+    fputs("region,sector,unit\n", f);
+    for (int i = 0; i < t->n; ++i) {
+        ics_csv_put_field(f, t->regions[t->node_region[i]]);
+        fputc(',', f);
+        ics_csv_put_field(f, t->segments[t->node_segment[i]]);
+        fputc(',', f);
+        ics_csv_put_field(f, t->unit);
+        fputc('\n', f);
+    }
+    return close_file(f, path, err);
+}
+
+/* Write t in the pymrio text layout (with unit.csv when with_unit) to OUT_DIR.partial, then
+ * rename it to out; a failure leaves neither directory behind. */
+static ics_status write_dir_atomically(const ics_table *t, const char *out, int with_unit,
+                                       ics_error *err)
+{
+    ics_status st = ICS_OK;
+    struct stat sb;
+    int made = 0;
+    const size_t plen = strlen(out) + sizeof ".partial";
+    char *partial = NULL;
+    ICS_ALLOC(partial, plen, err, "path");
+    snprintf(partial, plen, "%s.partial", out);
+    if (stat(partial, &sb) == 0) remove_partial(partial);
+    if (mkdir(partial, 0777) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot create: %s", partial, strerror(errno));
+    made = 1;
+    ICS_TRY(write_table_dir(t, partial, err));
+    if (with_unit) ICS_TRY(write_unit(t, partial, err));
+    if (rename(partial, out) != 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot rename to %s: %s", partial, out, strerror(errno));
+    made = 0;
+done:
+    if (made) remove_partial(partial);
+    free(partial);
+    return st;
+}
+
 /* ------------------------------------------------------------------------------------------
  * table balance
  * ---------------------------------------------------------------------------------------- */
@@ -167,10 +213,8 @@ static int cmd_balance(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_gras *g = NULL;
     double *M = NULL, *u = NULL, *v = NULL, *X = NULL;
     char **rlab = NULL, **clab = NULL;
-    char *partial = NULL;
     const char *prior = NULL, *out = NULL;
     ics_gras_opts gopts = ICS_GRAS_DEFAULTS;
-    int made_partial = 0;
 
     ics_args args; /* the options of `table balance` are in its table (drivers/commands.c) */
     ICS_TRY(ics_args_parse(ics_cmdspec_find("table balance"), argc, argv, &args, err));
@@ -295,17 +339,7 @@ static int cmd_balance(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         goto done;
     }
 
-    const size_t plen = strlen(out) + sizeof ".partial";
-    ICS_ALLOC(partial, plen, err, "path");
-    snprintf(partial, plen, "%s.partial", out);
-    if (stat(partial, &sb) == 0) remove_partial(partial);
-    if (mkdir(partial, 0777) != 0)
-        ICS_FAIL(err, ICS_EIO, "%s: cannot create: %s", partial, strerror(errno));
-    made_partial = 1;
-    ICS_TRY(write_table_dir(t, partial, err));
-    if (rename(partial, out) != 0)
-        ICS_FAIL(err, ICS_EIO, "%s: cannot rename to %s: %s", partial, out, strerror(errno));
-    made_partial = 0;
+    ICS_TRY(write_dir_atomically(t, out, 0, err));
 
     if (ctx->rank == 0 && !ctx->quiet) {
         double z1 = 0;
@@ -320,14 +354,12 @@ static int cmd_balance(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                vr.worst_col_balance, vr.max_colsum_A, vr.spectral_lower, vr.spectral_radius);
     }
 done:
-    if (made_partial) remove_partial(partial);
     if (rlab)
         for (int i = 0; t && i < t->n + 1; ++i) free(rlab[i]);
     if (clab)
         for (int j = 0; t && j < t->n + t->ny; ++j) free(clab[j]);
     free(rlab);
     free(clab);
-    free(partial);
     free(M);
     free(X);
     free(u);
@@ -356,33 +388,13 @@ static ics_status load_frame(const char *path, ics_table **t, ics_error *err)
     return ics_table_load(path, t, err);
 }
 
-static ics_status write_unit(const ics_table *t, const char *dir, ics_error *err)
-{
-    if (!t->unit) return ICS_OK;
-    char path[4096];
-    FILE *f = NULL;
-    ics_status st = open_out(dir, "unit.csv", path, sizeof path, &f, err);
-    if (st != ICS_OK) return st;
-    fputs("region,sector,unit\n", f);
-    for (int i = 0; i < t->n; ++i) {
-        ics_csv_put_field(f, t->regions[t->node_region[i]]);
-        fputc(',', f);
-        ics_csv_put_field(f, t->segments[t->node_segment[i]]);
-        fputc(',', f);
-        ics_csv_put_field(f, t->unit);
-        fputc('\n', f);
-    }
-    return close_file(f, path, err);
-}
 
 static int cmd_nest(ics_ctx *ctx, int argc, char **argv, ics_error *err)
 {
     ics_status st = ICS_OK;
     ics_table *F = NULL, *C = NULL, *N = NULL;
-    char *partial = NULL;
     const char *frame = NULL, *chain = NULL, *out = NULL, *sector = NULL;
     ics_nest_opts nopts = ICS_NEST_DEFAULTS;
-    int made_partial = 0;
     struct stat sb;
 
     ics_args args; /* the options of `table nest` are in its table (drivers/commands.c) */
@@ -428,18 +440,7 @@ static int cmd_nest(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         goto done;
     }
 
-    const size_t plen = strlen(out) + sizeof ".partial";
-    ICS_ALLOC(partial, plen, err, "path");
-    snprintf(partial, plen, "%s.partial", out);
-    if (stat(partial, &sb) == 0) remove_partial(partial);
-    if (mkdir(partial, 0777) != 0)
-        ICS_FAIL(err, ICS_EIO, "%s: cannot create: %s", partial, strerror(errno));
-    made_partial = 1;
-    ICS_TRY(write_table_dir(N, partial, err));
-    ICS_TRY(write_unit(N, partial, err));
-    if (rename(partial, out) != 0)
-        ICS_FAIL(err, ICS_EIO, "%s: cannot rename to %s: %s", partial, out, strerror(errno));
-    made_partial = 0;
+    ICS_TRY(write_dir_atomically(N, out, 1, err));
 
     if (ctx->rank == 0 && !ctx->quiet) {
         printf("nested %s into %s/%s -> %s: %d nodes (%d regions x %d chain segments replace "
@@ -453,8 +454,6 @@ static int cmd_nest(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                "of A %.6f\n", vr.worst_row_balance, vr.worst_col_balance, vr.spectral_radius);
     }
 done:
-    if (made_partial) remove_partial(partial);
-    free(partial);
     ics_table_destroy(&F);
     ics_table_destroy(&C);
     ics_table_destroy(&N);
