@@ -108,7 +108,7 @@ complete_words() { # the words of a command line; the last is completed
 [ "$(complete_words icstress ru)" = "run" ] || bad "icstress ru<TAB>: $(complete_words icstress ru)"
 got=$(complete_words icstress run -- | sort | tr '\n' ' ')
 want=$(printf '%s\n' --force --help --max-time --no-space-check --output --quiet --resume \
-         --scenarios --seed | sort | tr '\n' ' ')
+         --scenarios --seed --table | sort | tr '\n' ' ')
 [ "$got" = "$want" ] || bad "icstress run --<TAB>: '$got', want '$want'"
 [ "$(complete_words icstress table b)" = "balance" ] || bad "icstress table b<TAB>"
 [ "$(complete_words icstress table balance --m)" = "--max-iter" ] || bad "table balance --m<TAB>"
