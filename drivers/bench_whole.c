@@ -97,8 +97,12 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
     ics_aggset *as = NULL;
     ics_static_agg *fast = NULL;
     ics_static_ws **ws = calloc((size_t)nth, sizeof *ws);
-    if (!ws || ics_config_parse(whole_yaml, "bench", &cfg, err) ||
-        ics_table_load("builtin", &t, err) || ics_model_create(t, &m, err) ||
+    if (!ws || ics_config_parse(whole_yaml, "bench", &cfg, err)) {
+        code = 1;
+        goto done;
+    }
+    cfg->scenarios = N; /* the plan's sampler covers the N scenarios computed in process */
+    if (ics_table_load("builtin", &t, err) || ics_model_create(t, &m, err) ||
         ics_plan_create(cfg, t, m, &p, err) || ics_aggset_create(cfg, t, m, 0, 0, &as, err) ||
         ics_static_agg_create(p, m, as, &fast, err)) {
         code = 1;
