@@ -79,20 +79,26 @@ void ics_h5_abort(ics_h5file **fp, int do_unlink)
     *fp = NULL;
 }
 
-ics_status ics_h5_attr_str(hid_t obj, const char *name, const char *value, ics_error *err)
+/* Create the attribute name of file type ftype on obj and write buf (memory type mtype) to it. */
+static ics_status write_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hid_t space,
+                             const void *buf, ics_error *err)
 {
     ics_status st = ICS_OK;
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
-    H5Tset_size(type, strlen(value) + 1);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    attr = ics_h5_fault() ? H5I_INVALID_HID
-                          : H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0 || H5Awrite(attr, type, value) < 0) {
+    const hid_t attr = ics_h5_fault() ? H5I_INVALID_HID
+                                      : H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, mtype, buf) < 0)
         ICS_H5_FAIL(err, obj, NULL, "cannot write the attribute '%s'", name);
-        goto done;
-    }
 done:
     if (attr >= 0) H5Aclose(attr);
+    return st;
+}
+
+ics_status ics_h5_attr_str(hid_t obj, const char *name, const char *value, ics_error *err)
+{
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR);
+    H5Tset_size(type, strlen(value) + 1);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    const ics_status st = write_attr(obj, name, type, type, space, value, err);
     H5Sclose(space);
     H5Tclose(type);
     return st;
@@ -100,16 +106,8 @@ done:
 
 ics_status ics_h5_attr_i64(hid_t obj, const char *name, int64_t value, ics_error *err)
 {
-    ics_status st = ICS_OK;
     hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = ics_h5_fault() ? H5I_INVALID_HID
-                                : H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_INT64, &value) < 0) {
-        ICS_H5_FAIL(err, obj, NULL, "cannot write the attribute '%s'", name);
-        goto done;
-    }
-done:
-    if (attr >= 0) H5Aclose(attr);
+    const ics_status st = write_attr(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, space, &value, err);
     H5Sclose(space);
     return st;
 }
@@ -117,17 +115,9 @@ done:
 ics_status ics_h5_attr_f64(hid_t obj, const char *name, const double *values, int count,
                            ics_error *err)
 {
-    ics_status st = ICS_OK;
     hsize_t dim = (hsize_t)count;
     hid_t space = count == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
-    hid_t attr = ics_h5_fault() ? H5I_INVALID_HID
-                                : H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0 || H5Awrite(attr, H5T_NATIVE_DOUBLE, values) < 0) {
-        ICS_H5_FAIL(err, obj, NULL, "cannot write the attribute '%s'", name);
-        goto done;
-    }
-done:
-    if (attr >= 0) H5Aclose(attr);
+    const ics_status st = write_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, values, err);
     H5Sclose(space);
     return st;
 }
