@@ -4,7 +4,7 @@
  * section's owned lists. */
 #include "ics_ario_internal.h"
 #include "ics_builtin_dynamics.h"
-#include "ics_config_internal.h"
+#include "ics_config_section.h"
 #include "ics_model_config_internal.h"
 #include "ics_table.h"
 
@@ -13,19 +13,6 @@
 #include <string.h>
 #include <stdlib.h>
 
-/* The names config.c gives its helpers (ics_config_internal.h), so that the parser reads as it
- * did there. */
-#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
-#define pctx ics__cfg_ctx
-#define perr ics__cfg_perr
-#define line_of ics__cfg_line
-#define sval ics__cfg_sval
-#define kind_name ics__cfg_kind_name
-#define map_get ics__cfg_map_get
-#define check_keys ics__cfg_check_keys
-#define get_double ics__cfg_get_double
-#define get_enum ics__cfg_get_enum
-#define free_list ics__cfg_free_list
 
 static void segvals_free(ics_segvals *v)
 {

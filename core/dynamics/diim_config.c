@@ -1,26 +1,13 @@
 /* The `diim:` section of a config (INTERFACE.md: lambda, recovery_time), registered with
  * config/ as a model section (ics__diim_section): its defaults, parsing and owned lists. The
  * segment labels of recovery_time are checked against the table in diim_plan.c. */
-#include "ics_config_internal.h"
+#include "ics_config_section.h"
 #include "ics_model_config_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The names config.c gives its helpers (ics_config_internal.h), so that the parser reads as it
- * did there. */
-#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
-#define pctx ics__cfg_ctx
-#define perr ics__cfg_perr
-#define line_of ics__cfg_line
-#define sval ics__cfg_sval
-#define kind_name ics__cfg_kind_name
-#define map_get ics__cfg_map_get
-#define check_keys ics__cfg_check_keys
-#define get_double ics__cfg_get_double
-#define get_enum ics__cfg_get_enum
-#define free_list ics__cfg_free_list
 
 static const char *const diim_keys[] = {"lambda", "recovery_time", "coefficients",
                                         "repairable_share", "rebuild_time"};
