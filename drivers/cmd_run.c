@@ -622,6 +622,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_ALLOC(dagg, nws, err, "workspaces");
         for (int th = 0; th < nws; ++th) {
             ICS_TRY(ics_dyn_ws_create(dyn, b, store[OUT_TRAJ], &dws[th], err));
+            dws[th]->cancel = ics_stop_cancel_flag();
             ICS_ALLOC(dagg[th], (size_t)as->m * b, err, "aggregates");
         }
     } else {

@@ -463,9 +463,11 @@ void ics_write_man(FILE *f)
     fputs("\n.TP\n.B TMPDIR\n", f);
     roff(f, "temporary files of icstress bench (default /tmp).", 1);
     fputs("\n.SH SIGNALS\n", f);
-    roff(f, "SIGINT, SIGTERM and SIGUSR1 (Slurm's --signal) stop a run after the blocks in flight; "
-            "the partial result is flushed and closed, one line says how to resume, and the exit "
-            "status is 3.", 1);
+    roff(f, "SIGINT, SIGTERM and SIGUSR1 (Slurm's --signal) stop a run: no new block is taken; "
+            "after SIGUSR1 the blocks in flight are finished, after SIGTERM and SIGINT they are "
+            "dropped (recomputed by a resume); the partial result is flushed and closed, one line "
+            "says how to resume, and the exit status is 3 (under mpirun: SIGUSR1 to mpirun gives "
+            "3; SIGTERM to mpirun gives mpirun's own status 1, see docs/hpc.md).", 1);
     fputs("\n.SH SEE ALSO\n", f);
     roff(f, "mpirun(1), srun(1), h5dump(1). The documentation in /usr/share/doc/icstress "
             "(README.md, docs/cli.md, docs/config.md, docs/hpc.md).", 1);

@@ -78,13 +78,18 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
 #pragma omp atomic read seq_cst
                 fin = done[s];
                 if (!fin) continue;
-                st = ops->write(ctx, slot_block[s], s, err);
-                *nwritten += st == ICS_OK;
+                /* an urgent stop (SIGTERM, SIGINT) drops the blocks in flight: the models may
+                 * have left them unfinished, and nothing of them is written or flagged */
+                if (!ics_stop_urgent()) {
+                    st = ops->write(ctx, slot_block[s], s, err);
+                    *nwritten += st == ICS_OK;
+                }
                 state[s] = SLOT_FREE, --ntasks;
             }
             if (st != ICS_OK) break;
             /* a stop (signal, --max-time): take no more blocks; those taken but not started
-             * stay unflagged, so a resume computes them; the ones in flight are written */
+             * stay unflagged, so a resume computes them; the ones in flight are written, or
+             * dropped after SIGTERM and SIGINT (drivers/stop.c) */
             if (more && ics_stop_requested()) more = 0, left = 0;
             /* blocks for this rank */
             if (more && left == 0) {
@@ -117,8 +122,10 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
             /* (with nothing to compute here, the loop polls the tasks: only at the end) */
             if (mine >= 0) {
                 ops->compute(ctx, slot_block[mine], mine);
-                st = ops->write(ctx, slot_block[mine], mine, err);
-                *nwritten += st == ICS_OK;
+                if (!ics_stop_urgent()) {
+                    st = ops->write(ctx, slot_block[mine], mine, err);
+                    *nwritten += st == ICS_OK;
+                }
                 state[mine] = SLOT_FREE;
             }
         }

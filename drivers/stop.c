@@ -1,21 +1,34 @@
 /* Stopping a run early and cleanly: SIGTERM, SIGINT and SIGUSR1 (Slurm's time limit and its
- * --signal), or --max-time. The handler only sets a flag; the block loop reads it, stops taking
- * blocks, finishes and writes the blocks in flight, and the run closes its partial file and
- * exits with status 3 (interrupted, resumable). */
+ * --signal), or --max-time. The handler only sets flags; the block loop reads them and stops
+ * taking blocks, and the run closes its partial file and exits with status 3 (interrupted,
+ * resumable).
+ *
+ * SIGUSR1 and --max-time are warnings ahead of a limit: the blocks in flight are finished and
+ * written. SIGTERM and SIGINT ask to stop now, and a SIGKILL may follow soon (Open MPI's mpirun
+ * sends it 1 s after the SIGTERM it passes on, odls_base_sigkill_timeout; Slurm after KillWait):
+ * the blocks in flight are dropped (the dynamic models leave them at their next step, and
+ * nothing of them is written or flagged, so a resume computes them), and the file is closed at
+ * once. */
 #define _XOPEN_SOURCE 700
 #include "ics_stop.h"
 
 #include <mpi.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static volatile sig_atomic_t stop_signal = 0;
+static atomic_int cancel_now = 0; /* SIGTERM or SIGINT: drop the blocks in flight (lock-free) */
 static double deadline = 0.0; /* MPI_Wtime at which to stop taking blocks; 0 = none */
 static int by_time = 0;
 
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+    if (sig != SIGUSR1) atomic_store_explicit(&cancel_now, 1, memory_order_relaxed);
+}
 
 void ics_stop_install(double max_time_s)
 {
@@ -48,6 +61,16 @@ int ics_stop_requested(void)
     if (stop_signal) return 1;
     if (deadline > 0.0 && MPI_Wtime() >= deadline) by_time = 1;
     return by_time;
+}
+
+int ics_stop_urgent(void)
+{
+    return atomic_load_explicit(&cancel_now, memory_order_relaxed);
+}
+
+const atomic_int *ics_stop_cancel_flag(void)
+{
+    return &cancel_now;
 }
 
 const char *ics_stop_reason(char *buf, size_t len)

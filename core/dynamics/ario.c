@@ -800,7 +800,10 @@ void ics_ario_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, 
     for (int c0 = 0; c0 < bb; c0 += ch) {
         const int cb = bb - c0 < ch ? bb - c0 : ch;
         begin_cols(d->ario, &v, c0, cb);
-        for (int t = 0; t <= d->T; ++t) step_cols(d, t, w, &v, bb, c0, cb, 0);
+        for (int t = 0; t <= d->T; ++t) {
+            if (ics_dyn_cancelled(w)) return;
+            step_cols(d, t, w, &v, bb, c0, cb, 0);
+        }
     }
 }
 

@@ -61,6 +61,7 @@ void ics_diim_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, 
     ics_dyn_reset(d, bb, w);
 
     for (int t = 0; t <= T; ++t) {
+        if (ics_dyn_cancelled(w)) return;
         /* capacity floors at step t */
         for (int s = 0; s < k; ++s) {
             if (d->type[s] != ICS_SHOCK_CAPACITY_LOSS || t == T) continue;

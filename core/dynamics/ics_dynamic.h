@@ -17,6 +17,7 @@
 #include "ics_scenario.h"
 #include "ics_table.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,6 +114,10 @@ typedef struct ics_dyn_ws {
     double *traj;          /* n x (T+1) x b out (or NULL): share of baseline output lost at each
                               step, traj[i + t*n + j*(T+1)*n] */
     void *model_ws;        /* model-specific scratch (ARIO) */
+    const atomic_int *cancel; /* optional (caller-set): once non-zero, the models leave the
+                              block at their next step; its results are then incomplete and
+                              the caller discards them (drivers: a SIGTERM drops the blocks in
+                              flight, drivers/stop.c) */
 } ics_dyn_ws;
 
 /* The plan of the config's model (the registered operations of ics_model_name(cfg->model)). */
@@ -131,6 +136,12 @@ void ics_dyn_ws_destroy(ics_dyn_ws **ws);
  * the parameters into ws->Theta/Raw/Occ first, so the block functions below read them there. */
 void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int64_t first, int bb,
                    ics_dyn_ws *ws);
+
+/* Non-zero when the caller asked the block in ws to be abandoned (ws->cancel). */
+static inline int ics_dyn_cancelled(const ics_dyn_ws *ws)
+{
+    return ws->cancel && atomic_load_explicit(ws->cancel, memory_order_relaxed);
+}
 
 /* Intensity of shock s at step t for a scenario whose shock starts at `start` and lasts `dur`
  * steps (-1: to the end): 1 during start .. start+dur-1, then a linear ramp to 0 over the
