@@ -25,7 +25,7 @@ FOREIGN = {
     "--target": "cmake; python3 -m icstress plot", "--output-on-failure": "ctest",
     "--signal": "sbatch", "--requeue": "sbatch", "--array": "sbatch", "--cpus-per-task": "sbatch",
     "--ntasks": "sbatch", "--nodes": "sbatch", "--time": "sbatch", "--mpi": "srun",
-    "--oversubscribe": "mpirun", "--bind-to": "mpirun", "--map-by": "mpirun",
+    "--oversubscribe": "mpirun", "--bind-to": "mpirun", "--map-by": "mpirun", "--mca": "mpirun",
     "--no-deps": "pip", "--no-build-isolation": "pip", "--break-system-packages": "pip",
     "--system-site-packages": "python3 -m venv", "--git-dir": "git",
     "--cflags": "pkg-config", "--libs": "pkg-config",
