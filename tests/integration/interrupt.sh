@@ -12,7 +12,7 @@ cd "$tmp"
 cat > cfg.yaml <<'YAML'
 table: builtin
 model: ario
-scenarios: 8192
+scenarios: 4096
 block_size: 64
 seed: 5
 horizon: 104
