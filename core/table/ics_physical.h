@@ -34,7 +34,8 @@ typedef struct ics_physical_report {
 
 /* Turn a table with the built-in chain's regions and segments (labels US CN TW KR JP EU SEA ROW
  * and the 17 segment codes; any node order) into its physical-trade view, in place. rep may be
- * NULL. ICS_EINPUT when a label is missing or a chip node buys no ATP at all. */
+ * NULL. ICS_EINPUT when a label or node is missing; a chip node that buys no ATP stays where it
+ * is. */
 ics_status ics_table_physical_trade(ics_table *t, ics_physical_report *rep, ics_error *err);
 
 #endif

@@ -157,7 +157,7 @@ done:
  * exports (regions the row does not sell to are left out and the shares renormalised). */
 static void reroute_taiwan(ics_table *t, const chain_map *m)
 {
-    const int n = t->n, tw = 2;
+    const int n = t->n, tw = 2; /* TW in reg_label */
     for (int k = 0; k < NIC; ++k) {
         const int i = m->node[tw][k];
         double cur[NREG] = {0}, abroad = 0.0, w = 0.0;
