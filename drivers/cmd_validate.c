@@ -17,7 +17,9 @@ static int looks_like_table(const char *arg)
 {
     struct stat sb;
     const size_t len = strlen(arg);
-    if (!strcmp(arg, "builtin") || !strcmp(arg, "builtin_world")) return 1;
+    if (!strcmp(arg, "builtin") || !strcmp(arg, "builtin_world") ||
+        !strcmp(arg, "builtin_physical"))
+        return 1;
     if (stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode)) return 1;
     return (len > 3 && !strcmp(arg + len - 3, ".h5")) || (len > 5 && !strcmp(arg + len - 5, ".hdf5"));
 }

@@ -24,7 +24,7 @@ static const ics_opt run_opts[] = {
     OPT_OUTPUT("write the result to OUT.h5 (through OUT.h5.partial, renamed when complete)", "the config's output: file, else results.h5"),
     OPT_SCENARIOS,
     OPT_SEED("seed of the counter-based random numbers, replacing the config's"),
-    {"table", 0, ICS_ARG_WORD, "TABLE", "run on TABLE instead of the config's table: builtin, builtin_world, a pymrio-style directory or an icstress .h5 file", "the config's table", "a table (builtin, builtin_world, a directory or an .h5 file)", 0, 0, NULL},
+    {"table", 0, ICS_ARG_WORD, "TABLE", "run on TABLE instead of the config's table: builtin, builtin_physical, builtin_world, a pymrio-style directory or an icstress .h5 file", "the config's table", "a table (builtin, builtin_physical, builtin_world, a directory or an .h5 file)", 0, 0, NULL},
     OPT_RESUME("continue OUT.h5.partial, left by an interrupted or failed run of the same config, table, seed and scenarios; a complete OUT.h5 is grown to --scenarios"),
     {"max-time", 0, ICS_ARG_DURATION, "T", "stop cleanly (exit 3, resumable) before T has passed, allowing for the finalisation: 3600, 90s, 45m, 1h30m or 01:30:00", "no limit", "a duration such as 3600, 90s, 45m, 1h30m or 01:30:00", 0, 0, NULL},
     OPT_FORCE,

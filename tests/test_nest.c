@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "ics_nest.h"
+#include "ics_world_scale.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -171,21 +172,60 @@ static void test_builtin_world(void **state)
     ics_error_clear(&err);
     ics_table *W = NULL, *F = NULL, *C = NULL;
     assert_int_equal(ics_table_builtin_world(&W, &err), ICS_OK);
-    assert_int_equal(ics_table_world_frame(&F, &err), ICS_OK);
+    assert_int_equal(ics_table_world_frame_2022(&F, &err), ICS_OK);
     assert_int_equal(ics_table_builtin(&C, &err), ICS_OK);
     assert_int_equal(W->n, 8 * (35 - 1 + 17));
-    assert_int_equal(W->base_year, 2011);
+    assert_int_equal(W->base_year, 2022);
     assert_string_equal(W->source, "builtin_world");
     assert_true(ics_table_is_full_economy(W));
     assert_false(ics_table_is_full_economy(C));
-    /* GDP of the US in the frame: the sum of VA_residual of WIOD 2011, 15,162,486 million USD */
+    /* GDP of the US: the sum of VA_residual of WIOD 2011, 15,162,486 million USD, scaled to 2022
+     * by the US GDP in current USD of 2022 / 2011 in WDI (25,744.108 / 15,599.732 bn) */
     double us = 0;
     for (int i = 0; i < W->n; ++i) us += W->node_region[i] == 0 ? W->va[i] : 0;
-    assert_true(fabs(us - 15162486.0) < 0.5);
+    assert_true(fabs(us / (15162486.0 * 25744.108 / 15599.732) - 1.0) < 1e-9);
     check_nested(F, C, W, "c14");
     ics_table_destroy(&W);
     ics_table_destroy(&F);
     ics_table_destroy(&C);
+}
+
+/* ics_table_scale_regions: every node's output and every region's value added grow by its
+ * region's factor, the table balances; an unlisted region is an input error. */
+static void test_scale_regions(void **state)
+{
+    (void)state;
+    ics_error err;
+    ics_error_clear(&err);
+    ics_table *F = NULL, *G = NULL;
+    assert_int_equal(ics_table_world_frame(&F, &err), ICS_OK);
+    assert_int_equal(ics_table_world_frame_2022(&G, &err), ICS_OK);
+    double f[8];
+    const char *reg[8];
+    ics_world_scale_factors(f, reg);
+    /* Japan: WDI 4,256.411 / 6,233.147 bn; TW and ROW share the world residual's factor */
+    assert_true(fabs(f[4] - 4256.411 / 6233.147) < 1e-12);
+    assert_true(f[2] == f[7]);
+    assert_int_equal(G->base_year, 2022);
+    for (int r = 0; r < 8; ++r) {
+        const int q = ics_table_find_region(F, reg[r]);
+        double a = 0, b = 0;
+        for (int i = 0; i < F->n; ++i)
+            if (F->node_region[i] == q) {
+                a += F->va[i];
+                b += G->va[i];
+                assert_true(fabs(G->x[i] - f[r] * F->x[i]) <= 1e-12 * fabs(F->x[i]));
+            }
+        assert_true(fabs(b / (f[r] * a) - 1.0) < 1e-9);
+    }
+    ics_validate_report rep;
+    assert_int_equal(ics_table_validate(G, NULL, &rep, &err), ICS_OK);
+    assert_true(rep.worst_row_balance < 1e-10 && rep.worst_col_balance < 1e-10);
+    ics_error_clear(&err);
+    assert_int_equal(ics_table_scale_regions(F, reg, f, 7, &err), ICS_EINPUT);
+    assert_non_null(strstr(err.msg, "no scaling factor for region 'ROW'"));
+    ics_table_destroy(&F);
+    ics_table_destroy(&G);
 }
 
 int main(void)
@@ -195,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_close_rows),
         cmocka_unit_test(test_builtin_world),
+        cmocka_unit_test(test_scale_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

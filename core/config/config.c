@@ -1113,7 +1113,7 @@ done:
 static ics_status resolve_table(const pctx *c, const char *path, ics_config *cfg)
 {
     if (!path || !strcmp(cfg->table, "builtin") || !strcmp(cfg->table, "builtin_world") ||
-        cfg->table[0] == '/')
+        !strcmp(cfg->table, "builtin_physical") || cfg->table[0] == '/')
         return ICS_OK;
     const char *slash = strrchr(path, '/');
     if (!slash) return ICS_OK; /* the config is in the working directory */

@@ -21,5 +21,7 @@ extern const ics__table_loader *const ics__table_loaders[];
 /* The loaders (builtin/builtin_loader.c, table_world.c, table_csv.c, table_h5.c). */
 extern const ics__table_loader ics__table_loader_builtin, ics__table_loader_builtin_world,
     ics__table_loader_pymrio, ics__table_loader_h5;
+/* builtin/physical_trade.c: the built-in chain in its physical-trade view */
+extern const ics__table_loader ics__table_loader_builtin_physical;
 
 #endif

@@ -6,6 +6,7 @@
 const ics__table_loader *const ics__table_loaders[] = {
     &ics__table_loader_builtin,
     &ics__table_loader_builtin_world,
+    &ics__table_loader_builtin_physical,
     &ics__table_loader_pymrio,
     &ics__table_loader_h5,
     NULL,

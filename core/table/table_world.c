@@ -4,6 +4,7 @@
  * optical equipment" (ISIC rev.3 30-33), with ics_table_nest. */
 #include "ics_nest.h"
 #include "ics_table_loader_internal.h"
+#include "ics_world_scale.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ ics_status ics_table_builtin_world(ics_table **out, ics_error *err)
     ics_status st = ICS_OK;
     ics_table *F = NULL, *C = NULL, *N = NULL;
     *out = NULL;
-    ICS_TRY(ics_table_world_frame(&F, err));
+    ICS_TRY(ics_table_world_frame_2022(&F, err)); /* WIOD 2011 scaled to 2022 by region */
     ICS_TRY(ics_table_builtin(&C, err));
     ics_nest_opts o = ICS_NEST_DEFAULTS;
     o.mix = ICS_WORLD_MIX;

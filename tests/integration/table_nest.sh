@@ -156,7 +156,7 @@ for cfg in w g; do
   "$ICS" run "$tmp/$cfg.yaml" --table builtin_world -o "$tmp/$cfg.h5" >"$tmp/$cfg.log" 2>/dev/null
   cat "$tmp/$cfg.log"
   grep -q "table builtin_world" "$tmp/$cfg.log"
-  grep -q "GDP loss by region (mean, million USD (2011) per year; % of the region's GDP): US" "$tmp/$cfg.log"
+  grep -q "GDP loss by region (mean, million USD (2022) per year; % of the region's GDP): US" "$tmp/$cfg.log"
   $PY - "$tmp/$cfg.h5" <<'PYEOF'
 import sys
 import h5py, numpy as np
