@@ -7,6 +7,7 @@
 #include "ics_config_section.h"
 #include "ics_model_config_internal.h"
 #include "ics_table.h"
+#include "ics_world_dynamics.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -66,7 +67,9 @@ static ics_status below_one_step(const char *cfgname, int line, const char *key,
  * A target is at least one step: a step's inputs must be in stock at its start (receipts arrive
  * at its end), so a smaller stock would bind production below baseline with no shock at all
  * (docs/models.md, item 6). A value the config gives below one step is ICS_EINPUT; the defaults
- * derived from days (90 days, the built-in table's per-product days) are raised to one step. */
+ * derived from days (90 days, the built-in table's per-product days) are raised to one step.
+ * On builtin_world the frame's non-stockable products (ics_world_dynamics.h) are INFINITY
+ * unless the config names them. */
 ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
                                ics_error *err)
 {
@@ -76,13 +79,21 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
     const char *cfgname = cfg->path ? cfg->path : "config";
     if (cfg->ario_inv_default > 0 && cfg->ario_inv_default < 1.0)
         return below_one_step(cfgname, cfg->ario_line, "default", cfg->ario_inv_default, err);
-    const int builtin = t->source && !strcmp(t->source, "builtin") && !(cfg->ario_inv_default > 0);
+    const int builtin = ics_table_has_builtin_dynamics(t) && !(cfg->ario_inv_default > 0);
     for (int p = 0; p < t->nseg; ++p) {
         steps[p] = def;
         if (builtin) { /* the table's own per-product inventory targets (docs/data.md) */
             const ics_builtin_dyn *bd = ics_builtin_dynamics(t->segments[p]);
             if (bd) steps[p] = fmax(1.0, bd->inventory_days * spy / 365.0); /* at least a step */
         }
+        /* builtin_world's frame industries: a product that cannot be stocked never constrains
+         * production, whatever the config's default (a per-segment entry below still sets it);
+         * goods take the config's default, else ICS_WORLD_GOODS_INVENTORY_DAYS */
+        const double wd = ics_world_inventory_days(t, t->segments[p]);
+        if (isinf(wd))
+            steps[p] = INFINITY;
+        else if (!isnan(wd) && !(cfg->ario_inv_default > 0))
+            steps[p] = fmax(1.0, wd * spy / 365.0);
     }
     for (int q = 0; q < cfg->ario_ninv; ++q) {
         const int p = ics_table_find_segment(t, cfg->ario_inv_segments[q]);
@@ -107,17 +118,17 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
 }
 
 /* The value of a per-segment parameter for every segment of t (out[nseg]): the config's default
- * if it gives one, else on `table: builtin` the table's own per-segment value (builtin(row),
- * in weeks or a ratio, times scale), else def_all; then the config's per-segment overrides. A
- * label that is not a segment of the table is ICS_EINPUT with its line and the nearest label. */
+ * if it gives one, else on `table: builtin` and on builtin_world's chain segments the table's own
+ * per-segment value (builtin(row), in weeks or a ratio, times scale), else def_all; then the
+ * config's per-segment overrides. A label that is not a segment of the table is ICS_EINPUT with
+ * its line and the nearest label. */
 ics_status ics__ario_segment_values(const ics_config *cfg, const ics_table *t,
                                     const ics_segvals *sv, const char *key, double def_all,
                                     double (*builtin)(const ics_builtin_dyn *), double scale,
                                     double *out, ics_error *err)
 {
     const char *cfgname = cfg->path ? cfg->path : "config";
-    const int use_builtin = builtin && t->source && !strcmp(t->source, "builtin") &&
-                            !sv->has_default;
+    const int use_builtin = builtin && ics_table_has_builtin_dynamics(t) && !sv->has_default;
     for (int p = 0; p < t->nseg; ++p) {
         out[p] = sv->has_default ? sv->def : def_all;
         if (use_builtin) {

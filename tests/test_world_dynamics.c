@@ -1,0 +1,188 @@
+/* Issue 15: the dynamic models' defaults on table: builtin_world (core/dynamics/builtin/
+ * world_dynamics.c, ario_config.c; docs/models.md, "On the world table"). ARIO's inventory target
+ * of every product: the frame's goods (WIOD c1..c16) 90 days of use, its non-stockable products
+ * (c17 utilities, c18 construction, c19..c35 services) infinite, the nested chain's segments the
+ * built-in table's own (dynamics.csv); a config's default replaces the goods' and the chain's but
+ * not the non-stockable ones, which only a per-segment entry sets; the mapping applies to
+ * builtin_world only (a table with the same labels from elsewhere gets the plain defaults). The
+ * chain keeps its overproduction caps and lags; the frame gets BoARIO's (1.25, no lag). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "ics_ario_internal.h"
+#include "ics_builtin_dynamics.h"
+#include "ics_nest.h"
+#include "ics_world_dynamics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ics_table *W; /* builtin_world, loaded once */
+
+static int setup_world(void **state)
+{
+    (void)state;
+    ics_error err;
+    ics_error_clear(&err);
+    return ics_table_builtin_world(&W, &err) == ICS_OK ? 0 : -1;
+}
+
+static int teardown_world(void **state)
+{
+    (void)state;
+    ics_table_destroy(&W);
+    return 0;
+}
+
+/* the inventory targets (steps) of config text `yaml` on table t, into steps[t->nseg] */
+static void targets(const ics_table *t, const char *yaml, double *steps)
+{
+    ics_error err;
+    ics_error_clear(&err);
+    ics_config *cfg = NULL;
+    if (ics_config_parse(yaml, "t.yaml", &cfg, &err) != ICS_OK) fail_msg("%s", err.msg);
+    if (ics__ario_inventory(cfg, t, steps, &err) != ICS_OK) fail_msg("%s", err.msg);
+    ics_config_destroy(&cfg);
+}
+
+static int seg(const ics_table *t, const char *label)
+{
+    const int p = ics_table_find_segment(t, label);
+    if (p < 0) fail_msg("no segment %s", label);
+    return p;
+}
+
+static int industry(const char *label)
+{
+    return label[0] == 'c' ? atoi(label + 1) : 0; /* chain segments have no 'c<k>' label */
+}
+
+static const double spy = 52.0;
+
+static void test_default_targets(void **state)
+{
+    (void)state;
+    assert_int_equal(W->nseg, 34 + 17);
+    double *s = calloc((size_t)W->nseg, sizeof *s);
+    targets(W, "model: ario\n", s);
+    int goods = 0, nonstock = 0, chain = 0;
+    for (int p = 0; p < W->nseg; ++p) {
+        const char *l = W->segments[p];
+        const int k = industry(l);
+        const ics_builtin_dyn *bd = ics_builtin_dynamics(l);
+        if (k >= 17) { /* utilities, construction, services: never a constraint */
+            assert_true(isinf(s[p]));
+            assert_true(ics_world_nonstockable(W, l));
+            ++nonstock;
+        } else if (k >= 1) {
+            assert_true(fabs(s[p] - 90.0 * spy / 365.0) < 1e-12);
+            assert_false(ics_world_nonstockable(W, l));
+            ++goods;
+        } else {
+            assert_non_null(bd); /* a chain segment: the built-in table's own target */
+            assert_true(fabs(s[p] - fmax(1.0, bd->inventory_days * spy / 365.0)) < 1e-12);
+            assert_true(isnan(ics_world_inventory_days(W, l)));
+            ++chain;
+        }
+    }
+    assert_int_equal(goods, 15);     /* c1..c16 without c14 */
+    assert_int_equal(nonstock, 19);  /* c17..c35 */
+    assert_int_equal(chain, 17);
+    /* e.g. the chips' target at their users (design_logic: 90 days) and the fabs' (30 days) */
+    assert_true(fabs(s[seg(W, "fab_advanced")] - 30.0 * spy / 365.0) < 1e-12);
+    free(s);
+}
+
+static void test_config_overrides(void **state)
+{
+    (void)state;
+    double *s = calloc((size_t)W->nseg, sizeof *s);
+    /* a chain-oriented default (the scenario library's): goods and unnamed chain segments take it,
+     * the non-stockable products stay unconstrained */
+    targets(W, "model: ario\nario: {inventory: {default: 4.3, fab_advanced: 12.9}}\n", s);
+    assert_true(s[seg(W, "fab_advanced")] == 12.9);
+    assert_true(s[seg(W, "mat_wafer")] == 4.3);
+    assert_true(s[seg(W, "c15")] == 4.3);
+    assert_true(s[seg(W, "c1")] == 4.3);
+    assert_true(isinf(s[seg(W, "c17")]) && isinf(s[seg(W, "c28")]) && isinf(s[seg(W, "c35")]));
+    /* a plain number is the same default */
+    targets(W, "model: ario\nario: {inventory: 6}\n", s);
+    assert_true(s[seg(W, "c9")] == 6 && s[seg(W, "atp")] == 6 && isinf(s[seg(W, "c20")]));
+    /* a per-segment entry sets a non-stockable product too (a user's choice) */
+    targets(W, "model: ario\nario: {inventory: {c28: 2, c17: 5}}\n", s);
+    assert_true(s[seg(W, "c28")] == 2 && s[seg(W, "c17")] == 5);
+    assert_true(isinf(s[seg(W, "c29")]));
+    assert_true(fabs(s[seg(W, "c12")] - 90.0 * spy / 365.0) < 1e-12);
+    /* everything unconstrained */
+    targets(W, "model: ario\nario: {inventory: inf}\n", s);
+    for (int p = 0; p < W->nseg; ++p) assert_true(isinf(s[p]));
+    /* daily steps: 90 days are 90 steps */
+    targets(W, "model: ario\nsteps_per_year: 365\n", s);
+    assert_true(fabs(s[seg(W, "c3")] - 90.0) < 1e-12);
+    free(s);
+}
+
+/* The same labels on another table (here the frame alone, source builtin_world_frame) get the
+ * plain default for every product. */
+static void test_only_builtin_world(void **state)
+{
+    (void)state;
+    ics_error err;
+    ics_error_clear(&err);
+    ics_table *F = NULL;
+    assert_int_equal(ics_table_world_frame(&F, &err), ICS_OK);
+    double *s = calloc((size_t)F->nseg, sizeof *s);
+    targets(F, "model: ario\n", s);
+    for (int p = 0; p < F->nseg; ++p) assert_true(fabs(s[p] - 90.0 * spy / 365.0) < 1e-12);
+    assert_true(isnan(ics_world_inventory_days(F, "c28")));
+    assert_false(ics_table_has_builtin_dynamics(F));
+    assert_true(ics_table_has_builtin_dynamics(W));
+    free(s);
+    ics_table_destroy(&F);
+    /* label parsing: only c1..c35 are frame industries */
+    assert_true(isnan(ics_world_inventory_days(W, "c0")));
+    assert_true(isnan(ics_world_inventory_days(W, "c36")));
+    assert_true(isnan(ics_world_inventory_days(W, "c17x")));
+    assert_true(isnan(ics_world_inventory_days(W, "c")));
+    assert_true(isinf(ics_world_inventory_days(W, "c35")));
+}
+
+/* Overproduction caps and build lags: the chain's per segment, the frame's BoARIO's. */
+static void test_limits(void **state)
+{
+    (void)state;
+    ics_error err;
+    ics_error_clear(&err);
+    ics_config *cfg = NULL;
+    assert_int_equal(ics_config_parse("model: ario\n", "t.yaml", &cfg, &err), ICS_OK);
+    double *amax = calloc((size_t)W->nseg, sizeof *amax);
+    double *lag = calloc((size_t)W->nseg, sizeof *lag);
+    assert_int_equal(ics__ario_segment_values(cfg, W, &cfg->ario_amax, "alpha_max", 1.25,
+                                              ics__ario_builtin_amax, 1.0, amax, &err), ICS_OK);
+    assert_int_equal(ics__ario_segment_values(cfg, W, &cfg->ario_build_lag, "build_lag", 0.0,
+                                              ics__ario_builtin_lag, 1.0, lag, &err), ICS_OK);
+    for (int p = 0; p < W->nseg; ++p) {
+        const ics_builtin_dyn *bd = ics_builtin_dynamics(W->segments[p]);
+        assert_true(amax[p] == (bd ? bd->alpha_max : 1.25));
+        assert_true(lag[p] == (bd ? bd->build_lag_weeks : 0.0));
+    }
+    assert_true(amax[seg(W, "fab_advanced")] == 1.1 && lag[seg(W, "fab_advanced")] == 97.0);
+    free(amax);
+    free(lag);
+    ics_config_destroy(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_targets),
+        cmocka_unit_test(test_config_overrides),
+        cmocka_unit_test(test_only_builtin_world),
+        cmocka_unit_test(test_limits),
+    };
+    return cmocka_run_group_tests(tests, setup_world, teardown_world);
+}
