@@ -5,7 +5,8 @@
  * built-in table's own (dynamics.csv); a config's default replaces the goods' and the chain's but
  * not the non-stockable ones, which only a per-segment entry sets; the mapping applies to
  * builtin_world only (a table with the same labels from elsewhere gets the plain defaults). The
- * chain keeps its overproduction caps and lags; the frame gets BoARIO's (1.25, no lag). */
+ * chain keeps its overproduction caps and lags; the frame gets BoARIO's (1.25, no lag). Which
+ * buyers a product constrains (ario.essential_for and its builtin_world default). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +177,60 @@ static void test_limits(void **state)
     ics_config_destroy(&cfg);
 }
 
+/* Which buyers a product's stock constrains: by default on builtin_world the chain's products and
+ * c13, c15 constrain only the chain, c13 and c15; every other product constrains everyone; a
+ * config's essential_for replaces the default ({} = every input essential, BoARIO). */
+static void nonessential(const ics_table *t, const char *yaml, unsigned char *ne, ics_status want,
+                         const char *needle)
+{
+    ics_error err;
+    ics_error_clear(&err);
+    ics_config *cfg = NULL;
+    if (ics_config_parse(yaml, "t.yaml", &cfg, &err) != ICS_OK) fail_msg("%s", err.msg);
+    const ics_status st = ics__ario_nonessential(cfg, t, ne, &err);
+    assert_int_equal(st, want);
+    if (needle && !strstr(err.msg, needle)) fail_msg("'%s' not in '%s'", needle, err.msg);
+    ics_config_destroy(&cfg);
+}
+
+static void test_essential(void **state)
+{
+    (void)state;
+    const int s = W->nseg;
+    unsigned char *ne = calloc((size_t)s * s, 1);
+#define NE(p, q) ne[(size_t)seg(W, p) * s + seg(W, q)]
+    nonessential(W, "model: ario\n", ne, ICS_OK, NULL);
+    assert_true(NE("design_logic", "c28") && NE("end_comms", "c27") && NE("c13", "c20"));
+    assert_true(NE("c15", "c1") && NE("fab_advanced", "c9"));
+    assert_false(NE("design_logic", "c15") || NE("design_logic", "c13"));
+    assert_false(NE("fab_advanced", "design_logic") || NE("c13", "equip_litho"));
+    assert_false(NE("c9", "c28") || NE("c12", "c15") || NE("c28", "c1") || NE("c17", "c28"));
+    nonessential(W, "model: ario\nario: {essential_for: {}}\n", ne, ICS_OK, NULL);
+    for (size_t e = 0; e < (size_t)s * s; ++e) assert_int_equal(ne[e], 0);
+    nonessential(W, "model: ario\nario: {essential_for: {\"end_*\": [c15, \"c2?\"], c9: []}}\n", ne,
+                 ICS_OK, NULL);
+    assert_false(NE("end_auto_industrial", "c15") || NE("end_comms", "c27"));
+    assert_true(NE("end_auto_industrial", "c13") && NE("end_comms", "c31"));
+    assert_true(NE("c9", "c9") && NE("c9", "fab_advanced"));
+    assert_false(NE("design_logic", "c28")); /* not listed: constrains everyone */
+    nonessential(W, "model: ario\nario: {essential_for: {c99: [c15]}}\n", ne, ICS_EINPUT,
+                 "essential_for: 'c99' matches no segment");
+    nonessential(W, "model: ario\nario: {essential_for: {c9: [fab_advancd]}}\n", ne, ICS_EINPUT,
+                 "did you mean 'fab_advanced'");
+    /* the default applies to builtin_world only */
+    ics_error err;
+    ics_error_clear(&err);
+    ics_table *F = NULL;
+    assert_int_equal(ics_table_world_frame(&F, &err), ICS_OK);
+    unsigned char *nf = calloc((size_t)F->nseg * F->nseg, 1);
+    nonessential(F, "model: ario\n", nf, ICS_OK, NULL);
+    for (size_t e = 0; e < (size_t)F->nseg * F->nseg; ++e) assert_int_equal(nf[e], 0);
+    free(nf);
+    ics_table_destroy(&F);
+#undef NE
+    free(ne);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_config_overrides),
         cmocka_unit_test(test_only_builtin_world),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_essential),
     };
     return cmocka_run_group_tests(tests, setup_world, teardown_world);
 }
