@@ -217,6 +217,19 @@ static void test_essential(void **state)
                  "essential_for: 'c99' matches no segment");
     nonessential(W, "model: ario\nario: {essential_for: {c9: [fab_advancd]}}\n", ne, ICS_EINPUT,
                  "did you mean 'fab_advanced'");
+    /* the section's form: a mapping of lists */
+    const char *bad[][2] = {{"model: ario\nario: {essential_for: [c1]}\n", "expected a mapping"},
+                            {"model: ario\nario: {essential_for: {c9: c1}}\n", "expected a list"},
+                            {"model: ario\nario: {essential_for: {c9: [[c1]]}}\n",
+                             "item 1: expected a segment label"}};
+    for (int b = 0; b < 3; ++b) {
+        ics_error e2;
+        ics_error_clear(&e2);
+        ics_config *cfg = NULL;
+        assert_int_equal(ics_config_parse(bad[b][0], "t.yaml", &cfg, &e2), ICS_EINPUT);
+        if (!strstr(e2.msg, bad[b][1])) fail_msg("'%s' not in '%s'", bad[b][1], e2.msg);
+        ics_config_destroy(&cfg);
+    }
     /* the default applies to builtin_world only */
     ics_error err;
     ics_error_clear(&err);

@@ -159,28 +159,33 @@ ics_status ics__ario_segment_values(const ics_config *cfg, const ics_table *t,
  * c15 transport equipment) constrain only the chain's segments and c13, c15, the industries that
  * build them into their products; for every other industry they are equipment whose delay does
  * not stop production within the horizon (Hallegatte 2014's non-essential inputs). */
-static const char *const equipment[] = {"eda_ip", "design_logic", "memory", "dao", "fab_*", "atp",
-                                        "equip_*", "mat_*", "end_*", "c13", "c15"};
+static const char *const chain_and_equipment[] = {"eda_ip", "design_logic", "memory", "dao",
+                                                  "fab_*", "atp", "equip_*", "mat_*", "end_*",
+                                                  "c13", "c15"};
 
 static int matches(const char *pattern, const char *label)
 {
     return fnmatch(pattern, label, 0) == 0;
 }
 
-/* 1 when product label pl constrains buyer label bl; *listed = some entry names the product */
+/* 1 when the stock of product label pl constrains the production of buyer label bl */
 static int constrains(const ics_config *cfg, const ics_table *t, const char *pl, const char *bl)
 {
     const ics_segvals *e = &cfg->ario_essential;
     int listed = 0, hit = 0;
     if (e->has_default) { /* the config's pairs replace the default */
         for (int q = 0; q + 1 < e->n; q += 2)
-            if (matches(e->seg[q], pl)) listed = 1, hit |= e->seg[q + 1][0] && matches(e->seg[q + 1], bl);
+            if (matches(e->seg[q], pl)) {
+                listed = 1;
+                hit |= e->seg[q + 1][0] && matches(e->seg[q + 1], bl);
+            }
         return !listed || hit;
     }
     if (!t->source || strcmp(t->source, "builtin_world")) return 1;
-    for (int q = 0; q < NELEM(equipment); ++q) listed |= matches(equipment[q], pl);
+    const int nce = NELEM(chain_and_equipment);
+    for (int q = 0; q < nce; ++q) listed |= matches(chain_and_equipment[q], pl);
     if (!listed) return 1;
-    for (int q = 0; q < NELEM(equipment); ++q) hit |= matches(equipment[q], bl);
+    for (int q = 0; q < nce; ++q) hit |= matches(chain_and_equipment[q], bl);
     return hit;
 }
 
@@ -283,7 +288,8 @@ static ics_status parse_pairs(const pctx *c, yaml_node_t *x, const char *key, ic
         if (!v || v->type != YAML_SEQUENCE_NODE)
             return perr(c, line_of(v ? v : x), "ario: %s: key '%s': expected a list of buyer "
                         "segments, got %s", key,
-                        sval(yaml_document_get_node(c->doc, pr->key)), v ? kind_name(v) : "nothing");
+                        sval(yaml_document_get_node(c->doc, pr->key)),
+                        v ? kind_name(v) : "nothing");
         const int m = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
         cap += 2 * (m ? m : 1);
     }
@@ -294,10 +300,12 @@ static ics_status parse_pairs(const pctx *c, yaml_node_t *x, const char *key, ic
         yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
         const int m = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
         for (int i = 0; i < (m ? m : 1); ++i) {
-            yaml_node_t *it = m ? yaml_document_get_node(c->doc, v->data.sequence.items.start[i]) : NULL;
+            yaml_node_t *it =
+                m ? yaml_document_get_node(c->doc, v->data.sequence.items.start[i]) : NULL;
             if (m && (!it || it->type != YAML_SCALAR_NODE)) {
                 st = perr(c, line_of(it ? it : v), "ario: %s: key '%s': item %d: expected a "
-                          "segment label, got %s", key, sval(k), i + 1, it ? kind_name(it) : "nothing");
+                          "segment label, got %s", key, sval(k), i + 1,
+                          it ? kind_name(it) : "nothing");
                 goto done;
             }
             if (!(out->seg[out->n] = ics_strdup(sval(k), c->err)) ||

@@ -5,7 +5,8 @@
  * and services are produced when used and cannot be stocked (Hallegatte 2014, Risk Analysis 34(1):
  * "essential supplies that cannot be stocked (e.g., electricity, water)" against "supplies that can
  * be stocked at least temporarily (e.g., steel, chemicals)"), which ARIO represents as an
- * infinite inventory: the input never constrains production (BoARIO's infinite_inventories_sect). */
+ * infinite inventory: the input never constrains production (BoARIO's
+ * infinite_inventories_sect). */
 #include "ics_world_dynamics.h"
 
 #include <math.h>
