@@ -169,6 +169,9 @@ typedef struct ics_config {
      * (ario_alpha_max mirrors its default), build_lag (steps before capacity above the
      * pre-shock level comes online) and requalification (steps before substitution acts). */
     ics_segvals ario_amax, ario_build_lag, ario_requal;
+    /* essential_for: which buyers each product's stock constrains, as pairs (product pattern,
+     * buyer pattern) in seg[0,1], seg[2,3], ...; has_default = 1 when the key was given */
+    ics_segvals ario_essential;
 } ics_config;
 
 /* Limits of a config file: its size and the nesting depth of its YAML (checked before the

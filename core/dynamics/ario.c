@@ -134,7 +134,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     struct ics_ario *a = NULL;
     double *steps = NULL;
     int *inv = NULL;
-    unsigned char *sup = NULL;
+    unsigned char *sup = NULL, *ne = NULL;
     const int n = t->n, s = t->nseg, k = d->k, T = d->T;
     const double spy = cfg->steps_per_year > 0 ? cfg->steps_per_year : 52;
     const char *cfgname = cfg->path ? cfg->path : "config";
@@ -201,6 +201,8 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     ICS_ALLOC(a->kappa, (size_t)s * n, err, "the ARIO plan");
     ICS_ALLOC(a->tgt, (size_t)s * n, err, "the ARIO plan");
     ICS_ALLOC(a->inf, s ? s : 1, err, "the ARIO plan");
+    ICS_ALLOC(ne, (size_t)s * s + 1, err, "the ARIO plan");
+    ICS_TRY(ics__ario_nonessential(cfg, t, ne, err));
     for (int p = 0; p < s; ++p) {
         a->inf[p] = isinf(steps[p]) != 0;
         const double den = fmax(par.psi * steps[p], 1.0);
@@ -211,6 +213,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
             a->W0[(size_t)p * n + jj] = w;
             a->U[(size_t)p * n + jj] = u;
             double kap = (!a->inf[p] && u > 0.0) ? 1.0 / (den * u) : 0.0;
+            if (ne[(size_t)p * s + t->node_segment[a->perm[jj]]]) kap = 0.0; /* not essential */
             a->tgt[(size_t)p * n + jj] = a->inf[p] ? 0.0 : steps[p] * u;
             /* The baseline bound kappa omega0 = s_p / max(psi s_p, 1) xbar is >= xbar (s_p >= 1
              * step, psi <= 1: ics__ario_inventory), = xbar when s_p = max(psi s_p, 1); rounded,
@@ -301,7 +304,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     d->ario = a;
     a = NULL;
 done:
-    free(steps), free(inv), free(sup);
+    free(steps), free(inv), free(sup), free(ne);
     ics_ario_destroy(&a);
     return st;
 }

@@ -7,7 +7,9 @@
 #include "ics_config_section.h"
 #include "ics_model_config_internal.h"
 #include "ics_table.h"
+#include "ics_world_dynamics.h"
 
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +30,7 @@ void ics_ario_config_free(ics_config *cfg)
     segvals_free(&cfg->ario_amax);
     segvals_free(&cfg->ario_build_lag);
     segvals_free(&cfg->ario_requal);
+    segvals_free(&cfg->ario_essential);
     if (cfg->ario_inv_segments)
         for (int i = 0; i < cfg->ario_ninv; ++i) free(cfg->ario_inv_segments[i]);
     free(cfg->ario_inv_segments);
@@ -66,7 +69,9 @@ static ics_status below_one_step(const char *cfgname, int line, const char *key,
  * A target is at least one step: a step's inputs must be in stock at its start (receipts arrive
  * at its end), so a smaller stock would bind production below baseline with no shock at all
  * (docs/models.md, item 6). A value the config gives below one step is ICS_EINPUT; the defaults
- * derived from days (90 days, the built-in table's per-product days) are raised to one step. */
+ * derived from days (90 days, the built-in table's per-product days) are raised to one step.
+ * On builtin_world the frame's non-stockable products (ics_world_dynamics.h) are INFINITY
+ * unless the config names them. */
 ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
                                ics_error *err)
 {
@@ -76,13 +81,21 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
     const char *cfgname = cfg->path ? cfg->path : "config";
     if (cfg->ario_inv_default > 0 && cfg->ario_inv_default < 1.0)
         return below_one_step(cfgname, cfg->ario_line, "default", cfg->ario_inv_default, err);
-    const int builtin = t->source && !strcmp(t->source, "builtin") && !(cfg->ario_inv_default > 0);
+    const int builtin = ics_table_has_builtin_dynamics(t) && !(cfg->ario_inv_default > 0);
     for (int p = 0; p < t->nseg; ++p) {
         steps[p] = def;
         if (builtin) { /* the table's own per-product inventory targets (docs/data.md) */
             const ics_builtin_dyn *bd = ics_builtin_dynamics(t->segments[p]);
             if (bd) steps[p] = fmax(1.0, bd->inventory_days * spy / 365.0); /* at least a step */
         }
+        /* builtin_world's frame industries: a product that cannot be stocked never constrains
+         * production, whatever the config's default (a per-segment entry below still sets it);
+         * goods take the config's default, else ICS_WORLD_GOODS_INVENTORY_DAYS */
+        const double wd = ics_world_inventory_days(t, t->segments[p]);
+        if (isinf(wd))
+            steps[p] = INFINITY;
+        else if (!isnan(wd) && !(cfg->ario_inv_default > 0))
+            steps[p] = fmax(1.0, wd * spy / 365.0);
     }
     for (int q = 0; q < cfg->ario_ninv; ++q) {
         const int p = ics_table_find_segment(t, cfg->ario_inv_segments[q]);
@@ -107,17 +120,17 @@ ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double
 }
 
 /* The value of a per-segment parameter for every segment of t (out[nseg]): the config's default
- * if it gives one, else on `table: builtin` the table's own per-segment value (builtin(row),
- * in weeks or a ratio, times scale), else def_all; then the config's per-segment overrides. A
- * label that is not a segment of the table is ICS_EINPUT with its line and the nearest label. */
+ * if it gives one, else on `table: builtin` and on builtin_world's chain segments the table's own
+ * per-segment value (builtin(row), in weeks or a ratio, times scale), else def_all; then the
+ * config's per-segment overrides. A label that is not a segment of the table is ICS_EINPUT with
+ * its line and the nearest label. */
 ics_status ics__ario_segment_values(const ics_config *cfg, const ics_table *t,
                                     const ics_segvals *sv, const char *key, double def_all,
                                     double (*builtin)(const ics_builtin_dyn *), double scale,
                                     double *out, ics_error *err)
 {
     const char *cfgname = cfg->path ? cfg->path : "config";
-    const int use_builtin = builtin && t->source && !strcmp(t->source, "builtin") &&
-                            !sv->has_default;
+    const int use_builtin = builtin && ics_table_has_builtin_dynamics(t) && !sv->has_default;
     for (int p = 0; p < t->nseg; ++p) {
         out[p] = sv->has_default ? sv->def : def_all;
         if (use_builtin) {
@@ -136,6 +149,66 @@ ics_status ics__ario_segment_values(const ics_config *cfg, const ics_table *t,
         }
         out[p] = sv->val[q];
     }
+    return ICS_OK;
+}
+
+/* Which buyers a product's stock constrains (docs/models.md, "On the world table"). An entry
+ * (product pattern, buyer pattern) says that the products it matches constrain the buyers it
+ * matches; a product that no entry matches constrains every buyer (BoARIO). The default on
+ * table: builtin_world: the chain's products and the frame's durable equipment (c13 machinery,
+ * c15 transport equipment) constrain only the chain's segments and c13, c15, the industries that
+ * build them into their products; for every other industry they are equipment whose delay does
+ * not stop production within the horizon (Hallegatte 2014's non-essential inputs). */
+static const char *const chain_and_equipment[] = {"eda_ip", "design_logic", "memory", "dao",
+                                                  "fab_*", "atp", "equip_*", "mat_*", "end_*",
+                                                  "c13", "c15"};
+
+static int matches(const char *pattern, const char *label)
+{
+    return fnmatch(pattern, label, 0) == 0;
+}
+
+/* 1 when the stock of product label pl constrains the production of buyer label bl */
+static int constrains(const ics_config *cfg, const ics_table *t, const char *pl, const char *bl)
+{
+    const ics_segvals *e = &cfg->ario_essential;
+    int listed = 0, hit = 0;
+    if (e->has_default) { /* the config's pairs replace the default */
+        for (int q = 0; q + 1 < e->n; q += 2)
+            if (matches(e->seg[q], pl)) {
+                listed = 1;
+                hit |= e->seg[q + 1][0] && matches(e->seg[q + 1], bl);
+            }
+        return !listed || hit;
+    }
+    if (!t->source || strcmp(t->source, "builtin_world")) return 1;
+    const int nce = NELEM(chain_and_equipment);
+    for (int q = 0; q < nce; ++q) listed |= matches(chain_and_equipment[q], pl);
+    if (!listed) return 1;
+    for (int q = 0; q < nce; ++q) hit |= matches(chain_and_equipment[q], bl);
+    return hit;
+}
+
+ics_status ics__ario_nonessential(const ics_config *cfg, const ics_table *t, unsigned char *ne,
+                                  ics_error *err)
+{
+    const ics_segvals *e = &cfg->ario_essential;
+    const char *cfgname = cfg->path ? cfg->path : "config";
+    const int s = t->nseg;
+    for (int q = 0; q < e->n; ++q) { /* every pattern matches a segment of the table */
+        int hit = !e->seg[q][0];
+        for (int p = 0; p < s && !hit; ++p) hit = matches(e->seg[q], t->segments[p]);
+        if (!hit) {
+            const char *near = ics_nearest(e->seg[q], (const char *const *)t->segments, s);
+            return ics_error_set(err, ICS_EINPUT, "%s:%d: ario: essential_for: '%s' matches no "
+                                 "segment of the table%s%s%s", cfgname, e->line[q], e->seg[q],
+                                 near ? "; did you mean '" : "", near ? near : "",
+                                 near ? "'?" : "");
+        }
+    }
+    for (int p = 0; p < s; ++p)
+        for (int q = 0; q < s; ++q)
+            ne[(size_t)p * s + q] = !constrains(cfg, t, t->segments[p], t->segments[q]);
     return ICS_OK;
 }
 
@@ -198,6 +271,57 @@ done:
     return st;
 }
 
+/* ario: essential_for: a mapping {<product label or glob>: [<buyer label or glob>, ...]}, stored
+ * as pairs (product, buyer) in out->seg (an empty list: the pair (product, "")); has_default = 1
+ * when given, also when empty. Absent: out stays empty. */
+static ics_status parse_pairs(const pctx *c, yaml_node_t *x, const char *key, ics_segvals *out)
+{
+    ics_status st = ICS_OK;
+    if (!x) return ICS_OK;
+    if (x->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(x), "ario: key '%s': expected a mapping {<product>: [<buyer>, ...]}"
+                    ", e.g. {\"end_*\": [c15]}, got %s", key, kind_name(x));
+    out->has_default = 1;
+    int cap = 1;
+    for (yaml_node_pair_t *pr = x->data.mapping.pairs.start; pr < x->data.mapping.pairs.top; ++pr) {
+        yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
+        if (!v || v->type != YAML_SEQUENCE_NODE)
+            return perr(c, line_of(v ? v : x), "ario: %s: key '%s': expected a list of buyer "
+                        "segments, got %s", key,
+                        sval(yaml_document_get_node(c->doc, pr->key)),
+                        v ? kind_name(v) : "nothing");
+        const int m = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+        cap += 2 * (m ? m : 1);
+    }
+    ICS_ALLOC(out->seg, cap, c->err, "ario essential_for");
+    ICS_ALLOC(out->line, cap, c->err, "ario essential_for");
+    for (yaml_node_pair_t *pr = x->data.mapping.pairs.start; pr < x->data.mapping.pairs.top; ++pr) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
+        yaml_node_t *v = yaml_document_get_node(c->doc, pr->value);
+        const int m = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+        for (int i = 0; i < (m ? m : 1); ++i) {
+            yaml_node_t *it =
+                m ? yaml_document_get_node(c->doc, v->data.sequence.items.start[i]) : NULL;
+            if (m && (!it || it->type != YAML_SCALAR_NODE)) {
+                st = perr(c, line_of(it ? it : v), "ario: %s: key '%s': item %d: expected a "
+                          "segment label, got %s", key, sval(k), i + 1,
+                          it ? kind_name(it) : "nothing");
+                goto done;
+            }
+            if (!(out->seg[out->n] = ics_strdup(sval(k), c->err)) ||
+                !(out->seg[out->n + 1] = ics_strdup(m ? sval(it) : "", c->err))) {
+                st = ICS_ENOMEM;
+                goto done;
+            }
+            out->line[out->n] = line_of(k);
+            out->line[out->n + 1] = line_of(m ? it : v);
+            out->n += 2;
+        }
+    }
+done:
+    return st;
+}
+
 /* ario: the parameters of the ARIO-type model (docs/models.md, "ARIO-type supply-constrained
  * model"), registered with config/ as the section `ario`. Values are checked here; segment
  * labels of `inventory` against the table in ics_ario_create. Durations are in steps; an inventory target may be `inf` (no constraint). */
@@ -206,7 +330,7 @@ static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
     static const char *const keys[] = {"alpha_max",      "tau_alpha",  "psi",
                                        "tau_inventory",  "inventory",  "order_type",
                                        "recovery_curve", "substitution", "build_lag",
-                                       "requalification"};
+                                       "requalification", "essential_for"};
     static const char *const order_names[] = {"alt", "base"};
     static const char *const curve_names[] = {"linear", "convex", "concave"};
     static const char *const subst_keys[] = {"share", "ramp"};
@@ -243,6 +367,8 @@ static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
                           "must be >= 0 steps", &cfg->ario_build_lag));
     ICS_TRY(parse_segvals(c, map_get(c, v, "requalification"), "requalification", 0.0,
                           "must be >= 0 steps", &cfg->ario_requal));
+    ICS_TRY(parse_pairs(c, map_get(c, v, "essential_for"), "essential_for",
+                        &cfg->ario_essential));
     yaml_node_t *x = map_get(c, v, "order_type");
     if (x) ICS_TRY(get_enum(c, x, "ario: key 'order_type'", "order type", order_names,
                             NELEM(order_names), &cfg->ario_order_base));

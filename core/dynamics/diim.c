@@ -11,6 +11,7 @@
  * (severity-dependent recovery, docs/models.md). */
 #include "ics_dynamic.h"
 #include "ics_builtin_dynamics.h"
+#include "ics_world_dynamics.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -153,7 +154,7 @@ ics_status ics_diim_rebuild_create(const ics_config *cfg, const ics_table *t, ic
 {
     ics_status st = ICS_OK;
     const int n = d->n;
-    const int builtin = t->source && !strcmp(t->source, "builtin");
+    const int builtin = ics_table_has_builtin_dynamics(t);
     ICS_TRY(segmap_check(cfg, t, &cfg->diim_repairable, "repairable_share", err));
     ICS_TRY(segmap_check(cfg, t, &cfg->diim_rebuild, "rebuild_time", err));
     ICS_ALLOC(d->repairable, n, err, "repairable shares");

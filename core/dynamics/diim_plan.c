@@ -2,6 +2,7 @@
  * section (or the built-in table's recovery times), and its operations for the dynamic plan
  * (ics_dyn_ops; registered in registry.c). The block itself is diim.c. */
 #include "ics_builtin_dynamics.h"
+#include "ics_world_dynamics.h"
 #include "ics_dynamic.h"
 
 #include <math.h>
@@ -28,7 +29,7 @@ static ics_status diim_create(const ics_config *cfg, const ics_table *t, const i
                      "table%s%s%s", cfgname, cfg->diim_rt_segments[q],
                      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         }
-    const int builtin = t->source && !strcmp(t->source, "builtin") && !cfg->diim_rt_given;
+    const int builtin = ics_table_has_builtin_dynamics(t) && !cfg->diim_rt_given;
     for (int i = 0; i < n; ++i) {
         double Ti = cfg->diim_recovery_default;
         if (builtin) { /* the table's own per-segment recovery times (docs/data.md) */

@@ -19,6 +19,13 @@ void ics__ario_params_get(const ics_config *cfg, ics__ario_params *p);
 ics_status ics__ario_inventory(const ics_config *cfg, const ics_table *t, double *steps,
                                ics_error *err);
 
+/* ne[p * nseg + q] = 1 when the stock of product p does not constrain the production of buyers
+ * of segment q (the config's `essential_for`, else on table: builtin_world the chain's products and
+ * c13, c15 constrain only the chain, c13 and c15; 0 everywhere on other tables). ICS_EINPUT for
+ * an essential_for pattern that matches no segment. */
+ics_status ics__ario_nonessential(const ics_config *cfg, const ics_table *t, unsigned char *ne,
+                                  ics_error *err);
+
 /* Per-segment physical limits (ario_config.c): out[nseg] from the config's values, the built-in
  * table's per-segment data (builtin accessor times scale) or def_all. */
 struct ics_builtin_dyn;
