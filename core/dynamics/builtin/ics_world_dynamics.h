@@ -12,7 +12,8 @@
 #define ICS_WORLD_GOODS_INVENTORY_DAYS 90.0
 
 /* 1 when t carries the built-in chain's per-segment dynamics (dynamics.csv): table: builtin, and
- * table: builtin_world, whose chain segments are the built-in table's. */
+ * table: builtin_world and table: builtin_physical, whose chain segments are the built-in
+ * table's. */
 int ics_table_has_builtin_dynamics(const ics_table *t);
 
 /* On table: builtin_world, the ARIO inventory target of the product of frame industry `segment`

@@ -19,7 +19,8 @@
 
 int ics_table_has_builtin_dynamics(const ics_table *t)
 {
-    return t && t->source && (!strcmp(t->source, "builtin") || !strcmp(t->source, "builtin_world"));
+    return t && t->source && (!strcmp(t->source, "builtin") || !strcmp(t->source, "builtin_world") ||
+                                 !strcmp(t->source, "builtin_physical"));
 }
 
 /* the WIOD industry number of a label "c1".."c35", or 0 */
