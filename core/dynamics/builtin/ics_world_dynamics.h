@@ -11,7 +11,7 @@
  * its default for every product; docs/models.md gives the sources). */
 #define ICS_WORLD_GOODS_INVENTORY_DAYS 90.0
 
-/* 1 when t carries the built-in chain's per-segment dynamics (dynamics.csv): table: builtin, and
+/* 1 when t carries the built-in chain's per-segment dynamics (dynamics.csv): table: builtin,
  * table: builtin_world and table: builtin_physical, whose chain segments are the built-in
  * table's. */
 int ics_table_has_builtin_dynamics(const ics_table *t);
