@@ -169,6 +169,16 @@ typedef struct ics_config {
      * (ario_alpha_max mirrors its default), build_lag (steps before capacity above the
      * pre-shock level comes online) and requalification (steps before substitution acts). */
     ics_segvals ario_amax, ario_build_lag, ario_requal;
+    /* `uncertainty:` section (core/config/config_uncertainty.c; docs/config.md): calibration
+     * parameters sampled per scenario exactly like a shock's parameter (a design dimension, a
+     * column of /scenarios/parameters/uncertainty/, a sensitivity factor uncertainty/<key>) */
+    int unc_line;              /* line of the section (0 = absent) */
+    int unc_has_inventory;     /* `inventory` given */
+    ics_dist unc_inventory;    /* multiplier on ARIO's inventory targets (> 0) */
+    int unc_inventory_line;
+    char **unc_inv_segments;   /* `inventory_segments`: products it scales (owned; 0 = all) */
+    int *unc_inv_seg_lines;
+    int unc_ninv_segments;
 } ics_config;
 
 /* Limits of a config file: its size and the nesting depth of its YAML (checked before the

@@ -3,6 +3,7 @@
 #include "ics_scenario.h"
 #include "ics_shock_domain.h"
 #include "ics_plan_design.h"
+#include "ics_uncertainty.h"
 
 #include <fnmatch.h>
 #include <gsl/gsl_cdf.h>
@@ -308,6 +309,9 @@ static ics_status plan_design(const ics_config *cfg, ics_plan *p, ics_error *err
         p->dim_start[s] = p->start_dist[s].kind == ICS_DIST_CONST ? -1 : p->ndims++;
         p->dim_dur[s] = p->dur_dist[s].kind == ICS_DIST_CONST ? -1 : p->ndims++;
     }
+    /* calibration uncertainty last of all (ics_uncertainty.h) */
+    for (int u = 0; u < p->nunc; ++u)
+        p->dim_unc[u] = p->unc_dist[u].kind == ICS_DIST_CONST ? -1 : p->ndims++;
     if (p->ndims > 4096)
         ICS_FAIL(err, ICS_EINPUT, "%s: %d random dimensions (random parameters plus shocks with a "
                  "probability); at most 4096 are supported", cfg->path ? cfg->path : "config",
@@ -512,6 +516,7 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
         ICS_TRY(check_productive(cfg, p, m, thmax, err));
         ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
     }
+    ICS_TRY(ics_plan_uncertainty_setup(cfg, t, p, err));
     ICS_TRY(plan_design(cfg, p, err));
     if (cfg->has_sensitivity) ICS_TRY(ics_sens_design_for_plan(cfg, p, &p->design, err));
     *out = p;
