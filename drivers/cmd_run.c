@@ -433,6 +433,7 @@ static blockview view_of(const run_loop *L, int s)
         const ics_static_ws *w = L->ws[s];
         v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_INOPERABILITY] = w->Q;
         v.agg = w->agg, v.par[0] = w->Raw, v.par[1] = w->Occ;
+        v.unc = w->Unc, v.nunc = L->plan->nunc;
     }
     return v;
 }

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const unc_keys[] = {"inventory", "inventory_segments"};
+static const char *const unc_keys[] = {"inventory", "inventory_segments", "table"};
+static const char *const table_keys[] = {"coefficients", "draws"};
 
 static void unc_free(ics_config *cfg)
 {
@@ -95,6 +96,34 @@ static ics_status parse_unc(const pctx *c, yaml_node_t *v, ics_config *cfg)
             cfg->unc_inv_seg_lines[q] = line_of(it);
             cfg->unc_ninv_segments = q + 1;
         }
+    }
+    yaml_node_t *tv = map_get(c, v, "table");
+    if (tv) {
+        const char *what = "uncertainty: key 'table'";
+        if (tv->type != YAML_MAPPING_NODE)
+            return perr(c, line_of(tv), "%s: expected a mapping such as {coefficients: 0.1, "
+                        "draws: 16}, got %s", what, kind_name(tv));
+        if ((st = check_keys(c, tv, table_keys, NELEM(table_keys), "uncertainty: ",
+                             "in table")) != ICS_OK)
+            return st;
+        yaml_node_t *cv = map_get(c, tv, "coefficients"), *dv = map_get(c, tv, "draws");
+        if (!cv || !dv)
+            return perr(c, line_of(tv), "%s: needs 'coefficients' (relative sd of the input "
+                        "coefficients) and 'draws' (number of perturbed tables)", what);
+        if ((st = get_double(c, cv, "uncertainty: table: key 'coefficients'",
+                             &cfg->unc_table_cv)) != ICS_OK)
+            return st;
+        if (!(cfg->unc_table_cv >= 0 && cfg->unc_table_cv <= 1))
+            return perr(c, line_of(cv), "uncertainty: table: key 'coefficients': a relative sd "
+                        "in [0, 1], got %g", cfg->unc_table_cv);
+        double k = 0;
+        if ((st = get_double(c, dv, "uncertainty: table: key 'draws'", &k)) != ICS_OK) return st;
+        if (!(k >= 1 && k <= 1024 && k == (int)k))
+            return perr(c, line_of(dv), "uncertainty: table: key 'draws': a whole number of "
+                        "tables in 1 .. 1024, got %g", k);
+        cfg->unc_table_draws = (int)k;
+        cfg->unc_has_table = 1;
+        cfg->unc_table_line = line_of(tv);
     }
     return ICS_OK;
 }

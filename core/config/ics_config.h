@@ -179,6 +179,10 @@ typedef struct ics_config {
     char **unc_inv_segments;   /* `inventory_segments`: products it scales (owned; 0 = all) */
     int *unc_inv_seg_lines;
     int unc_ninv_segments;
+    int unc_has_table;         /* `table: {coefficients, draws}` given */
+    double unc_table_cv;       /* relative sd of each input coefficient's perturbation, [0, 1] */
+    int unc_table_draws;       /* perturbed tables K, 1 .. 1024 */
+    int unc_table_line;
 } ics_config;
 
 /* Limits of a config file: its size and the nesting depth of its YAML (checked before the

@@ -9,6 +9,7 @@
 #include "ics_config.h"
 #include "ics_error.h"
 #include "ics_scenario.h"
+#include "ics_model.h"
 #include "ics_table.h"
 
 #include <stdint.h>
@@ -46,5 +47,37 @@ static inline double ics_unc_scaled_target(double s0, double m)
     const double s1 = m * s0;
     return s1 < 1.0 ? 1.0 : s1;
 }
+
+/* Table draws (`uncertainty: table: {coefficients: cv, draws: K}`, static models): K perturbed
+ * copies of the table, made once when the plan is made. Draw d multiplies every flow z_ij > 0 by
+ * exp(sigma g - sigma^2 / 2), g standard normal from Philox(seed, ICS_RNG_TABLE; d, i + j n),
+ * sigma^2 = ln(1 + cv^2) (so the factor has mean 1 and relative sd cv), then rebalances the
+ * result by RAS (core/table/gras.c) to the row and column sums of Z: gross output x, final
+ * demand y and value added va stay those of the table, the input coefficients and market shares
+ * move within the band, and the column sums of A (< 1) are kept, so every draw is productive.
+ * cv = 0 gives the table itself. Each draw has its own model (the factorisation of I - A_d) and
+ * its own plan of the config (patterns, low-rank parts); scenario i uses the draw given by its
+ * factor uncertainty/table, and a block runs one GEMM and one solve per draw present in it. */
+typedef struct ics_table_draws {
+    int K;
+    int row;               /* row of the draw index in a block's uncertainty factors */
+    ics_table **t;         /* [K] the base table with its own Z (labels, Y, x, va borrowed) */
+    ics_model **m;         /* [K] */
+    ics_plan **p;          /* [K] the config's plan on each draw (no draws of its own) */
+} ics_table_draws;
+
+/* The flows of draw d (n x n column-major into Z) of table t: see above. ICS_EINPUT when RAS
+ * fails (it does not for a valid table). Thread-safe. */
+ics_status ics_table_draw_flows(const ics_table *t, double cv, uint64_t seed, int d, double *Z,
+                                ics_error *err);
+/* Make the K draws of cfg on table t (called by ics_plan_create for a plan p with a table
+ * factor); each draw is validated (balance to 1e-9, productive) and factorised. */
+ics_status ics_table_draws_create(const ics_config *cfg, const ics_table *t, const ics_plan *p,
+                                  ics_table_draws **out, ics_error *err);
+void ics_table_draws_destroy(ics_table_draws **d);
+
+/* ics_plan_create without table draws (the plans of the draws themselves). */
+ics_status ics__plan_create_nodraws(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                                    ics_plan **out, ics_error *err);
 
 #endif

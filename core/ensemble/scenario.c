@@ -341,8 +341,24 @@ done:
     return st;
 }
 
+/* with_draws = 0: the plan of one table draw (ics_table_draws_create) */
+static ics_status plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                              int with_draws, ics_plan **out, ics_error *err);
+
 ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                            ics_plan **out, ics_error *err)
+{
+    return plan_create(cfg, t, m, 1, out, err);
+}
+
+ics_status ics__plan_create_nodraws(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                                    ics_plan **out, ics_error *err)
+{
+    return plan_create(cfg, t, m, 0, out, err);
+}
+
+static ics_status plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                              int with_draws, ics_plan **out, ics_error *err)
 {
     ics_status st = ICS_OK;
     ics_plan *p = NULL;
@@ -519,6 +535,7 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
     ICS_TRY(ics_plan_uncertainty_setup(cfg, t, p, err));
     ICS_TRY(plan_design(cfg, p, err));
     if (cfg->has_sensitivity) ICS_TRY(ics_sens_design_for_plan(cfg, p, &p->design, err));
+    if (with_draws && cfg->unc_has_table) ICS_TRY(ics_table_draws_create(cfg, t, p, &p->draws, err));
     *out = p;
     p = NULL;
 done:
@@ -550,6 +567,7 @@ void ics_plan_destroy(ics_plan **pp)
     free(p->dur_dist);
     free(p->corr_dims);
     ics_sens_design_destroy(&p->design);
+    ics_table_draws_destroy(&p->draws);
     free(p);
     *pp = NULL;
 }

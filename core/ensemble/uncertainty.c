@@ -2,10 +2,11 @@
 #include "ics_uncertainty.h"
 #include "ics_design.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const unc_names[ICS_UNC_MAX] = {"inventory"};
+static const char *const unc_names[ICS_UNC_MAX] = {"inventory", "table"};
 
 const char *ics_unc_name(int kind)
 {
@@ -16,6 +17,7 @@ static int unc_given(const ics_config *cfg, int kind)
 {
     switch (kind) {
     case ICS_UNC_INVENTORY: return cfg->unc_has_inventory;
+    case ICS_UNC_TABLE: return cfg->unc_has_table;
     default: return 0;
     }
 }
@@ -69,6 +71,21 @@ ics_status ics_plan_uncertainty_setup(const ics_config *cfg, const ics_table *t,
         p->dim_unc[p->nunc] = -1;
         ++p->nunc;
     }
+    if (cfg->unc_has_table) {
+        if (cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO)
+            return ics_error_set(err, ICS_EINPUT, "%s:%d: uncertainty: key 'table': table draws "
+                                 "are implemented for the static models (leontief, ghosh, iim), "
+                                 "not yet for model %s", cfgname, cfg->unc_table_line,
+                                 ics_model_name(cfg->model));
+        /* the draw index: uniform on {0 .. K-1}, floor(u K) of the dimension's uniform u */
+        ics_dist d = {0};
+        d.kind = cfg->unc_table_draws > 1 ? ICS_DIST_UNIFORM : ICS_DIST_CONST;
+        d.value = 0.0, d.min = 0.0, d.max = cfg->unc_table_draws;
+        p->unc_kind[p->nunc] = ICS_UNC_TABLE;
+        p->unc_dist[p->nunc] = d;
+        p->dim_unc[p->nunc] = -1;
+        ++p->nunc;
+    }
     return ICS_OK;
 }
 
@@ -90,10 +107,16 @@ void ics_plan_uncertainty(const ics_plan *p, int64_t first, int b, double *V)
         }
         for (int j = 0; j < c; ++j) {
             const double *uj = U + (size_t)j * p->ndims;
-            for (int u = 0; u < nu; ++u)
-                V[u + (size_t)(j0 + j) * nu] =
-                    p->dim_unc[u] < 0 ? p->unc_dist[u].value
-                                      : ics_dist_quantile(&p->unc_dist[u], uj[p->dim_unc[u]]);
+            for (int u = 0; u < nu; ++u) {
+                double v = p->dim_unc[u] < 0 ? p->unc_dist[u].value
+                                             : ics_dist_quantile(&p->unc_dist[u], uj[p->dim_unc[u]]);
+                if (p->unc_kind[u] == ICS_UNC_TABLE) { /* a whole draw index below K */
+                    v = floor(v);
+                    if (v > p->unc_dist[u].max - 1.0) v = p->unc_dist[u].max - 1.0;
+                    if (v < 0.0) v = 0.0;
+                }
+                V[u + (size_t)(j0 + j) * nu] = v;
+            }
         }
     }
 }
