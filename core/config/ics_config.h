@@ -183,6 +183,10 @@ typedef struct ics_config {
     double unc_table_cv;       /* relative sd of each input coefficient's perturbation, [0, 1] */
     int unc_table_draws;       /* perturbed tables K, 1 .. 1024 */
     int unc_table_line;
+    int unc_has_amax, unc_has_lag;  /* `alpha_max`, `build_lag` given (model: ario) */
+    ics_dist unc_amax;         /* multiplier on every segment's overproduction headroom alpha_max - 1 */
+    ics_dist unc_lag;          /* multiplier on every segment's build lag */
+    int unc_amax_line, unc_lag_line;
 } ics_config;
 
 /* Limits of a config file: its size and the nesting depth of its YAML (checked before the

@@ -71,6 +71,7 @@ struct ics_ario {
     /* calibration uncertainty (ics_uncertainty.h): row of the inventory multiplier in a block's
      * factors (-1: none), the products it scales, their targets (steps) and psi */
     int unc_row, nunc;
+    int amax_row, lag_row;  /* rows of the alpha_max and build_lag multipliers (-1: none) */
     unsigned char *unc_seg; /* [s] */
     double *steps;          /* [s] inventory target of each product, steps of use */
     double psi;
@@ -164,6 +165,8 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     /* the inventory multiplier of the uncertainty section scales steps per scenario */
     a->nunc = d->nunc;
     a->unc_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_INVENTORY) : -1;
+    a->amax_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_ALPHA_MAX) : -1;
+    a->lag_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_BUILD_LAG) : -1;
     a->psi = par.psi;
     ICS_ALLOC(a->unc_seg, s ? s : 1, err, "the ARIO plan");
     ICS_ALLOC(a->steps, s ? s : 1, err, "the ARIO plan");
@@ -349,6 +352,8 @@ typedef struct aws {
     double *dxa;            /* n x bb: x^a - xbar, for the orders pass */
     double *recv, *ord;     /* probe: s x n x bb received goods and orders placed */
     const double *unc;      /* nunc x bb calibration-uncertainty factors (ws->Unc), or NULL */
+    double *amx, *lagx;     /* n x bb per-scenario alpha_max and build lag (uncertainty), or
+                               unused */
 } aws;
 
 static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, aws *v)
@@ -371,6 +376,8 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, ntc * 2 * b);
     TAKE(sum, 5 * b);
     TAKE(dxa, n * b);
+    TAKE(amx, a->amax_row >= 0 ? n * b : 0);
+    TAKE(lagx, a->lag_row >= 0 ? n * b : 0);
     if (probe) {
         TAKE(recv, s * n * b);
         TAKE(ord, s * n * b);
@@ -465,6 +472,20 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
         }
     }
     if (a->nq) memset(v->rqprev + (size_t)c0 * a->nq, 0, (size_t)a->nq * cb * sizeof *v->rqprev);
+    /* uncertainty: each scenario's overproduction cap 1 + m (alpha_max - 1) and build lag
+     * m lag (the plan's own values, bitwise, when m = 1) */
+    for (int j = c0; j < c0 + cb && v->unc; ++j) {
+        const size_t oj = (size_t)j * n;
+        if (a->amax_row >= 0) {
+            const double m = v->unc[a->amax_row + (size_t)j * a->nunc];
+            for (int i = 0; i < n; ++i)
+                v->amx[oj + i] = m == 1.0 ? a->amax[i] : 1.0 + m * (a->amax[i] - 1.0);
+        }
+        if (a->lag_row >= 0) {
+            const double m = v->unc[a->lag_row + (size_t)j * a->nunc];
+            for (int i = 0; i < n; ++i) v->lagx[oj + i] = m * a->lag[i];
+        }
+    }
 }
 
 void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
@@ -728,7 +749,9 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         double *alj = v->alpha + oj, *rhj = v->rho + oj, *shj = v->RR + 2 * ncb;
         double *R1 = v->RR + (size_t)(j - c0) * n, *R2 = R1 + ncb;
         demand_pass(n, alt, a->rs, yt, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
-        ration_pass(n, alt, a->amax, ita, a->lag, (double)t, v->tinv + oj, Dj, xaj, xbar, cf, rp,
+        const double *amx = a->amax_row >= 0 && v->unc ? v->amx + oj : a->amax;
+        const double *lgx = a->lag_row >= 0 && v->unc ? v->lagx + oj : a->lag;
+        ration_pass(n, alt, amx, ita, lgx, (double)t, v->tinv + oj, Dj, xaj, xbar, cf, rp,
                     alj, rhj, shj, R1, R2);
         double prod = 0.0, fin = 0.0, um = 0.0;
         for (int i = 0; i < n; ++i) {

@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const unc_names[ICS_UNC_MAX] = {"inventory", "table"};
+static const char *const unc_names[ICS_UNC_MAX] = {"inventory", "table", "alpha_max",
+                                                   "build_lag"};
 
 const char *ics_unc_name(int kind)
 {
@@ -18,6 +19,8 @@ static int unc_given(const ics_config *cfg, int kind)
     switch (kind) {
     case ICS_UNC_INVENTORY: return cfg->unc_has_inventory;
     case ICS_UNC_TABLE: return cfg->unc_has_table;
+    case ICS_UNC_ALPHA_MAX: return cfg->unc_has_amax;
+    case ICS_UNC_BUILD_LAG: return cfg->unc_has_lag;
     default: return 0;
     }
 }
@@ -83,6 +86,20 @@ ics_status ics_plan_uncertainty_setup(const ics_config *cfg, const ics_table *t,
         d.value = 0.0, d.min = 0.0, d.max = cfg->unc_table_draws;
         p->unc_kind[p->nunc] = ICS_UNC_TABLE;
         p->unc_dist[p->nunc] = d;
+        p->dim_unc[p->nunc] = -1;
+        ++p->nunc;
+    }
+    for (int q = 0; q < 2; ++q) { /* ARIO's overproduction cap and build lag */
+        const int given = q ? cfg->unc_has_lag : cfg->unc_has_amax;
+        if (!given) continue;
+        if (cfg->model != ICS_MODEL_ARIO)
+            return ics_error_set(err, ICS_EINPUT, "%s:%d: uncertainty: key '%s': model %s has no "
+                                 "%s (it belongs to model: ario)", cfgname,
+                                 q ? cfg->unc_lag_line : cfg->unc_amax_line,
+                                 q ? "build_lag" : "alpha_max", ics_model_name(cfg->model),
+                                 q ? "build lag" : "overproduction cap");
+        p->unc_kind[p->nunc] = q ? ICS_UNC_BUILD_LAG : ICS_UNC_ALPHA_MAX;
+        p->unc_dist[p->nunc] = q ? cfg->unc_lag : cfg->unc_amax;
         p->dim_unc[p->nunc] = -1;
         ++p->nunc;
     }

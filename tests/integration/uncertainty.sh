@@ -3,6 +3,8 @@
 # event (Japan's mature fabs down 4 weeks, 10-week ramp):
 #  1. a constant multiplier 1 gives the run without the section bitwise, and 0.5 on targets of
 #     8 steps gives the run with targets of 4 steps (to 1e-12): the multiplier scales the targets;
+#     multipliers 2 on alpha_max (its headroom alpha_max - 1) and build_lag give the run with
+#     alpha_max 2.0 and build lag 8 instead of 1.5 and 4, bitwise;
 #  2. with an uncertain multiplier the stored draws follow its law, the loss never grows (beyond
 #     1e-6 relative: larger stocks ask for slightly different refilling orders) with
 #     the buffers (more stock, no more loss, with the shock fixed) and falls by half over the law, and
@@ -43,7 +45,13 @@ base 0.8 4 > "$tmp/fixed.yaml"
 { base '{dist: uniform, min: 0.5, max: 1.0}' 4; echo 'ario: {inventory: 4}'; } > "$tmp/t4.yaml"
 { base '{dist: uniform, min: 0.5, max: 1.0}' 4; echo 'ario: {inventory: 8}'
   printf 'uncertainty:\n  inventory: 0.5\n'; } > "$tmp/t8h.yaml"
-for c in fixed one t4 t8h; do run "$tmp/$c.yaml" "$tmp/$c.h5"; done
+{ base 0.8 4; echo 'ario: {alpha_max: 1.5, build_lag: 4}'; } > "$tmp/l1.yaml"
+{ base 0.8 4; echo 'ario: {alpha_max: 2.0, build_lag: 8}'; } > "$tmp/l2.yaml"
+{ base 0.8 4; echo 'ario: {alpha_max: 1.5, build_lag: 4}'
+  printf 'uncertainty:\n  alpha_max: 2\n  build_lag: 2\n'; } > "$tmp/l1x2.yaml"
+{ base 0.8 4; echo 'ario: {alpha_max: 1.5, build_lag: 4}'
+  printf 'uncertainty:\n  alpha_max: 1\n  build_lag: 1\n  inventory: 1\n'; } > "$tmp/l1x1.yaml"
+for c in fixed one t4 t8h l1 l2 l1x2 l1x1; do run "$tmp/$c.yaml" "$tmp/$c.h5"; done
 $PY - "$tmp" <<'EOF'
 import sys, h5py, numpy as np
 d = sys.argv[1]
@@ -55,7 +63,12 @@ a, b = r("t4", "total_output_loss"), r("t8h", "total_output_loss")
 assert np.all(a > 0), "the event must cost something"
 rel = np.max(np.abs(a - b) / a)
 assert rel < 1e-12, f"0.5 x 8 steps differs from 4 steps by {rel:g}"
-print(f"constants ok: multiplier 1 bitwise, 0.5 x 8 steps = 4 steps to {rel:.1e}")
+# alpha_max: 1 + 2 (1.5 - 1) = 2.0 and build lag 2 x 4 = 8 steps, both exact
+assert np.array_equal(r("l1x2", "output_change"), r("l2", "output_change")), "limits x 2"
+assert np.array_equal(r("l1x1", "output_change"), r("l1", "output_change")), "limits x 1"
+assert not np.allclose(r("l1", "total_output_loss"), r("l2", "total_output_loss"))
+print(f"constants ok: multiplier 1 bitwise, 0.5 x 8 steps = 4 steps to {rel:.1e}; alpha_max and "
+      "build_lag multipliers 2 = the doubled limits bitwise")
 EOF
 
 # 2. bands
@@ -131,6 +144,10 @@ bad() { # NAME EXPECTED-TEXT, config on stdin
   bad alone "needs 'inventory'"
 { base 0.8 4 | sed 's/name: naka/name: uncertainty/'; printf 'uncertainty:\n  inventory: 1.5\n'; } |
   bad clash "name is taken"
+{ base 0.8 4 | sed 's/model: ario/model: diim/'; printf 'uncertainty:\n  build_lag: 2\n'; } |
+  bad diimlag "model diim has no build lag"
+{ base 0.8 4; printf 'uncertainty:\n  alpha_max: {dist: normal, mean: 1, sd: 0.1}\n'; } |
+  bad amaxnormal "normal law reaches below 0"
 echo "bad inputs ok"
 
 # 5. table draws
