@@ -408,6 +408,63 @@ done:
     return code;
 }
 
+/* ---- table uncertainty (issue 16): K table draws against the fixed table, same run ---- */
+
+/* The pipeline's blocks (sample, propagate, aggregates; no I/O) on the built-in table with
+ * `uncertainty: table:` (K perturbed tables, one factorisation each, every block grouped by
+ * draw) against the same config on the fixed table, interleaved; ratio = draws / fixed. */
+static int case_uncertainty_table(bench *B, ics_error *err)
+{
+    int code = 0;
+    const int K = B->quick ? 4 : 16;
+    char yaml[sizeof pipeline_yaml + 128];
+    snprintf(yaml, sizeof yaml, "%suncertainty:\n  table: {coefficients: 0.1, draws: %d}\n",
+             pipeline_yaml, K);
+    ics_config *cf = NULL, *cd = NULL;
+    ics_table *t = NULL;
+    ics_model *m = NULL;
+    ics_plan *pf = NULL, *pd = NULL;
+    ics_aggset *as = NULL;
+    ics_static_ws **wf = calloc((size_t)B->nth, sizeof *wf), **wd = calloc((size_t)B->nth, sizeof *wd);
+    double rf = 0, rd = 0;
+    const double t0 = MPI_Wtime();
+    if (!wf || !wd || ics_config_parse(pipeline_yaml, "bench", &cf, err) ||
+        ics_config_parse(yaml, "bench", &cd, err) || ics_table_load("builtin", &t, err) ||
+        ics_model_create(t, &m, err) || ics_plan_create(cf, t, m, &pf, err) ||
+        ics_plan_create(cd, t, m, &pd, err) || ics_aggset_create(cf, t, m, 0, 0, &as, err)) {
+        code = 1;
+        goto done;
+    }
+    const double plan_s = MPI_Wtime() - t0;
+    for (int th = 0; th < B->nth; ++th)
+        if (ics_static_ws_create(pf, as, 1024, 1, &wf[th], err) ||
+            ics_static_ws_create(pd, as, 1024, 1, &wd[th], err)) {
+            code = 1;
+            goto done;
+        }
+    block_task bd = {pd, m, as, wd, 1024, 0}, bf = {pf, m, as, wf, 1024, 0};
+    best_pair(B, run_block, &bd, run_block, &bf, &rd, &rf);
+    rd *= 1024, rf *= 1024;
+    const double fl = 2.0 * 136.0 * 136.0;
+    rec r = {"uncertainty_table", 136, 1024, rd, rd * fl * 1e-9, -1, rd / rf, "fixed_table", 0, ""};
+    xappend(&r, ", \"what\": \"pipeline blocks (no I/O) with %d table draws, blocks grouped by "
+            "draw, vs the fixed table\", \"draws\": %d, \"fixed_table_scenarios_per_s\": %.6g, "
+            "\"plan_s\": %.4g", K, K, rf, plan_s);
+    emit(B, &r);
+done:
+    for (int th = 0; th < B->nth; ++th) {
+        if (wf) ics_static_ws_destroy(&wf[th]);
+        if (wd) ics_static_ws_destroy(&wd[th]);
+    }
+    free(wf), free(wd);
+    ics_aggset_destroy(&as);
+    ics_plan_destroy(&pf), ics_plan_destroy(&pd);
+    ics_model_destroy(&m);
+    ics_table_destroy(&t);
+    ics_config_destroy(&cf), ics_config_destroy(&cd);
+    return code;
+}
+
 /* ---- dynamic models ---- */
 
 typedef struct dyn_task {
@@ -829,6 +886,7 @@ int ics_cmd_bench(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     }
     if (cases & (C_PROP | C_PIPE)) code = cases_propagate(&B, (cases & C_PROP) != 0, err);
     if (!code && (cases & C_PIPE)) code = case_pipeline(&B, err);
+    if (!code && (cases & C_PIPE)) code = case_uncertainty_table(&B, err);
     if (!code && (cases & C_PIPE)) code = ics_bench_whole(ctx, B.quick, B.tmpdir, B.json, &B.met, &B.missed, err);
     if (cases & (C_DIIM | C_ARIO)) {
         double bw = 0, bw2 = 0;

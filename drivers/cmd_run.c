@@ -24,6 +24,7 @@
 #include "ics_prepare.h"
 #define PH(x) do { struct timespec ts_; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts_); fprintf(stderr, "PH %-12s %.3f %.3f\n", x, MPI_Wtime(), ts_.tv_sec + 1e-9 * ts_.tv_nsec); } while (0)
 #include "ics_truncation.h"
+#include "ics_uncertainty.h"
 #include "ics_scenario.h"
 #include "ics_stats.h"
 #include "ics_stop.h"
@@ -57,6 +58,8 @@ typedef struct blockview {
     const double *out[OUT_COUNT]; /* node and extra outputs (NULL when not made) */
     const double *agg;            /* m x bb aggregates */
     const double *par[4];         /* k x bb parameters: value, occurrence, start, duration */
+    const double *unc;            /* nunc x bb calibration-uncertainty factors (ics_uncertainty.h) */
+    int nunc;
 } blockview;
 
 /* The datasets that get statistics at finalization, numbered q: the stored outputs
@@ -212,9 +215,18 @@ static ics_status write_block(const hid_t *dsets, const hid_t *adsets, const hid
             for (int j = 0; j < bb; ++j) buf[j] = w->par[q][s + (size_t)j * k];
             ICS_TRY(ics_h5_write_rows(pdsets[NPARAM * s + q], first, bb, 1, buf, dxpl, err));
         }
+    for (int u = 0; u < w->nunc; ++u) { /* after the shocks' datasets (unc_dataset) */
+        for (int j = 0; j < bb; ++j) buf[j] = w->unc[u + (size_t)j * w->nunc];
+        ICS_TRY(ics_h5_write_rows(pdsets[NPARAM * k + u], first, bb, 1, buf, dxpl, err));
+    }
 done:
     return st;
 }
+
+/* The dataset of uncertainty factor u, /scenarios/parameters/uncertainty/<name>, created
+ * (create = 1) or opened, into pdsets[NPARAM k + u] (after the shocks' parameters). */
+static ics_status unc_dataset(hid_t f, const ics_plan *plan, int u, int create, int64_t N, int b,
+                              int compression, hid_t *pdsets, ics_error *err);
 
 /* Chunks of whole blocks, about 4 MiB: few chunks keep HDF5's index (and its cache) small
  * however many scenarios there are. */
@@ -294,6 +306,8 @@ static ics_status create_layout(const ics_ctx *ctx, hid_t f, const ics_config *c
             ICS_TRY(ics_h5_dataset(f, path, 1, dims, chunk_rows(1, b), cfg->compression,
                                    &pdsets[NPARAM * s + q], err));
         }
+    for (int u = 0; u < plan->nunc; ++u)
+        ICS_TRY(unc_dataset(f, plan, u, 1, N, b, cfg->compression, pdsets, err));
     ICS_TRY(ics_h5_dataset_u8(f, "/progress/block_done", nblocks, done_ds, err));
     for (int q = 0; mdsets && q < OUT_COUNT + as->nout; ++q) {
         if (!stats_on(store, q)) continue;
@@ -348,6 +362,10 @@ static ics_status open_layout(hid_t f, const char *path, const ics_config *cfg,
             if ((pdsets[NPARAM * s + q] = H5Dopen2(f, p, H5P_DEFAULT)) < 0)
                 ICS_FAIL(err, ICS_EIO, "%s.partial: missing %s", path, p);
         }
+    for (int u = 0; u < plan->nunc; ++u)
+        if (unc_dataset(f, plan, u, 0, N, b, 0, pdsets, err) != ICS_OK)
+            ICS_FAIL(err, ICS_EIO, "%s.partial: missing /scenarios/parameters/%s/%s", path,
+                     ICS_UNC_GROUP, ics_unc_name(plan->unc_kind[u]));
     if ((*done_ds = H5Dopen2(f, "/progress/block_done", H5P_DEFAULT)) < 0)
         ICS_FAIL(err, ICS_EIO, "%s.partial: missing /progress/block_done", path);
     for (int q = 0; mdsets && q < OUT_COUNT + as->nout; ++q) {
@@ -360,6 +378,22 @@ static ics_status open_layout(hid_t f, const char *path, const ics_config *cfg,
 done:
     free(text);
     return st;
+}
+
+static ics_status unc_dataset(hid_t f, const ics_plan *plan, int u, int create, int64_t N, int b,
+                              int compression, hid_t *pdsets, ics_error *err)
+{
+    char path[256];
+    hid_t *ds = &pdsets[NPARAM * plan->k + u];
+    snprintf(path, sizeof path, "/scenarios/parameters/%s/%s", ICS_UNC_GROUP,
+             ics_unc_name(plan->unc_kind[u]));
+    if (create) {
+        const int64_t dims[2] = {N, 0};
+        return ics_h5_dataset(f, path, 1, dims, chunk_rows(1, b), compression, ds, err);
+    }
+    if ((*ds = H5Dopen2(f, path, H5P_DEFAULT)) < 0)
+        return ics_error_set(err, ICS_EIO, "missing %s", path);
+    return ICS_OK;
 }
 
 /* Everything the block loop needs. */
@@ -395,10 +429,12 @@ static blockview view_of(const run_loop *L, int s)
         v.out[OUT_RECREG] = w->rec_region, v.out[OUT_UNMET] = w->unmet;
         v.agg = L->dagg[s], v.par[0] = w->Raw, v.par[1] = w->Occ;
         v.par[2] = w->Start, v.par[3] = w->Dur;
+        v.unc = w->Unc, v.nunc = L->plan->nunc;
     } else {
         const ics_static_ws *w = L->ws[s];
         v.out[OUT_OUTPUT_CHANGE] = w->X, v.out[OUT_INOPERABILITY] = w->Q;
         v.agg = w->agg, v.par[0] = w->Raw, v.par[1] = w->Occ;
+        v.unc = w->Unc, v.nunc = L->plan->nunc;
     }
     return v;
 }
@@ -567,8 +603,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     dxpl = H5Pcreate(H5P_DATASET_XFER);
     /* one process: collective is trivially possible, and compressed datasets need it */
     H5Pset_dxpl_mpio(dxpl, cfg->compression > 0 ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT);
-    ICS_ALLOC(pdsets, NPARAM * (k ? k : 1), err, "parameter datasets");
-    for (int s = 0; s < NPARAM * (k ? k : 1); ++s) pdsets[s] = H5I_INVALID_HID;
+    ICS_ALLOC(pdsets, NPARAM * (k ? k : 1) + ICS_UNC_MAX, err, "parameter datasets");
+    for (int s = 0; s < NPARAM * (k ? k : 1) + ICS_UNC_MAX; ++s) pdsets[s] = H5I_INVALID_HID;
     ICS_ALLOC(adsets, as->nout, err, "aggregate datasets");
     for (int a = 0; a < as->nout; ++a) adsets[a] = H5I_INVALID_HID;
     /* window moments while computing, when blocks are made of whole windows */
@@ -675,7 +711,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     /* ---- close the parallel file, then finalize it (statistics shared out over the ranks) ---- */
     for (int q = 0; q < OUT_COUNT; ++q)
         if (dsets[q] >= 0) H5Dclose(dsets[q]), dsets[q] = H5I_INVALID_HID;
-    for (int s = 0; s < NPARAM * k; ++s)
+    for (int s = 0; s < NPARAM * k + ICS_UNC_MAX; ++s)
         if (pdsets[s] >= 0) H5Dclose(pdsets[s]), pdsets[s] = H5I_INVALID_HID;
     for (int a = 0; a < as->nout; ++a)
         if (adsets[a] >= 0) H5Dclose(adsets[a]), adsets[a] = H5I_INVALID_HID;
@@ -733,7 +769,7 @@ done:
     for (int q = 0; q < OUT_COUNT; ++q)
         if (dsets[q] >= 0) H5Dclose(dsets[q]);
     if (pdsets)
-        for (int s = 0; s < NPARAM * k; ++s)
+        for (int s = 0; s < NPARAM * k + ICS_UNC_MAX; ++s)
             if (pdsets[s] >= 0) H5Dclose(pdsets[s]);
     if (adsets)
         for (int a = 0; a < as->nout; ++a)

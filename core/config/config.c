@@ -27,7 +27,7 @@ static const char *const top_keys[] = {"table",   "model",      "scenarios",    
                                        "shocks",  "output",     "diim",              "sensitivity",
                                        "correlation", "fast_aggregates", "aggregates",
                                        "recovery_level", "steps_per_year", "ario",
-                                       "chokepoints"};
+                                       "chokepoints", "uncertainty"};
 static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "regions", "segments",   "change", "loss",
                                          "probability", "start",  "duration", "recovery"};
@@ -1449,4 +1449,9 @@ ics_status ics__cfg_get_enum(const pctx *c, const yaml_node_t *v, const char *wh
                              const char *noun, const char *const *names, int n, int *out)
 {
     return get_enum(c, v, what, noun, names, n, out);
+}
+
+ics_status ics__cfg_get_dist(const pctx *c, yaml_node_t *v, const char *what, ics_dist *d)
+{
+    return get_dist(c, v, what, d);
 }

@@ -172,6 +172,24 @@ typedef struct ics_config {
     /* essential_for: which buyers each product's stock constrains, as pairs (product pattern,
      * buyer pattern) in seg[0,1], seg[2,3], ...; has_default = 1 when the key was given */
     ics_segvals ario_essential;
+    /* `uncertainty:` section (core/config/config_uncertainty.c; docs/config.md): calibration
+     * parameters sampled per scenario exactly like a shock's parameter (a design dimension, a
+     * column of /scenarios/parameters/uncertainty/, a sensitivity factor uncertainty/<key>) */
+    int unc_line;              /* line of the section (0 = absent) */
+    int unc_has_inventory;     /* `inventory` given */
+    ics_dist unc_inventory;    /* multiplier on ARIO's inventory targets (> 0) */
+    int unc_inventory_line;
+    char **unc_inv_segments;   /* `inventory_segments`: products it scales (owned; 0 = all) */
+    int *unc_inv_seg_lines;
+    int unc_ninv_segments;
+    int unc_has_table;         /* `table: {coefficients, draws}` given */
+    double unc_table_cv;       /* relative sd of each input coefficient's perturbation, [0, 1] */
+    int unc_table_draws;       /* perturbed tables K, 1 .. 1024 */
+    int unc_table_line;
+    int unc_has_amax, unc_has_lag;  /* `alpha_max`, `build_lag` given (model: ario) */
+    ics_dist unc_amax;         /* multiplier on every segment's overproduction headroom alpha_max - 1 */
+    ics_dist unc_lag;          /* multiplier on every segment's build lag */
+    int unc_amax_line, unc_lag_line;
 } ics_config;
 
 /* Limits of a config file: its size and the nesting depth of its YAML (checked before the

@@ -45,5 +45,11 @@ ics_status ics__cfg_get_double(const ics__cfg_ctx *c, const yaml_node_t *v, cons
 ics_status ics__cfg_get_enum(const ics__cfg_ctx *c, const yaml_node_t *v, const char *what,
                              const char *noun, const char *const *names, int n, int *out);
 void ics__cfg_free_list(char **list, int n);
+/* A number or a distribution (the parser of shock parameters, `change` and the like). */
+ics_status ics__cfg_get_dist(const ics__cfg_ctx *c, yaml_node_t *v, const char *what,
+                             ics_dist *d);
+
+/* The `uncertainty:` section (config_uncertainty.c), listed in ics__cfg_sections. */
+extern const ics__cfg_section ics__unc_section;
 
 #endif

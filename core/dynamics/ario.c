@@ -31,6 +31,9 @@
 #include "ics_ario_internal.h"
 #include "ics_kernels.h"
 #include "ics_simd.h"
+#include "ics_uncertainty.h"
+
+#include <float.h>
 
 /* A trade restriction: suppliers (internal indices, ascending, so grouped by segment) and
  * buyers, and the restricted flows Z[sup, buy] per step. */
@@ -65,6 +68,13 @@ struct ics_ario {
     double *mask;       /* [k*n] 0/1 in internal order */
     int nq, maxsup, maxbuy;
     ario_trade *tr;
+    /* calibration uncertainty (ics_uncertainty.h): row of the inventory multiplier in a block's
+     * factors (-1: none), the products it scales, their targets (steps) and psi */
+    int unc_row, nunc;
+    int amax_row, lag_row;  /* rows of the alpha_max and build_lag multipliers (-1: none) */
+    unsigned char *unc_seg; /* [s] */
+    double *steps;          /* [s] inventory target of each product, steps of use */
+    double psi;
     int chunk;          /* scenarios per chunk in ics_ario_block (ics__ario_chunk) */
     int blas;           /* segment products by DGEMM, not kernels/segment.c (ics__ario_set_blas) */
 };
@@ -118,6 +128,7 @@ void ics_ario_destroy(struct ics_ario **ap)
     free(a->xbar), free(a->y), free(a->rs), free(a->zero);
     free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
     free(a->mask), free(a->amax), free(a->lag), free(a->requal);
+    free(a->unc_seg), free(a->steps);
     for (int q = 0; q < a->nq; ++q) {
         ario_trade *r = &a->tr[q];
         free(r->sup), free(r->buy), free(r->gseg), free(r->goff), free(r->gcnt), free(r->Z);
@@ -151,6 +162,16 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     a->base = par.order_base;
     ICS_ALLOC(steps, s ? s : 1, err, "inventory targets");
     ICS_TRY(ics__ario_inventory(cfg, t, steps, err));
+    /* the inventory multiplier of the uncertainty section scales steps per scenario */
+    a->nunc = d->nunc;
+    a->unc_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_INVENTORY) : -1;
+    a->amax_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_ALPHA_MAX) : -1;
+    a->lag_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_BUILD_LAG) : -1;
+    a->psi = par.psi;
+    ICS_ALLOC(a->unc_seg, s ? s : 1, err, "the ARIO plan");
+    ICS_ALLOC(a->steps, s ? s : 1, err, "the ARIO plan");
+    if (a->unc_row >= 0) ics_unc_inventory_segments(cfg, t, a->unc_seg);
+    memcpy(a->steps, steps, sizeof *steps * (size_t)(s ? s : 1));
     ICS_ALLOC(a->requal, s ? s : 1, err, "the ARIO plan");
 
     /* segment-sorted order */
@@ -333,6 +354,9 @@ typedef struct aws {
     double *sum;            /* 5 x bb: produced, final delivered, received, used, stock change */
     double *dxa;            /* n x bb: x^a - xbar, for the orders pass */
     double *recv, *ord;     /* probe: s x n x bb received goods and orders placed */
+    const double *unc;      /* nunc x bb calibration-uncertainty factors (ws->Unc), or NULL */
+    double *amx, *lagx;     /* n x bb per-scenario alpha_max and build lag (uncertainty), or
+                               unused */
 } aws;
 
 static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, aws *v)
@@ -355,6 +379,8 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, ntc * 2 * b);
     TAKE(sum, 5 * b);
     TAKE(dxa, n * b);
+    TAKE(amx, a->amax_row >= 0 ? n * b : 0);
+    TAKE(lagx, a->lag_row >= 0 ? n * b : 0);
     if (probe) {
         TAKE(recv, s * n * b);
         TAKE(ord, s * n * b);
@@ -378,6 +404,7 @@ static void views(const ics_dyn *d, const ics_dyn_ws *w, aws *v, int *bb)
     ario_hdr *h = w->model_ws;
     memset(v, 0, sizeof *v);
     carve(d->ario, h->bb, h->probe, (double *)(h + 1), v);
+    v->unc = w->Unc;
     *bb = h->bb;
 }
 
@@ -393,6 +420,24 @@ ICS_SIMD_CLONES static void input_limit(int n, const double *restrict kp,
     }
 }
 
+/* The inventory multiplier of scenario j acting on product p (uncertainty section): the scale
+ * of the target per unit of use, *ts = s1 / s0, and of kappa, *ks = max(psi s0, 1) / max(psi s1,
+ * 1), with s1 the scaled target (ics_unc_scaled_target). Returns 0 (and 1, 1) when the product
+ * is not scaled in this scenario. ks is raised by a few ulps so that the baseline bound
+ * kappa omega0 = s1 / max(psi s1, 1) xbar >= xbar never binds by rounding (as the plan's kappa). */
+static int inv_scales(const struct ics_ario *a, const aws *v, int p, int j, double *ts,
+                      double *ks)
+{
+    *ts = *ks = 1.0;
+    if (a->unc_row < 0 || !v->unc || a->inf[p] || !a->unc_seg[p]) return 0;
+    const double m = v->unc[a->unc_row + (size_t)j * a->nunc], s0 = a->steps[p];
+    const double s1 = ics_unc_scaled_target(s0, m);
+    if (s1 == s0) return 0;
+    *ts = s1 / s0;
+    *ks = fmax(a->psi * s0, 1.0) / fmax(a->psi * s1, 1.0) * (1.0 + 8.0 * DBL_EPSILON);
+    return 1;
+}
+
 /* Initial state of scenarios c0 .. c0+cb-1 of a block of bb. */
 static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
 {
@@ -404,20 +449,46 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
     for (int p = 0; p < s; ++p)
         for (int j = c0; j < c0 + cb; ++j) {
             const size_t o = st_at(n, s, c0, cb, p, j);
+            double ts, ks;
+            inv_scales(a, v, p, j, &ts, &ks); /* ts = 1 exactly when not scaled */
             for (int i = 0; i < n; ++i) {
                 const size_t pi = (size_t)p * n + i;
-                v->omega[o + i] = a->tgt[pi] * a->xbar[i];
+                v->omega[o + i] = a->tgt[pi] * ts * a->xbar[i];
                 v->Gm[o + i] = 0.0; /* g - 1: baseline orders = W0 */
             }
         }
     for (int j = c0; j < c0 + cb; ++j) {
         double *lj = v->lim + (size_t)j * n;
         for (int i = 0; i < n; ++i) lj[i] = INFINITY;
-        for (int p = 0; p < s; ++p)
-            if (!a->inf[p])
-                input_limit(n, a->kappa + (size_t)p * n, v->omega + st_at(n, s, c0, cb, p, j), lj);
+        for (int p = 0; p < s; ++p) {
+            double ts, ks;
+            if (a->inf[p]) continue;
+            const double *kp = a->kappa + (size_t)p * n, *om = v->omega + st_at(n, s, c0, cb, p, j);
+            if (!inv_scales(a, v, p, j, &ts, &ks)) {
+                input_limit(n, kp, om, lj);
+                continue;
+            }
+            for (int i = 0; i < n; ++i) { /* input_limit with kappa scaled as in orders_col */
+                const double k = kp[i] * ks, lim = k > 0.0 ? k * om[i] : INFINITY;
+                lj[i] = lim < lj[i] ? lim : lj[i];
+            }
+        }
     }
     if (a->nq) memset(v->rqprev + (size_t)c0 * a->nq, 0, (size_t)a->nq * cb * sizeof *v->rqprev);
+    /* uncertainty: each scenario's overproduction cap 1 + m (alpha_max - 1) and build lag
+     * m lag (the plan's own values, bitwise, when m = 1) */
+    for (int j = c0; j < c0 + cb && v->unc; ++j) {
+        const size_t oj = (size_t)j * n;
+        if (a->amax_row >= 0) {
+            const double m = v->unc[a->amax_row + (size_t)j * a->nunc];
+            for (int i = 0; i < n; ++i)
+                v->amx[oj + i] = m == 1.0 ? a->amax[i] : 1.0 + m * (a->amax[i] - 1.0);
+        }
+        if (a->lag_row >= 0) {
+            const double m = v->unc[a->lag_row + (size_t)j * a->nunc];
+            for (int i = 0; i < n; ++i) v->lagx[oj + i] = m * a->lag[i];
+        }
+    }
 }
 
 void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
@@ -448,7 +519,8 @@ void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
  * column's receipts, use from finite inventories and change of finite inventories to sums[0..2]
  * (reductions: scalar). */
 static inline __attribute__((always_inline)) void
-orders_col(int n, int fin, int probe, double itau, const double *restrict V,
+orders_col(int n, int fin, int probe, int scaled, double ts, double ks, double itau,
+           const double *restrict V,
            const double *restrict Wv, const double *restrict dxa, const double *restrict xo,
            const double *restrict Up, const double *restrict Tp,
            const double *restrict W0p, const double *restrict kp, double *restrict om,
@@ -461,8 +533,10 @@ orders_col(int n, int fin, int probe, double itau, const double *restrict V,
         const double dv = V[i], drc = dg * (w0 + dv) + dv, dused = dxa[i] * Up[i];
         double dO = dused;
         if (fin) {
-            const double wv = om[i] + (drc - dused), gap = Tp[i] * xo[i] - wv, gi = gap * itau;
-            const double k = kp[i], kw = k * wv, l = k > 0.0 ? kw : INFINITY, lo = lim[i];
+            const double tp = scaled ? Tp[i] * ts : Tp[i]; /* uncertainty: inv_scales */
+            const double wv = om[i] + (drc - dused), gap = tp * xo[i] - wv, gi = gap * itau;
+            const double k = scaled ? kp[i] * ks : kp[i], kw = k * wv;
+            const double l = k > 0.0 ? kw : INFINITY, lo = lim[i];
             if (probe) sd += wv - om[i], sused += w0 + dused;
             om[i] = wv;
             lim[i] = l < lo ? l : lo; /* the next step's input bound (input_limit) */
@@ -493,17 +567,22 @@ ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, 
         const double *V = VW + (size_t)(j - c0) * n, *Wv = useW ? V + wofs : a->zero;
         const double *xa = v->dxa + (size_t)j * n, *xo = v->xopt + (size_t)j * n;
         double *om = v->omega + o, *g = v->Gm + o, *lim = v->lim + (size_t)j * n;
+        double ts, ks;
+        const int sc = fin && inv_scales(a, v, p, j, &ts, &ks);
         if (probe) {
             double sums[3] = {0.0, 0.0, 0.0};
-            orders_col(n, fin, 1, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim,
+            orders_col(n, fin, 1, 1, ts, ks, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim,
                        v->recv + o, v->ord + o, sums);
             for (int q = 0; q < 3; ++q) v->sum[(2 + q) * (size_t)bb + j] += sums[q];
+        } else if (sc) {
+            orders_col(n, 1, 0, 1, ts, ks, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim,
+                       NULL, NULL, NULL);
         } else if (fin) {
-            orders_col(n, 1, 0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim, NULL, NULL,
-                       NULL);
+            orders_col(n, 1, 0, 0, 1.0, 1.0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim,
+                       NULL, NULL, NULL);
         } else {
-            orders_col(n, 0, 0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim, NULL, NULL,
-                       NULL);
+            orders_col(n, 0, 0, 0, 1.0, 1.0, itau, V, Wv, xa, xo, Up, Tp, W0p, kp, om, g, lim,
+                       NULL, NULL, NULL);
         }
     }
 }
@@ -673,7 +752,9 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         double *alj = v->alpha + oj, *rhj = v->rho + oj, *shj = v->RR + 2 * ncb;
         double *R1 = v->RR + (size_t)(j - c0) * n, *R2 = R1 + ncb;
         demand_pass(n, alt, a->rs, yt, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
-        ration_pass(n, alt, a->amax, ita, a->lag, (double)t, v->tinv + oj, Dj, xaj, xbar, cf, rp,
+        const double *amx = a->amax_row >= 0 && v->unc ? v->amx + oj : a->amax;
+        const double *lgx = a->lag_row >= 0 && v->unc ? v->lagx + oj : a->lag;
+        ration_pass(n, alt, amx, ita, lgx, (double)t, v->tinv + oj, Dj, xaj, xbar, cf, rp,
                     alj, rhj, shj, R1, R2);
         double prod = 0.0, fin = 0.0, um = 0.0;
         for (int i = 0; i < n; ++i) {

@@ -4,6 +4,7 @@
 #include "ics_dynamic.h"
 #include "ics_simd.h"
 #include "ics_shocks.h"
+#include "ics_uncertainty.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -43,8 +44,8 @@ ics_status ics_dyn_create_ops(const ics_dyn_ops *ops, const ics_config *cfg, con
     double *r = NULL;
     const int n = t->n, k = cfg->nshocks, T = cfg->horizon;
     const char *cfgname = cfg->path ? cfg->path : "config";
-    (void)p;
     ICS_ALLOC(d, 1, err, "the dynamic plan");
+    d->nunc = p ? p->nunc : 0;
     d->model = cfg->model;
     d->ops = ops;
     d->n = n, d->k = k, d->T = T;
@@ -143,6 +144,7 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
     ICS_ALLOC(w->Occ, (size_t)k * b, err, "parameters");
     ICS_ALLOC(w->Start, (size_t)k * b, err, "shock timing");
     ICS_ALLOC(w->Dur, (size_t)k * b, err, "shock timing");
+    if (d->nunc) ICS_ALLOC(w->Unc, (size_t)d->nunc * b, err, "uncertainty factors");
     ICS_ALLOC(w->Q, (size_t)n * b, err, "the state");
     ICS_ALLOC(w->G, (size_t)n * b, err, "scratch");
     ICS_ALLOC(w->C, (size_t)n * b, err, "scratch");
@@ -173,7 +175,7 @@ void ics_dyn_ws_destroy(ics_dyn_ws **wp)
     if (!wp || !*wp) return;
     ics_dyn_ws *w = *wp;
     free(w->Theta), free(w->Raw), free(w->Occ), free(w->Q), free(w->G), free(w->C);
-    free(w->Start), free(w->Dur), free(w->Rb), free(w->Rt);
+    free(w->Start), free(w->Dur), free(w->Rb), free(w->Rt), free(w->Unc);
     free(w->X), free(w->rec), free(w->peak), free(w->unmet), free(w->traj), free(w->model_ws);
     free(w->rec_region), free(w->regloss);
     free(w);
@@ -186,6 +188,7 @@ void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int6
     (void)m;
     ics_plan_sample(p, first, bb, ws->Theta, ws->Raw, ws->Occ);
     ics_plan_timing(p, first, bb, ws->Start, ws->Dur);
+    if (p->nunc) ics_plan_uncertainty(p, first, bb, ws->Unc);
     d->ops->block(d, p, first, bb, ws);
 }
 

@@ -94,6 +94,7 @@ typedef struct ics_dyn {
     double *xreg;          /* [nreg] baseline output per step of each region */
     /* ARIO */
     struct ics_ario *ario; /* ARIO-specific plan (core/dynamics/ario.c), NULL for DIIM */
+    int nunc;              /* calibration-uncertainty factors of the plan (ics_uncertainty.h) */
 } ics_dyn;
 
 /* Per-thread workspace and per-block results (caller-owned via ics_dyn_ws_create). */
@@ -114,6 +115,8 @@ typedef struct ics_dyn_ws {
     double *traj;          /* n x (T+1) x b out (or NULL): share of baseline output lost at each
                               step, traj[i + t*n + j*(T+1)*n] */
     void *model_ws;        /* model-specific scratch (ARIO) */
+    double *Unc;           /* nunc x b calibration-uncertainty factors (ics_plan_uncertainty),
+                              NULL when the plan has none */
     const atomic_int *cancel; /* optional (caller-set): once non-zero, the models leave the
                               block at their next step; its results are then incomplete and
                               the caller discards them (drivers: a SIGTERM drops the blocks in

@@ -16,6 +16,7 @@ static const ics_dyn_ops *models[ICS_DYN_MAX_MODELS] = {
 const ics__cfg_section *const ics__cfg_sections[] = {
     &ics__diim_section,
     &ics__ario_section,
+    &ics__unc_section,
     NULL,
 };
 

@@ -22,6 +22,10 @@ typedef struct ics_static_ws {
     double *Q;             /* n x b: inoperability (iim), else NULL */
     double *agg;           /* m x b: the aggregates (ics_aggset rows; row 0 = total loss) */
     void *work;            /* scratch of the low-rank (coefficient) shocks, or NULL */
+    double *Unc;           /* nunc x b calibration-uncertainty factors (ics_uncertainty.h) */
+    /* table draws (plan->draws): the block's columns grouped by draw */
+    double *ThetaP, *Up, *Xp, *Qp; /* k x b, n x b, n x b, n x b (iim) */
+    int *dperm, *dcnt;     /* [b] column of each scenario in the grouped order, [K] ends */
 } ics_static_ws;
 
 /* Workspace for blocks of up to b scenarios of plan p with aggregates as.

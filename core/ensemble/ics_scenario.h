@@ -29,6 +29,9 @@
 
 #include <stdint.h>
 
+/* Kinds of calibration-uncertainty factors (ics_uncertainty.h). */
+enum { ICS_UNC_INVENTORY = 0, ICS_UNC_TABLE, ICS_UNC_ALPHA_MAX, ICS_UNC_BUILD_LAG, ICS_UNC_MAX };
+
 typedef struct ics_plan {
     int n;                 /* nodes */
     int k;                 /* shocks */
@@ -56,6 +59,16 @@ typedef struct ics_plan {
     /* a sensitivity design (config with a `sensitivity:` section; core/random/ics_design.h), or
      * NULL: when set, scenario i takes the design's uniforms instead of the sampler's */
     struct ics_sens_design *design;
+    /* calibration uncertainty (config `uncertainty:`, ics_uncertainty.h): nunc factors, each a
+     * multiplier sampled per scenario like a shock parameter; their dimensions come after every
+     * shock's, so adding the section does not move the shocks' draws */
+    int nunc;
+    int unc_kind[ICS_UNC_MAX]; /* ICS_UNC_* of each factor, in the order of ics_unc_row */
+    ics_dist unc_dist[ICS_UNC_MAX];
+    int dim_unc[ICS_UNC_MAX];  /* its dimension, -1 when a constant */
+    /* table draws (`uncertainty: table:`; static models): K perturbed tables, each with its
+     * own model (factorisation) and plan; NULL when none */
+    struct ics_table_draws *draws;
 } ics_plan;
 
 /* Resolve a shock's region/segment selectors (labels or fnmatch globs) to a node mask[n] (1 =

@@ -1,6 +1,7 @@
 /* The sensitivity design of a config on a scenario plan (see ics_plan_design.h): factor names
  * from the plan's dimensions, groups from the config merged with the copula's sets. */
 #include "ics_plan_design.h"
+#include "ics_uncertainty.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,12 @@ ics_status ics_sens_design_for_plan(const ics_config *cfg, const ics_plan *p,
             if (!(names[p->dim_dur[s]] = ics_strdup(buf, err))) ICS_FAIL(err, ICS_ENOMEM, "oom");
         }
     }
+    for (int u = 0; u < p->nunc; ++u) /* calibration uncertainty (ics_uncertainty.h) */
+        if (p->dim_unc[u] >= 0) {
+            char buf[64];
+            snprintf(buf, sizeof buf, "%s/%s", ICS_UNC_GROUP, ics_unc_name(p->unc_kind[u]));
+            if (!(names[p->dim_unc[u]] = ics_strdup(buf, err))) ICS_FAIL(err, ICS_ENOMEM, "oom");
+        }
     for (int i = 0; i < k; ++i) /* a dimension this file does not know yet keeps a usable name */
         if (!names[i]) {
             char buf[32];

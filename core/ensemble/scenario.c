@@ -3,6 +3,7 @@
 #include "ics_scenario.h"
 #include "ics_shock_domain.h"
 #include "ics_plan_design.h"
+#include "ics_uncertainty.h"
 
 #include <fnmatch.h>
 #include <gsl/gsl_cdf.h>
@@ -308,6 +309,9 @@ static ics_status plan_design(const ics_config *cfg, ics_plan *p, ics_error *err
         p->dim_start[s] = p->start_dist[s].kind == ICS_DIST_CONST ? -1 : p->ndims++;
         p->dim_dur[s] = p->dur_dist[s].kind == ICS_DIST_CONST ? -1 : p->ndims++;
     }
+    /* calibration uncertainty last of all (ics_uncertainty.h) */
+    for (int u = 0; u < p->nunc; ++u)
+        p->dim_unc[u] = p->unc_dist[u].kind == ICS_DIST_CONST ? -1 : p->ndims++;
     if (p->ndims > 4096)
         ICS_FAIL(err, ICS_EINPUT, "%s: %d random dimensions (random parameters plus shocks with a "
                  "probability); at most 4096 are supported", cfg->path ? cfg->path : "config",
@@ -337,8 +341,24 @@ done:
     return st;
 }
 
+/* with_draws = 0: the plan of one table draw (ics_table_draws_create) */
+static ics_status plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                              int with_draws, ics_plan **out, ics_error *err);
+
 ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                            ics_plan **out, ics_error *err)
+{
+    return plan_create(cfg, t, m, 1, out, err);
+}
+
+ics_status ics__plan_create_nodraws(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                                    ics_plan **out, ics_error *err)
+{
+    return plan_create(cfg, t, m, 0, out, err);
+}
+
+static ics_status plan_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
+                              int with_draws, ics_plan **out, ics_error *err)
 {
     ics_status st = ICS_OK;
     ics_plan *p = NULL;
@@ -512,8 +532,10 @@ ics_status ics_plan_create(const ics_config *cfg, const ics_table *t, const ics_
         ICS_TRY(check_productive(cfg, p, m, thmax, err));
         ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
     }
+    ICS_TRY(ics_plan_uncertainty_setup(cfg, t, p, err));
     ICS_TRY(plan_design(cfg, p, err));
     if (cfg->has_sensitivity) ICS_TRY(ics_sens_design_for_plan(cfg, p, &p->design, err));
+    if (with_draws && cfg->unc_has_table) ICS_TRY(ics_table_draws_create(cfg, t, p, &p->draws, err));
     *out = p;
     p = NULL;
 done:
@@ -545,6 +567,7 @@ void ics_plan_destroy(ics_plan **pp)
     free(p->dur_dist);
     free(p->corr_dims);
     ics_sens_design_destroy(&p->design);
+    ics_table_draws_destroy(&p->draws);
     free(p);
     *pp = NULL;
 }

@@ -14,7 +14,8 @@ void ics_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t ou
 enum ics_rng_purpose {
     ICS_RNG_SAMPLE = 1,      /* the uniforms that drive parameter sampling (mc) */
     ICS_RNG_OCCURRENCE = 2,  /* whether a shock with probability < 1 happens */
-    ICS_RNG_SCRAMBLE = 3     /* LHS permutations, Sobol' scrambling */
+    ICS_RNG_SCRAMBLE = 3,    /* LHS permutations, Sobol' scrambling */
+    ICS_RNG_TABLE = 4        /* perturbed tables of `uncertainty: table:` (ics_uncertainty.h) */
 };
 
 typedef struct ics_rng_key {

@@ -22,8 +22,10 @@ for r in recs:
     assert r["ranks"] == 1 and r["threads"] >= 1, r
 cases = {r["case"] for r in recs}
 for c in ["propagate_builtin", "propagate_random", "pipeline_static", "diim_step", "ario_step",
-          "coefficient_smw", "hdf5_write_independent"]:
+          "coefficient_smw", "hdf5_write_independent", "uncertainty_table"]:
     assert c in cases, (c, sorted(cases))
+unc = [r for r in recs if r["case"] == "uncertainty_table"][0]
+assert unc["draws"] >= 1 and 0 < unc["ratio"] and unc["fixed_table_scenarios_per_s"] > 0, unc
 assert {r["n"] for r in recs if r["case"] == "propagate_random"} >= {128, 512, 2048}
 coef = [r for r in recs if r["case"] == "coefficient_smw"][0]
 assert coef["max_rel_err_vs_direct"] <= 1e-10, coef
