@@ -22,7 +22,6 @@
 #include "ics_model.h"
 #include "ics_pipeline.h"
 #include "ics_prepare.h"
-#define PH(x) do { struct timespec ts_; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts_); fprintf(stderr, "PH %-12s %.3f %.3f\n", x, MPI_Wtime(), ts_.tv_sec + 1e-9 * ts_.tv_nsec); } while (0)
 #include "ics_truncation.h"
 #include "ics_uncertainty.h"
 #include "ics_scenario.h"
@@ -574,7 +573,6 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     /* the inputs are good: a partial of another run is refused before anything is touched
      * (not even a lock file), then this run becomes the output's only writer and checks the
      * partial again under the lock */
-    PH("setup");
     ICS_TRY(ics_cli_run_identity(ctx, cfg->text, t, cfg->seed, N, b, &id, err));
     if (resuming) {
         int pre = resuming;
@@ -583,7 +581,6 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ICS_TRY(ics_output_lock(ctx, out, o.force, &lock, err));
     ICS_TRY(ics_cli_resume_check(ctx, out, &id, o.quiet, &resuming, err));
 
-    PH("identity");
     ics_warn_blas_core(ctx);
     ics_sysinfo si;
     ics_sysinfo_get(&si);
@@ -638,7 +635,6 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                           ? ics_h5_fail(err, ICS_EIO, h5->file, NULL, "cannot write the layout")
                           : ICS_OK, err));
     layout_ok = 1;
-    PH("layout");
 
     ICS_ALLOC(pending, nblocks ? nblocks : 1, err, "the block list");
     int64_t pending_scen = 0;
@@ -728,7 +724,6 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                  ics_stop_reason(why, sizeof why), (long long)(nblocks - npending + nwritten),
                  (long long)nblocks, out, o.config, out);
     }
-    PH("blocks");
     ICS_TRY(ics_truncation_record(out, cfg, plan, N, &truncated, err));
     if (pr.enabled) progress_show(&pr, pending_scen, 1);
     {
@@ -748,7 +743,6 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         if (sh) fi.hist = ics_stream_hist_finish(sh, as->nout + nfull + nnode);
         ICS_TRY((ics_status)ics_finalize_run(&fi, err));
     }
-    PH("finalize");
     if (ctx->rank == 0 && !o.quiet && truncated > 0)
         printf("  truncated: %lld draws clipped to their parameter's physical domain (attributes "
                "truncated_draws, /scenarios/parameters/<shock>/<parameter>.truncated)\n",

@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-#include <time.h>
-#define PH(x) do { struct timespec ts_; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts_); fprintf(stderr, "PH %-12s %.3f %.3f\n", x, MPI_Wtime(), ts_.tv_sec + 1e-9 * ts_.tv_nsec); } while (0)
 
 const char *ics_fmt_bytes(double bytes, char *buf, unsigned len)
 {
@@ -188,19 +186,15 @@ ics_status ics_run_prepare(const ics_ctx *ctx, const ics_run_request *rq, ics_ru
      * fixed column chunks (core/models/model.c), so that it is bitwise the same whatever the
      * number of threads or processes (OpenBLAS's threaded LU changes the last bits). */
     ics_blas_set_threads(1);
-    PH("start");
     ICS_TRY(ics_table_load(cfg->table, &s->t, err));
-    PH("load");
     ics_validate_opts vopts = ICS_VALIDATE_DEFAULTS;
     vopts.balance_rtol = cfg->balance_rtol;
     ics_validate_report rep;
     ICS_TRY(ics_table_validate(s->t, &vopts, &rep, err));
-    PH("validate");
     /* the LU factors, not the inverses (the run solves); B only for the models that use it.
      * The factorisation runs on this process's OpenMP threads, bitwise the same for any count */
     ICS_TRY(ics_model_create_for(s->t, cfg->model == ICS_MODEL_LEONTIEF ? 0u : ICS_MODEL_NEED_B,
                                  &s->m, err));
-    PH("model");
     ICS_TRY(ics_plan_create(cfg, s->t, s->m, &s->plan, err));
     /* The aggregates are always stored: statistics are computed exactly from them. */
     s->dynamic = cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO;
