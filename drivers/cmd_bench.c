@@ -245,7 +245,8 @@ static void run_prop(void *arg, int tid)
     ics_kernel_leontief(p->n, p->b, p->L, p->Y[tid], p->X[tid]);
 }
 
-/* Times ics_kernel_leontief (the propagation step of every static run) against the same DGEMM;
+/* Times ics_kernel_leontief (the propagation step of static runs on tables of n <= 1,024)
+ * against the same DGEMM;
  * returns the kernel's scenarios/s (0 on allocation failure). */
 static double prop_case(bench *B, const char *name, const char *table, const double *L, int n,
                         int b, int print)

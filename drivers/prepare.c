@@ -60,6 +60,19 @@ static double disk_free(const char *out)
     return (double)sv.f_bavail * (double)sv.f_frsize;
 }
 
+/* Static models on small tables keep the explicit inverses L and G: one DGEMM per block runs at
+ * the roofline, while two triangular solves at n = 136 reach only 0.65-0.85 of it (issue 17,
+ * docs/performance.md). Forming them costs about 2 n^3 flops and 16 n^2 bytes, nothing at
+ * n <= 1,024; large tables solve with the LU factors. The choice depends on the table alone, so
+ * results stay the same for any number of processes and threads. */
+#define ICS_SMALL_TABLE_INVERSE_N 1024
+static unsigned small_table_inverse(const ics_config *cfg, int n)
+{
+    const int is_static = cfg->model == ICS_MODEL_LEONTIEF || cfg->model == ICS_MODEL_GHOSH ||
+                          cfg->model == ICS_MODEL_IIM;
+    return is_static && n <= ICS_SMALL_TABLE_INVERSE_N ? ICS_MODEL_NEED_INV : 0u;
+}
+
 /* Bytes of every dataset of the result file, and the peak memory of one rank. Doubles: the
  * counts can exceed 2^64 for absurd inputs, and an estimate needs no exactness. */
 static void estimate(const ics_run_setup *s, int nthreads, ics_run_estimate *e)
@@ -103,7 +116,7 @@ static void estimate(const ics_run_setup *s, int nthreads, ics_run_estimate *e)
         ws = 8.0 * b * (3 * k + n * (2 + s->store[OUT_INOPERABILITY]) + s->as->m);
     }
     if (with_mom) ws += 8.0 * (b / ICS_STATS_WINDOW) * stat_cols * ICS_WINDOW_FIELDS;
-    e->memory_bytes = 8.0 * (3 + (s->m->B != NULL)) * n * n + e->nws * ws + 8.0 * maxw * b + 9.0 * nblocks;
+    e->memory_bytes = 8.0 * (3 + (s->m->B != NULL) + 2 * (s->m->L != NULL)) * n * n + e->nws * ws + 8.0 * maxw * b + 9.0 * nblocks;
 }
 
 /* Compare the estimate with the free space and memory; ICS_EINPUT (or a warning) when it does
@@ -193,7 +206,8 @@ ics_status ics_run_prepare(const ics_ctx *ctx, const ics_run_request *rq, ics_ru
     ICS_TRY(ics_table_validate(s->t, &vopts, &rep, err));
     /* the LU factors, not the inverses (the run solves); B only for the models that use it.
      * The factorisation runs on this process's OpenMP threads, bitwise the same for any count */
-    ICS_TRY(ics_model_create_for(s->t, cfg->model == ICS_MODEL_LEONTIEF ? 0u : ICS_MODEL_NEED_B,
+    ICS_TRY(ics_model_create_for(s->t, (cfg->model == ICS_MODEL_LEONTIEF ? 0u : ICS_MODEL_NEED_B) |
+                                           small_table_inverse(cfg, s->t->n),
                                  &s->m, err));
     ICS_TRY(ics_plan_create(cfg, s->t, s->m, &s->plan, err));
     /* The aggregates are always stored: statistics are computed exactly from them. */
