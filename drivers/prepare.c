@@ -116,7 +116,8 @@ static void estimate(const ics_run_setup *s, int nthreads, ics_run_estimate *e)
         ws = 8.0 * b * (3 * k + n * (2 + s->store[OUT_INOPERABILITY]) + s->as->m);
     }
     if (with_mom) ws += 8.0 * (b / ICS_STATS_WINDOW) * stat_cols * ICS_WINDOW_FIELDS;
-    e->memory_bytes = 8.0 * (3 + (s->m->B != NULL) + 2 * (s->m->L != NULL)) * n * n + e->nws * ws + 8.0 * maxw * b + 9.0 * nblocks;
+    e->memory_bytes = 8.0 * (2 + (s->m->A != NULL) + (s->m->B != NULL) + 2 * (s->m->L != NULL)) * n * n +
+                      e->nws * ws + 8.0 * maxw * b + 9.0 * nblocks;
 }
 
 /* Compare the estimate with the free space and memory; ICS_EINPUT (or a warning) when it does
@@ -179,6 +180,20 @@ static ics_status ics_run_override_table(ics_config *cfg, const char *table, ics
     return ICS_OK;
 }
 
+/* Whether the run reads A (core/ensemble: the coefficient and trade-restriction shocks, the
+ * dynamic models); without it the model keeps only the LU factors (ICS_MODEL_NO_A). */
+static int ics_run_reads_a(const ics_config *cfg)
+{
+    if (cfg->model != ICS_MODEL_LEONTIEF && cfg->model != ICS_MODEL_GHOSH &&
+        cfg->model != ICS_MODEL_IIM)
+        return 1;
+    for (int s = 0; s < cfg->nshocks; ++s)
+        if (cfg->shocks[s].type == ICS_SHOCK_COEFFICIENT ||
+            cfg->shocks[s].type == ICS_SHOCK_TRADE_RESTRICTION)
+            return 1;
+    return 0;
+}
+
 ics_status ics_run_prepare(const ics_ctx *ctx, const ics_run_request *rq, ics_run_setup *s,
                            ics_error *err)
 {
@@ -207,7 +222,8 @@ ics_status ics_run_prepare(const ics_ctx *ctx, const ics_run_request *rq, ics_ru
     /* the LU factors, not the inverses (the run solves); B only for the models that use it.
      * The factorisation runs on this process's OpenMP threads, bitwise the same for any count */
     ICS_TRY(ics_model_create_for(s->t, (cfg->model == ICS_MODEL_LEONTIEF ? 0u : ICS_MODEL_NEED_B) |
-                                           small_table_inverse(cfg, s->t->n),
+                                           small_table_inverse(cfg, s->t->n) |
+                                           (ics_run_reads_a(cfg) ? 0u : ICS_MODEL_NO_A),
                                  &s->m, err));
     ICS_TRY(ics_plan_create(cfg, s->t, s->m, &s->plan, err));
     /* The aggregates are always stored: statistics are computed exactly from them. */

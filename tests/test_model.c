@@ -14,6 +14,7 @@
 #include "ics_table.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,81 @@ static void test_zero_output_node(void **state)
     ics_table_destroy(&t);
 }
 
+/* A random productive table of n nodes (column sums of A between 0.1 and 0.6). */
+static ics_table *random_table(int n, unsigned long long seed)
+{
+    double *Z = calloc((size_t)n * n, sizeof *Z), *x = calloc(n, sizeof *x);
+    for (int i = 0; i < n; ++i) x[i] = 100.0 + (double)(i * 37 % 11) * 50.0;
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            Z[i * n + j] = (double)(seed >> 11) / 9007199254740992.0 * x[j] * (0.2 + 0.8 * (j % 3)) / n / 2;
+        }
+    ics_table *t = make_table(n, Z, x);
+    free(Z);
+    free(x);
+    return t;
+}
+
+/* The blocked LU (several 128-column panels and 256-column chunks, with look-ahead) gives the
+ * same bits for 1, 2 and 3 threads and with or without A kept, factorises P (I - A) = L U (the
+ * solves invert I - A), and keeps no A with ICS_MODEL_NO_A. */
+static void test_lu_threads_and_no_a(void **state)
+{
+    (void)state;
+    const int n = 700;
+    ics_table *t = random_table(n, 99);
+    ics_error err;
+    ics_error_clear(&err);
+    ics_model *ref = NULL;
+    omp_set_num_threads(1);
+    assert_int_equal(ics_model_create_for(t, 0, &ref, &err), ICS_OK);
+    assert_non_null(ref->A);
+    for (int th = 1; th <= 3; ++th) {
+        omp_set_num_threads(th);
+        ics_model *m = NULL;
+        assert_int_equal(ics_model_create_for(t, ICS_MODEL_NO_A, &m, &err), ICS_OK);
+        assert_null(m->A);
+        assert_memory_equal(m->lu, ref->lu, sizeof *m->lu * (size_t)n * n);
+        assert_memory_equal(m->ipiv, ref->ipiv, sizeof *m->ipiv * (size_t)n);
+        ics_model_destroy(&m);
+    }
+    /* (I - A)^-1 (I - A) = I by the solves */
+    double *X = calloc((size_t)n * n, sizeof *X);
+    for (int j = 0; j < n; ++j)
+        for (int i = 0; i < n; ++i) X[i + (size_t)j * n] = (i == j) - ref->A[i + (size_t)j * n];
+    ics_model_apply_inverse(ref, ICS_MODEL_LEONTIEF, n, X, n);
+    for (int j = 0; j < n; ++j)
+        for (int i = 0; i < n; ++i) assert_true(fabs(X[i + (size_t)j * n] - (i == j)) < 1e-12);
+    free(X);
+    omp_set_num_threads(2);
+    ics_model_destroy(&ref);
+    ics_table_destroy(&t);
+}
+
+/* A closed pair of nodes (each buys the other's whole output) makes I - A singular: the zero
+ * pivot, found in a later panel than the first, is an input error naming the table. */
+static void test_singular_late_panel(void **state)
+{
+    (void)state;
+    const int n = 300;
+    ics_table *t = random_table(n, 7);
+    const int a = 250, b = 251;
+    for (int i = 0; i < n; ++i) {
+        t->Z[i + (size_t)a * n] = t->Z[i + (size_t)b * n] = 0.0;
+        t->Z[a + (size_t)i * n] = t->Z[b + (size_t)i * n] = 0.0;
+    }
+    t->Z[a + (size_t)b * n] = t->x[b];
+    t->Z[b + (size_t)a * n] = t->x[a];
+    ics_error err;
+    ics_error_clear(&err);
+    ics_model *m = NULL;
+    assert_int_equal(ics_model_create_for(t, ICS_MODEL_NO_A, &m, &err), ICS_EINPUT);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "singular"));
+    ics_table_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +256,8 @@ int main(void)
         cmocka_unit_test(test_haimes_jiang_iim),
         cmocka_unit_test(test_random_inverse_identities),
         cmocka_unit_test(test_zero_output_node),
+        cmocka_unit_test(test_lu_threads_and_no_a),
+        cmocka_unit_test(test_singular_late_panel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "ics_table.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1099,6 +1100,101 @@ static void test_units(void **state)
     ics_table_destroy(&t);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The parallel reader of large matrices (more than 4 MiB of rows, split between the threads):
+ * the same numbers as the serial reader, and the same first error with its line number.
+ * ------------------------------------------------------------------------------------------- */
+
+enum { BIG = 700 };
+
+/* A BIG-node table (7 regions x 100 segments, one final-demand column), CRLF line ends and a
+ * blank line in the middle of Z; mutate(i, j, text) may replace the text of Z[i][j] and
+ * label(i, which) the labels of row i (NULL: keep). extra/missing: one row more or less. */
+typedef struct big_opts {
+    int bad_i, bad_j;       /* Z[bad_i][bad_j] written as "x1" (-1: none) */
+    int relabel_i;          /* row relabel_i carries the labels of row 3 (-1: none) */
+    int extra, missing;
+} big_opts;
+
+static void write_big(const char *dir, big_opts o)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/Z.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    uint64_t s = 11;
+    fprintf(f, "region,");
+    for (int j = 0; j < BIG; ++j) fprintf(f, ",R%d", j / 100);
+    fprintf(f, "\r\nsector,");
+    for (int j = 0; j < BIG; ++j) fprintf(f, ",s%d", j % 100);
+    fprintf(f, "\r\nregion,sector");
+    for (int j = 0; j < BIG; ++j) fputc(',', f);
+    fprintf(f, "\r\n");
+    const int rows = BIG + o.extra - o.missing;
+    for (int i = 0; i < rows; ++i) {
+        const int li = i == o.relabel_i ? 3 : i % BIG;
+        fprintf(f, "R%d,s%d", li / 100, li % 100);
+        for (int j = 0; j < BIG; ++j) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            if (i == o.bad_i && j == o.bad_j)
+                fprintf(f, ",x1");
+            else
+                fprintf(f, ",%.12g", (double)(s >> 11) * 0x1p-53 * 1000.0 / (1 + j % 7));
+        }
+        fprintf(f, i == BIG / 2 ? "\r\n\r\n" : "\r\n");
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/Y.csv", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "region,,R0\ncategory,,final\nregion,sector,\n");
+    for (int i = 0; i < BIG; ++i) fprintf(f, "R%d,s%d,%d\n", i / 100, i % 100, 5000 + i);
+    fclose(f);
+}
+
+/* Load dir with 1 and with 3 threads: the same status, message and (when loaded) numbers. */
+static void load_both(const char *dir, ics_status want, ics_error *out)
+{
+    ics_table *t1 = NULL, *t3 = NULL;
+    ics_error e1 = {0}, e3 = {0};
+    omp_set_num_threads(1);
+    assert_int_equal(ics_table_load_dir(dir, &t1, &e1), want);
+    omp_set_num_threads(3);
+    assert_int_equal(ics_table_load_dir(dir, &t3, &e3), want);
+    omp_set_num_threads(2);
+    assert_string_equal(e1.msg, e3.msg);
+    if (want == ICS_OK) {
+        assert_memory_equal(t1->Z, t3->Z, sizeof *t1->Z * BIG * BIG);
+        assert_memory_equal(t1->x, t3->x, sizeof *t1->x * BIG);
+        assert_true(t1->Z[5 + (size_t)(BIG - 1) * BIG] > 0.0);
+    }
+    *out = e1;
+    ics_table_destroy(&t1);
+    ics_table_destroy(&t3);
+}
+
+static void test_parallel_reader(void **state)
+{
+    const char *dir = *state;
+    ics_error e;
+    write_big(dir, (big_opts){-1, -1, -1, 0, 0});
+    load_both(dir, ICS_OK, &e);
+    /* a bad number far into the file: line 3 header rows + 600 rows + the blank line */
+    write_big(dir, (big_opts){600, 17, -1, 0, 0});
+    load_both(dir, ICS_EINPUT, &e);
+    assert_msg(e, "Z.csv:605: column R0/s17: 'x1' is not a number");
+    /* a row with another node's labels (a duplicate: the parallel reader cannot place it) */
+    write_big(dir, (big_opts){-1, -1, 650, 0, 0});
+    load_both(dir, ICS_EINPUT, &e);
+    assert_msg(e, "Z.csv:655: row label 'R0/s3' does not match node 651");
+    write_big(dir, (big_opts){-1, -1, -1, 1, 0});
+    load_both(dir, ICS_EINPUT, &e);
+    assert_msg(e, "extra row 'R0/s0'");
+    write_big(dir, (big_opts){-1, -1, -1, 0, 1});
+    load_both(dir, ICS_EINPUT, &e);
+    assert_msg(e, "has 699 data rows, expected 700");
+}
+
 int main(void)
 {
 #define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
@@ -1115,6 +1211,7 @@ int main(void)
         DIR_TEST(test_load_bad_numbers),
         DIR_TEST(test_load_mismatched_labels),
         DIR_TEST(test_duplicate_node),
+        DIR_TEST(test_parallel_reader),
         DIR_TEST(test_h5_round_trip),
         DIR_TEST(test_units),
         DIR_TEST(test_h5_fixed_strings_and_indices),

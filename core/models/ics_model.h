@@ -18,7 +18,7 @@ typedef struct ics_model {
     double *va;     /* [n] value added (copy) */
     double *y;      /* [n] final demand, row sums of Y */
     double *sx;     /* [n] x where x > 0, else 1: the diagonal scaling between A and B */
-    double *A;      /* [n*n] column-major technical coefficients */
+    double *A;      /* [n*n] column-major technical coefficients (NULL with ICS_MODEL_NO_A) */
     double *B;      /* [n*n] allocation coefficients = A* (interdependency matrix), or NULL */
     double *L;      /* [n*n] Leontief inverse, or NULL */
     double *G;      /* [n*n] Ghosh inverse = (I - A*)^-1, or NULL */
@@ -30,6 +30,9 @@ typedef struct ics_model {
 #define ICS_MODEL_NEED_B 1u   /* B (ghosh/iim system-matrix shocks, the dynamic models) */
 #define ICS_MODEL_NEED_INV 2u /* explicit L and G (linkages, hypothetical extraction) */
 #define ICS_MODEL_NEED_ALL 3u
+/* A is not kept (m->A is NULL): for runs none of whose shocks reads it (a Leontief, Ghosh or IIM
+ * run without coefficient or trade-restriction shocks); saves n^2 doubles and their first touch. */
+#define ICS_MODEL_NO_A 4u
 
 /* Build the coefficients from a validated table: everything (ics_model_create) or what `need`
  * asks for. The factorisation runs on the OpenMP threads of the caller (call it outside any

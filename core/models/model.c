@@ -1,6 +1,7 @@
 /* Coefficients and factors of the MRIO table: one LU of I - A serves L, G and (I - A*)^-1, as
  * explicit inverses only when asked for, and otherwise through triangular solves. */
 #include "ics_model.h"
+#include "ics_mem.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -18,15 +19,22 @@
 
 /* Right-looking blocked LU with partial pivoting of the n x n column-major a (lda = n): the
  * dgetrf result convention (unit lower L below the diagonal, U on and above, 1-based ipiv).
- * Returns the LAPACK info (> 0: zero pivot at that 1-based position). */
+ * Returns the LAPACK info (> 0: zero pivot at that 1-based position). With look-ahead: the
+ * thread that updates the first trailing chunk, which holds the next panel (LU_PANEL <=
+ * LU_CHUNK), factorises that panel at once, while the other threads update the other chunks;
+ * every BLAS and LAPACK call is the one of the plain algorithm on the same numbers, so the
+ * factors are the same bits, only the idle wait for each panel is gone. */
 static lapack_int blocked_lu(int n, double *a, lapack_int *ipiv)
 {
     const size_t ld = (size_t)n;
     lapack_int info = 0;
+    if (n <= 0) return 0;
+    lapack_int pinfo = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n < LU_PANEL ? n : LU_PANEL, a, n,
+                                           ipiv);
     for (int j = 0; j < n; j += LU_PANEL) {
         const int jb = n - j < LU_PANEL ? n - j : LU_PANEL;
         double *pj = a + j + (size_t)j * ld;
-        lapack_int pinfo = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n - j, jb, pj, n, ipiv + j);
+        /* the panel of columns [j, j + jb) is factorised; pinfo is its info */
         if (pinfo < 0) return pinfo;
         if (pinfo > 0 && info == 0) info = pinfo + j;
         for (int i = j; i < j + jb; ++i) ipiv[i] += j;
@@ -35,6 +43,8 @@ static lapack_int blocked_lu(int n, double *a, lapack_int *ipiv)
         const int rest = n - j - jb;
         if (rest <= 0) continue;
         const int nchunk = (rest + LU_CHUNK - 1) / LU_CHUNK;
+        const int jn = j + jb, jbn = n - jn < LU_PANEL ? n - jn : LU_PANEL; /* the next panel */
+        lapack_int next = 0;
 #pragma omp parallel for schedule(dynamic, 1) if (nchunk > 1 && !omp_in_parallel())
         for (int c = 0; c < nchunk; ++c) {
             const int c0 = j + jb + c * LU_CHUNK;
@@ -46,7 +56,11 @@ static lapack_int blocked_lu(int n, double *a, lapack_int *ipiv)
             if (n - j - jb > 0)
                 cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n - j - jb, nc, jb, -1.0,
                             pj + jb, n, col + j, n, 1.0, col + j + jb, n);
+            if (c == 0) /* the next panel's columns are final now */
+                next = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n - jn, jbn, a + jn + (size_t)jn * ld,
+                                           n, ipiv + jn);
         }
+        pinfo = next;
     }
     return info;
 }
@@ -70,9 +84,12 @@ ics_status ics_model_create_for(const ics_table *t, unsigned need, ics_model **o
     ICS_ALLOC(m->va, n, err, "va");
     ICS_ALLOC(m->y, n, err, "y");
     ICS_ALLOC(m->sx, n, err, "x");
-    ICS_ALLOC(m->A, nn, err, "A");
+    if (!(need & ICS_MODEL_NO_A)) ICS_ALLOC(m->A, nn, err, "A");
+    ics_mem_hugepages(m->A, nn * sizeof *m->A);
     if (need & ICS_MODEL_NEED_B) ICS_ALLOC(m->B, nn, err, "B");
+    ics_mem_hugepages(m->B, nn * sizeof *m->A);
     ICS_ALLOC(m->lu, nn, err, "LU factors");
+    ics_mem_hugepages(m->lu, nn * sizeof *m->lu);
     ICS_ALLOC(m->ipiv, n, err, "pivots");
 
     memcpy(m->x, t->x, (size_t)n * sizeof *m->x);
@@ -80,15 +97,20 @@ ics_status ics_model_create_for(const ics_table *t, unsigned need, ics_model **o
     for (int i = 0; i < n; ++i) m->sx[i] = t->x[i] != 0.0 ? t->x[i] : 1.0;
     ics_table_final_demand(t, m->y);
 
-    /* A, B and I - A in one pass over Z */
+    /* A, B and I - A in one pass over Z (by columns on the threads: the same bits for any
+     * number of them) */
+#pragma omp parallel for schedule(static) if (nn >= 65536 && !omp_in_parallel())
     for (int j = 0; j < n; ++j) {
         const double xj = t->x[j];
         const double *zc = t->Z + (size_t)j * n;
-        double *ac = m->A + (size_t)j * n, *lc = m->lu + (size_t)j * n;
-        for (int i = 0; i < n; ++i) {
-            ac[i] = xj != 0.0 ? zc[i] / xj : 0.0;
-            lc[i] = -ac[i];
-        }
+        double *ac = m->A ? m->A + (size_t)j * n : NULL, *lc = m->lu + (size_t)j * n;
+        if (ac)
+            for (int i = 0; i < n; ++i) {
+                ac[i] = xj != 0.0 ? zc[i] / xj : 0.0;
+                lc[i] = -ac[i];
+            }
+        else
+            for (int i = 0; i < n; ++i) lc[i] = -(xj != 0.0 ? zc[i] / xj : 0.0);
         lc[j] += 1.0;
         if (m->B) {
             double *bc = m->B + (size_t)j * n;
@@ -104,7 +126,9 @@ ics_status ics_model_create_for(const ics_table *t, unsigned need, ics_model **o
 
     if (need & ICS_MODEL_NEED_INV) {
         ICS_ALLOC(m->L, nn, err, "L");
+        ics_mem_hugepages(m->L, nn * sizeof *m->L);
         ICS_ALLOC(m->G, nn, err, "G");
+        ics_mem_hugepages(m->G, nn * sizeof *m->G);
         memcpy(m->L, m->lu, nn * sizeof *m->L);
         info = LAPACKE_dgetri(LAPACK_COL_MAJOR, n, m->L, n, m->ipiv);
         if (info != 0) ICS_FAIL(err, ICS_ENUMERIC, "dgetri failed (info %d)", (int)info);

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ics_table_loader_internal.h"
+#include "ics_mem.h"
 #include "ics_rng.h"
 
 #include <errno.h>
@@ -42,7 +43,9 @@ ics_table *ics_table_create(int nreg, int nseg, int n, int ny, ics_error *err)
     ICS_ALLOC(t->y_region, ny, err, "final-demand region labels");
     ICS_ALLOC(t->y_category, ny, err, "final-demand category labels");
     ICS_ALLOC(t->Z, (size_t)n * (size_t)n, err, "Z");
+    ics_mem_hugepages(t->Z, (size_t)n * (size_t)n * sizeof *t->Z);
     ICS_ALLOC(t->Y, (size_t)n * (size_t)ny, err, "Y");
+    ics_mem_hugepages(t->Y, (size_t)n * (size_t)ny * sizeof *t->Y);
     ICS_ALLOC(t->x, n, err, "x");
     ICS_ALLOC(t->va, n, err, "va");
 done:

@@ -7,12 +7,15 @@
 
 #include <errno.h>
 #include <float.h>
+#include <limits.h>
+#include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 /* Copy a string or fail with the ENOMEM that ics_strdup recorded. */
 #define DUP(dst, src)                                                                          \
@@ -202,6 +205,14 @@ static const long double csv_pow10[28] = {
     1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
     1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 
+/* The common case needs no extended precision: with d <= 2^53 and |e| <= 22 both d and 10^|e|
+ * are exact doubles, so d * 10^e (or d / 10^-e) in double is already the correctly rounded
+ * result (Clinger 1990, "How to read floating point numbers accurately", PLDI). */
+#define CSV_EXACT_MAX ((uint64_t)1 << 53)
+static const double csv_pow10d[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 /* The number at s, up to the delimiter d or the end of the string (blanks allowed around):
  * the end of its field (at d or NUL) and *v, or NULL when the fast path does not take it. */
 static const char *fast_number_to(const char *s, char d, double *v)
@@ -244,6 +255,12 @@ static const char *fast_number_to(const char *s, char d, double *v)
     if (*s != d && *s != '\0') return NULL;
     if (m == 0) {
         *v = neg ? -0.0 : 0.0;
+        return s;
+    }
+    if (m <= CSV_EXACT_MAX && e >= -22 && e <= 22) {
+        /* m and 10^|e| are exact doubles: one correctly rounded double operation (Clinger) */
+        const double r = e >= 0 ? (double)m * csv_pow10d[e] : (double)m / csv_pow10d[-e];
+        *v = neg ? -r : r;
         return s;
     }
     if (e < -27 || e > 27) return NULL;
@@ -445,6 +462,180 @@ static ics_status parse_rest(csv_reader *r, const mat_hdr *h, double *vals, size
     return ICS_OK;
 }
 
+/* The current row of r as node i: its labels must be node i's, its m values go to
+ * vals[j * stride]. */
+static ics_status parse_row(csv_reader *r, const mat_hdr *h, const ics_table *t, int i,
+                            double *vals, size_t stride, const char *rule, ics_error *err)
+{
+    char lab[512];
+    if (!r->rest && r->nf != h->rl + h->m)
+        return ics_error_set(err, ICS_EINPUT,
+                             "%s:%ld: expected %d fields (%d labels and %d values), found %d",
+                             r->path, r->lineno, h->rl + h->m, h->rl, h->m, r->nf);
+    if (!row_is_node(r, t, i))
+        return ics_error_set(err, ICS_EINPUT,
+                             "%s:%ld: row label '%s/%s' does not match node %d '%s' (%s)", r->path,
+                             r->lineno, r->f[0], r->nf > 1 ? r->f[1] : "", i + 1,
+                             ics_table_node_label(t, i, lab, sizeof lab), rule);
+    if (r->rest) return parse_rest(r, h, vals, stride, err);
+    for (int j = 0; j < h->m; ++j) {
+        double v;
+        const char *s = r->f[h->rl + j];
+        if (!parse_number(s, &v))
+            return ics_error_set(err, ICS_EINPUT, "%s:%ld: column %s/%s: '%s' is not a number%s",
+                                 r->path, r->lineno, h->lab1[j], h->lab2[j], s,
+                                 *s ? "" : " (empty field)");
+        vals[(size_t)j * stride] = v;
+    }
+    return ICS_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Parallel reading of a large matrix: the rows after the header are split into byte ranges at
+ * line starts, one per thread, each read through its own stream; a part finds its first node
+ * from its first row's labels (unique labels), and the parts must join up exactly (part k ends
+ * where part k + 1 starts, the last one at row n with nothing after it). Anything else (an
+ * error, a duplicate label, a part without rows) leaves the matrix to the serial reader, which
+ * reads it again from the start and reports the first problem with its line number: the values
+ * are the same either way, since each field is parsed by the same code.
+ * ------------------------------------------------------------------------------------------- */
+
+#define PAR_MIN_BYTES ((long)4 << 20) /* fewer bytes of rows are read serially */
+#define PAR_MAX_PARTS 16
+#define PAR_STREAM_BUF ((size_t)1 << 20) /* stdio buffer of each part's stream */
+
+typedef struct row_part {
+    long start, end; /* the rows starting at byte offsets in [start, end) */
+    int first;       /* node of the first row (-1: not known yet) */
+    int rows;        /* rows read */
+    int ok;
+} row_part;
+
+/* csv_next within a part: the next non-blank row starting before byte end; *pos is the offset
+ * of the next unread byte. */
+static ics_status part_next(csv_reader *r, long *pos, long end, int *got, ics_error *err)
+{
+    for (;;) {
+        *got = 0;
+        if (*pos >= end) return ICS_OK;
+        ssize_t len = getline(&r->line, &r->cap, r->fp);
+        if (len < 0)
+            return ferror(r->fp) ? ics_error_set(err, ICS_EIO, "%s: read error", r->path) : ICS_OK;
+        *pos += (long)len;
+        while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+            r->line[--len] = '\0';
+        if (r->line[strspn(r->line, " \t")] == '\0') continue;
+        const ics_status st = csv_split(r, err);
+        *got = st == ICS_OK;
+        return st;
+    }
+}
+
+/* The node whose labels lead the current row, or -1 (none, or more than one). */
+static int node_of_row(const csv_reader *r, const ics_table *t)
+{
+    int found = -1;
+    if (r->nf < 2) return -1;
+    for (int i = 0; i < t->n; ++i)
+        if (strcmp(r->f[0], t->regions[t->node_region[i]]) == 0 &&
+            strcmp(r->f[1], t->segments[t->node_segment[i]]) == 0) {
+            if (found >= 0) return -1;
+            found = i;
+        }
+    return found;
+}
+
+static void read_part(const csv_reader *r0, const mat_hdr *h, const ics_table *t, double *out,
+                      row_part *pp)
+{
+    const size_t F = ROWS_PER_FLUSH, n = (size_t)t->n;
+    csv_reader r;
+    ics_error e;
+    ics_error_clear(&e);
+    memset(&r, 0, sizeof r);
+    r.path = r0->path; /* borrowed */
+    r.delim = r0->delim;
+    r.lead = h->rl;
+    r.lineno = 2; /* not line 1 (no byte-order mark); messages are not used */
+    double *buf = malloc(F * (size_t)(h->m ? h->m : 1) * sizeof *buf);
+    if (!buf || !(r.fp = fopen(r0->path, "r")) ||
+        setvbuf(r.fp, NULL, _IOFBF, PAR_STREAM_BUF) != 0 || fseek(r.fp, pp->start, SEEK_SET) != 0)
+        goto done;
+    long pos = pp->start;
+    int i = pp->first, cnt = 0, b0 = 0, got;
+    for (;;) {
+        if (part_next(&r, &pos, pp->end, &got, &e) != ICS_OK) goto done;
+        if (!got) break;
+        if (i < 0 && (i = pp->first = node_of_row(&r, t)) < 0) goto done;
+        if ((size_t)i >= n) goto done; /* an extra row */
+        const size_t slot = (size_t)cnt % F;
+        if (slot == 0) b0 = i;
+        if (parse_row(&r, h, t, i, buf + slot, F, "", &e) != ICS_OK) goto done;
+        ++i, ++cnt;
+        if (slot + 1 == F)
+            for (int j = 0; j < h->m; ++j)
+                memcpy(out + (size_t)b0 + (size_t)j * n, buf + (size_t)j * F, F * sizeof *out);
+    }
+    if (cnt % (int)F)
+        for (int j = 0; j < h->m; ++j)
+            memcpy(out + (size_t)b0 + (size_t)j * n, buf + (size_t)j * F,
+                   (size_t)(cnt % (int)F) * sizeof *out);
+    pp->rows = cnt;
+    pp->ok = cnt > 0;
+done:
+    if (r.fp) fclose(r.fp);
+    free(r.line);
+    free(r.f);
+    free(buf);
+}
+
+/* The first line start at or after byte off of fd (a byte after a newline), or -1. */
+static long line_start_from(int fd, long off, long size)
+{
+    char b[65536];
+    if (off <= 0) return 0;
+    for (long p = off - 1; p < size;) {
+        const ssize_t got = pread(fd, b, sizeof b, (off_t)p);
+        if (got <= 0) return -1;
+        const char *nl = memchr(b, '\n', (size_t)got);
+        if (nl) return p + (long)(nl - b) + 1;
+        p += (long)got;
+    }
+    return -1;
+}
+
+/* 1: all n rows of the matrix are in out (and r is done with them); 0: read them serially. */
+static int read_rows_parallel(csv_reader *r, const mat_hdr *h, const ics_table *t, double *out)
+{
+    struct stat sb;
+    row_part part[PAR_MAX_PARTS];
+    int np = omp_get_max_threads();
+    if (np > PAR_MAX_PARTS) np = PAR_MAX_PARTS;
+    if (np < 2 || omp_in_parallel() || r->pushback) return 0;
+    const long pos0 = ftell(r->fp);
+    if (pos0 < 0 || fstat(fileno(r->fp), &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
+    const long size = (long)sb.st_size;
+    if (size - pos0 < PAR_MIN_BYTES) return 0;
+    for (int k = 0; k < np; ++k) {
+        part[k] = (row_part){k == 0 ? pos0 : -1, LONG_MAX, k == 0 ? 0 : -1, 0, 0};
+        if (k > 0) {
+            const long off = pos0 + (long)((double)(size - pos0) * k / np);
+            if ((part[k].start = line_start_from(fileno(r->fp), off, size)) < 0 ||
+                part[k].start <= part[k - 1].start)
+                return 0;
+            part[k - 1].end = part[k].start;
+        }
+    }
+#pragma omp parallel for schedule(static, 1) num_threads(np)
+    for (int k = 0; k < np; ++k) read_part(r, h, t, out, &part[k]);
+    for (int k = 0; k < np; ++k) {
+        const int next = k + 1 < np ? part[k + 1].first : t->n;
+        if (!part[k].ok || part[k].first + part[k].rows != next) return 0;
+    }
+    r->lead = 0; /* r's stream is not read further: its rows are all read */
+    return 1;
+}
+
 /* Read one row per node of t into out (column-major, leading dimension t->n); the labels of row
  * i must be node i's. rule says why, for the message. Rows are parsed into a buffer of
  * ROWS_PER_FLUSH rows stored column by column and copied out 256 bytes per column, not
@@ -455,9 +646,9 @@ static ics_status mat_read_rows(csv_reader *r, const mat_hdr *h, const ics_table
     ics_status st = ICS_OK;
     const int n = t->n;
     const size_t F = ROWS_PER_FLUSH;
-    char lab[512];
     int got;
     double *buf = NULL;
+    if (read_rows_parallel(r, h, t, out)) return ICS_OK;
     ICS_ALLOC(buf, F * (size_t)(h->m ? h->m : 1), err, "a row buffer");
     r->lead = h->rl;
     for (int i = 0; i < n; ++i) {
@@ -466,27 +657,7 @@ static ics_status mat_read_rows(csv_reader *r, const mat_hdr *h, const ics_table
         if (!got)
             ICS_FAIL(err, ICS_EINPUT, "%s: has %d data rows, expected %d (one per node of Z)",
                      r->path, i, n);
-        if (!r->rest && r->nf != h->rl + h->m)
-            ICS_FAIL(err, ICS_EINPUT,
-                     "%s:%ld: expected %d fields (%d labels and %d values), found %d", r->path,
-                     r->lineno, h->rl + h->m, h->rl, h->m, r->nf);
-        if (!row_is_node(r, t, i))
-            ICS_FAIL(err, ICS_EINPUT, "%s:%ld: row label '%s/%s' does not match node %d '%s' (%s)",
-                     r->path, r->lineno, r->f[0], r->nf > 1 ? r->f[1] : "", i + 1,
-                     ics_table_node_label(t, i, lab, sizeof lab), rule);
-        if (r->rest) {
-            ICS_TRY(parse_rest(r, h, buf + slot, F, err));
-        } else {
-            for (int j = 0; j < h->m; ++j) {
-                double v;
-                const char *s = r->f[h->rl + j];
-                if (!parse_number(s, &v))
-                    ICS_FAIL(err, ICS_EINPUT, "%s:%ld: column %s/%s: '%s' is not a number%s",
-                             r->path, r->lineno, h->lab1[j], h->lab2[j], s,
-                             *s ? "" : " (empty field)");
-                buf[slot + (size_t)j * F] = v;
-            }
-        }
+        ICS_TRY(parse_row(r, h, t, i, buf + slot, F, rule, err));
         if (slot + 1 == F || i + 1 == n) {
             const size_t i0 = (size_t)i - slot, rows = slot + 1;
             for (int j = 0; j < h->m; ++j)

@@ -24,6 +24,17 @@ static int put_label(EVP_MD_CTX *c, const char *s)
 /* count doubles as IEEE-754 binary64 little-endian, -0.0 as +0.0 */
 static int put_doubles(EVP_MD_CTX *c, const double *v, size_t count)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                       \
+    defined(__STDC_IEC_559__)
+    /* the memory image is the hashed byte sequence already: copy blocks, mapping -0.0 to +0.0 */
+    double blk[1024];
+    for (size_t i = 0; i < count; i += 1024) {
+        const size_t m = count - i < 1024 ? count - i : 1024;
+        for (size_t k = 0; k < m; ++k) blk[k] = v[i + k] == 0.0 ? 0.0 : v[i + k];
+        if (!EVP_DigestUpdate(c, blk, m * sizeof *blk)) return 0;
+    }
+    return 1;
+#else
     unsigned char buf[8 * 512];
     size_t used = 0;
     for (size_t i = 0; i < count; ++i) {
@@ -37,6 +48,7 @@ static int put_doubles(EVP_MD_CTX *c, const double *v, size_t count)
         }
     }
     return used == 0 || EVP_DigestUpdate(c, buf, used);
+#endif
 }
 
 ics_status ics_table_sha256(const ics_table *t, char hex[65], ics_error *err)

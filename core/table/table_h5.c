@@ -8,6 +8,7 @@
 #include "ics_h5.h"
 
 #include <errno.h>
+#include <omp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,38 @@ static hid_t vlstr_type(H5T_cset_t cset)
         return -1;
     }
     return t;
+}
+
+/* Z moves between the file (row-major) and memory (column-major) in blocks of whole rows of
+ * about this many bytes, transposed in tiles of TILE columns: no second n x n copy, and a block
+ * stays in the last-level cache between the HDF5 call and the transposition. */
+#define ZBLOCK_BYTES ((size_t)8 << 20)
+#define TILE 8
+
+/* Rows per block for an n-column matrix. */
+static size_t zblock_rows(size_t n)
+{
+    const size_t r = n ? ZBLOCK_BYTES / (n * sizeof(double)) : 1;
+    return r ? r : 1;
+}
+
+/* rows x n row-major buf <-> rows [i0, i0 + rows) of the n x n column-major a; to_rows = 1 fills
+ * buf from a, else a from buf. Both threads share the columns (a copy: the same bits for any
+ * number of threads). */
+static void transpose_rows(double *a, size_t n, size_t i0, size_t rows, double *buf, int to_rows)
+{
+    const long ntile = (long)((n + TILE - 1) / TILE);
+#pragma omp parallel for schedule(static) if (rows * n >= 65536 && !omp_in_parallel())
+    for (long tj = 0; tj < ntile; ++tj) {
+        const size_t j0 = (size_t)tj * TILE, j1 = j0 + TILE < n ? j0 + TILE : n;
+        for (size_t r = 0; r < rows; ++r) {
+            double *row = buf + r * n;
+            if (to_rows)
+                for (size_t j = j0; j < j1; ++j) row[j] = a[i0 + r + j * n];
+            else
+                for (size_t j = j0; j < j1; ++j) a[i0 + r + j * n] = row[j];
+        }
+    }
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -105,6 +138,38 @@ done:
     return st;
 }
 
+/* The column-major n x n a as the row-major dataset `name`, a block of rows at a time. */
+static ics_status write_matrix_rows(hid_t g, const char *fname, const char *name, size_t n,
+                                    const double *a, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t fspace = -1, mspace = -1, dset = -1;
+    double *buf = NULL;
+    const hsize_t dims[2] = {(hsize_t)n, (hsize_t)n};
+    const size_t rb = zblock_rows(n);
+    if ((fspace = H5Screate_simple(2, dims, NULL)) < 0 || ics_h5_fault() ||
+        (dset = H5Dcreate2(g, name, H5T_IEEE_F64LE, fspace, H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT)) < 0)
+        ICS_H5_FAIL(err, -1, fname, "cannot write dataset /table/%s", name);
+    if (n > 0) ICS_ALLOC(buf, (rb < n ? rb : n) * n, err, "a block of rows");
+    for (size_t i0 = 0; i0 < n; i0 += rb) {
+        const size_t rows = n - i0 < rb ? n - i0 : rb;
+        const hsize_t start[2] = {(hsize_t)i0, 0}, count[2] = {(hsize_t)rows, (hsize_t)n};
+        transpose_rows((double *)a, n, i0, rows, buf, 1);
+        if (mspace >= 0) H5Sclose(mspace);
+        if ((mspace = H5Screate_simple(2, count, NULL)) < 0 ||
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dwrite(dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, buf) < 0)
+            ICS_H5_FAIL(err, -1, fname, "cannot write dataset /table/%s", name);
+    }
+done:
+    free(buf);
+    if (dset >= 0) H5Dclose(dset);
+    if (mspace >= 0) H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
+    return st;
+}
+
 ics_status ics_table_write_h5(const ics_table *t, hid_t file, ics_error *err)
 {
     return ics_table_write_h5_ref(t, file, NULL, NULL, err);
@@ -142,18 +207,13 @@ ics_status ics_table_write_h5_ref(const ics_table *t, hid_t file, const char *re
     ICS_TRY(write_strings(g, fname, "y_category", (const char *const *)t->y_category, ny, err));
 
     /* the file holds row-major Z[i][j] = flow i -> j; memory is column-major */
-    size_t nn = ref_path ? 0 : (size_t)n * (size_t)n, nyn = (size_t)n * (size_t)ny;
-    ICS_ALLOC(buf, nn > nyn ? nn : nyn, err, "a transposition buffer");
+    ICS_ALLOC(buf, (size_t)n * (size_t)ny, err, "a transposition buffer");
     if (ref_path) {
         /* output.table: reference: Z stays in the table it was read from */
         ICS_TRY(ics_h5_attr_str(g, "Z_reference", ref_path, err));
         ICS_TRY(ics_h5_attr_str(g, "Z_reference_sha256", ref_sha256, err));
     } else {
-        for (size_t j = 0; j < (size_t)n; ++j)
-            for (size_t i = 0; i < (size_t)n; ++i)
-                buf[i * (size_t)n + j] = t->Z[i + j * (size_t)n];
-        hsize_t dz[2] = {(hsize_t)n, (hsize_t)n};
-        ICS_TRY(write_doubles(g, fname, "Z", 2, dz, buf, err));
+        ICS_TRY(write_matrix_rows(g, fname, "Z", (size_t)n, t->Z, err));
     }
     for (size_t k = 0; k < (size_t)ny; ++k)
         for (size_t i = 0; i < (size_t)n; ++i) buf[i * (size_t)ny + k] = t->Y[i + k * (size_t)n];
@@ -271,9 +331,9 @@ done:
     return st;
 }
 
-/* Read a double dataset of exactly the given shape (row-major) into buf. */
-static ics_status read_doubles(hid_t g, const char *file, const char *name, int rank,
-                               const hsize_t *want, double *buf, ics_error *err)
+/* Open a numeric dataset of exactly the given shape. */
+static ics_status open_numbers(hid_t g, const char *file, const char *name, int rank,
+                               const hsize_t *want, hid_t *dsetp, ics_error *err)
 {
     ics_status st = ICS_OK;
     hid_t dset = -1, ftype = -1;
@@ -292,12 +352,58 @@ static ics_status read_doubles(hid_t g, const char *file, const char *name, int 
     H5T_class_t cls = (ftype = H5Dget_type(dset)) < 0 ? H5T_NO_CLASS : H5Tget_class(ftype);
     if (cls != H5T_FLOAT && cls != H5T_INTEGER)
         ICS_FAIL(err, ICS_EINPUT, "%s: dataset /table/%s should hold numbers", file, name);
+    *dsetp = dset;
+    dset = -1;
+done:
+    if (ftype >= 0) H5Tclose(ftype);
+    if (dset >= 0) H5Dclose(dset);
+    return st;
+}
+
+/* Read a double dataset of exactly the given shape (row-major) into buf. */
+static ics_status read_doubles(hid_t g, const char *file, const char *name, int rank,
+                               const hsize_t *want, double *buf, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t dset = -1;
+    ICS_TRY(open_numbers(g, file, name, rank, want, &dset, err));
     hsize_t count = 1;
-    for (int r = 0; r < rank; ++r) count *= dims[r];
+    for (int r = 0; r < rank; ++r) count *= want[r];
     if (count > 0 && H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         ICS_FAIL(err, ICS_EIO, "%s: cannot read dataset /table/%s", file, name);
 done:
-    if (ftype >= 0) H5Tclose(ftype);
+    if (dset >= 0) H5Dclose(dset);
+    return st;
+}
+
+/* The n x n row-major dataset `name` into the column-major a, a block of rows at a time. */
+static ics_status read_matrix_rows(hid_t g, const char *file, const char *name, size_t n,
+                                   double *a, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    hid_t dset = -1, fspace = -1, mspace = -1;
+    double *buf = NULL;
+    const hsize_t want[2] = {(hsize_t)n, (hsize_t)n};
+    const size_t rb = zblock_rows(n);
+    ICS_TRY(open_numbers(g, file, name, 2, want, &dset, err));
+    if (n == 0) goto done;
+    ICS_ALLOC(buf, (rb < n ? rb : n) * n, err, "a block of rows");
+    if ((fspace = H5Dget_space(dset)) < 0)
+        ICS_FAIL(err, ICS_EIO, "%s: cannot read dataset /table/%s", file, name);
+    for (size_t i0 = 0; i0 < n; i0 += rb) {
+        const size_t rows = n - i0 < rb ? n - i0 : rb;
+        const hsize_t start[2] = {(hsize_t)i0, 0}, count[2] = {(hsize_t)rows, (hsize_t)n};
+        if (mspace >= 0) H5Sclose(mspace);
+        if ((mspace = H5Screate_simple(2, count, NULL)) < 0 ||
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dread(dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, buf) < 0)
+            ICS_FAIL(err, ICS_EIO, "%s: cannot read dataset /table/%s", file, name);
+        transpose_rows(a, n, i0, rows, buf, 0);
+    }
+done:
+    free(buf);
+    if (mspace >= 0) H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
     if (dset >= 0) H5Dclose(dset);
     return st;
 }
@@ -430,12 +536,8 @@ ics_status ics_table_load_h5(const char *file, ics_table **out, ics_error *err)
     ICS_TRY(read_node_index(g, file, "node_segment", n, t->segments, nseg, "segments",
                             t->node_segment, err));
 
-    size_t nn = (size_t)n * (size_t)n, nyn = (size_t)n * (size_t)ny;
-    ICS_ALLOC(buf, nn > nyn ? nn : nyn, err, "a transposition buffer");
-    hsize_t dz[2] = {(hsize_t)n, (hsize_t)n};
-    ICS_TRY(read_doubles(g, file, "Z", 2, dz, buf, err));
-    for (size_t j = 0; j < (size_t)n; ++j)
-        for (size_t i = 0; i < (size_t)n; ++i) t->Z[i + j * (size_t)n] = buf[i * (size_t)n + j];
+    ICS_TRY(read_matrix_rows(g, file, "Z", (size_t)n, t->Z, err));
+    ICS_ALLOC(buf, (size_t)n * (size_t)ny, err, "a transposition buffer");
     hsize_t dy[2] = {(hsize_t)n, (hsize_t)ny};
     ICS_TRY(read_doubles(g, file, "Y", 2, dy, buf, err));
     for (size_t k = 0; k < (size_t)ny; ++k)
