@@ -37,10 +37,17 @@ typedef struct ics_sched_ops {
 /* The block loop of one rank over nslots (2 nthreads - 1) workspace slots: takes runs of
  * nthreads items from the counter, item i being block pending[i]; the master thread hands
  * blocks to the other threads as OpenMP tasks (two per worker queued or running), computes
- * blocks itself in between and writes each as soon as it is done. Stops taking blocks on
+ * blocks itself in between (with none of its own, a handed block no task has started yet) and
+ * writes each as soon as it is done. Stops taking blocks on
  * ics_stop_requested() (blocks in flight are written). *nwritten counts written blocks. On a
  * write failure the blocks still in tasks are left unwritten; returns the failure. */
 ics_status ics_sched_run(ics_sched *s, int nthreads, int nslots, const int64_t *pending,
                          const ics_sched_ops *ops, void *ctx, int64_t *nwritten, ics_error *err);
+
+/* CPU seconds of the busiest thread and of all threads together in this process's last
+ * ics_sched_run (the master thread: its whole loop, computing, writing and polling; the others:
+ * the blocks they computed, not the OpenMP runtime's waits); returns its thread count. For
+ * `icstress bench`: max_s is about the loop's wall time on dedicated cores. */
+int ics_sched_last_cpu(double *max_s, double *sum_s);
 
 #endif
