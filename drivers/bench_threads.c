@@ -4,14 +4,13 @@
  * thread: the case where the block loop used to hand every block to the workers' task queue
  * and leave the master thread polling (issue 17: 1 x 2 ran at 1 x 1's rate with twice the CPU).
  * ratio = the CPU seconds of the 1-thread block loop / (T x those of the busiest of the T
- * threads' loop, ics_sched_last_cpu): the speed-up T threads give on dedicated cores, over T,
+ * threads' loop, ics_ctx.run_loop_cpu_s): the speed-up T threads give on dedicated cores, over T,
  * which a shared machine does not change (a thread that spins or does the work of two, or one
  * left idle, shows; sched.c's threads never wait for each other while a block is left). The
  * plain ratio of the compute phases' wall rates is recorded beside it (wall_ratio): on a machine
  * whose other jobs hold the cores (the kernel shares CPU per session) it falls towards 1/T.
  * Each record names the BLAS core, ranks, threads and the 1-minute load average. */
 #include "ics_bench_threads.h"
-#include "ics_sched.h"
 #include "ics_sysinfo.h"
 
 #include <math.h>
@@ -68,9 +67,7 @@ static int one_run(const ics_ctx *ctx, int th, const char *cfg, const char *out,
     const int code = ics_cmd_run(&c2, 8, argv, err);
     *cpu_s = cpu_all() - c0;
     *compute_s = c2.run_compute_s;
-    double mx = 0.0, sum = 0.0;
-    ics_sched_last_cpu(&mx, &sum);
-    MPI_Allreduce(&mx, busiest_s, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(&c2.run_loop_cpu_s, busiest_s, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     if (ctx->rank == 0) unlink(out);
     return code;
 }
@@ -147,12 +144,11 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
                     "thread; ratio = the 1-thread block loop's CPU s / (T x the CPU s of the "
                     "busiest of T threads), i.e. the T-thread speed-up on dedicated cores over T; "
                     "wall_ratio = compute-phase rate with T threads / (T x the 1-thread rate), "
-                    "same ranks, which a busy machine lowers\", \"machine\": \"%s\", \"commit\": \"%s\", "
-                    "\"timestamp\": \"%s\", \"quick\": %s}\n",
+                    "same ranks, which a busy machine lowers\", \"machine\": \"%s\", "
+                    "\"commit\": \"%s\", \"timestamp\": \"%s\", \"quick\": %s}\n",
                     b, rT, ratio, target, ok ? "true" : "false", si.blas_core, si.coretype_env,
                     blas, ctx->size, nth, (long long)N, r1, tT, t1, cpuT, cpu1, wall_ratio, lT, l1,
-                    load0, load,
-                    si.cpu_model, ics_git_commit, stamp, quick ? "true" : "false");
+                    load0, load, si.cpu_model, ics_git_commit, stamp, quick ? "true" : "false");
             fflush(json);
         }
     }

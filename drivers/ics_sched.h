@@ -13,6 +13,11 @@ typedef struct ics_sched {
     MPI_Win win;
     int64_t *mem;      /* the counter, on rank 0 */
     int64_t total;     /* number of work items */
+    /* set by ics_sched_run: CPU seconds of its busiest thread and of all its threads (the
+     * master thread: its whole loop, computing, writing and polling; the others: the blocks
+     * they computed, not the OpenMP runtime's waits). cpu_busiest_s is about the loop's wall
+     * time on dedicated cores (`icstress bench`, ario_threads). */
+    double cpu_busiest_s, cpu_sum_s;
 } ics_sched;
 
 /* Collective: a counter over items 0..total-1, starting at 0. */
@@ -43,11 +48,5 @@ typedef struct ics_sched_ops {
  * write failure the blocks still in tasks are left unwritten; returns the failure. */
 ics_status ics_sched_run(ics_sched *s, int nthreads, int nslots, const int64_t *pending,
                          const ics_sched_ops *ops, void *ctx, int64_t *nwritten, ics_error *err);
-
-/* CPU seconds of the busiest thread and of all threads together in this process's last
- * ics_sched_run (the master thread: its whole loop, computing, writing and polling; the others:
- * the blocks they computed, not the OpenMP runtime's waits); returns its thread count. For
- * `icstress bench`: max_s is about the loop's wall time on dedicated cores. */
-int ics_sched_last_cpu(double *max_s, double *sum_s);
 
 #endif

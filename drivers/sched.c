@@ -15,6 +15,7 @@ int ics_sched_create(ics_sched *s, int64_t total, MPI_Comm comm)
     MPI_Comm_rank(comm, &rank);
     s->total = total;
     s->mem = NULL;
+    s->cpu_busiest_s = s->cpu_sum_s = 0.0;
     int rc = MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t),
                               MPI_INFO_NULL, comm, &s->mem, &s->win);
     if (rc != MPI_SUCCESS) return rc;
@@ -66,28 +67,11 @@ void ics_sched_destroy(ics_sched *s)
  * nothing left to take or claim the master polls the tasks asleep (every 0.1 ms). */
 enum { SLOT_FREE, SLOT_TASK, SLOT_MASTER, SLOT_TAKEN };
 
-/* CPU seconds each thread spent in the last ics_sched_run (ics_sched_last_cpu): the master
- * thread its whole loop, the others the blocks they computed (not the runtime's waits) */
-enum { ICS_SCHED_MAXT = 1024 };
-static double last_cpu[ICS_SCHED_MAXT];
-static int last_threads;
-
 static double thread_cpu_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-int ics_sched_last_cpu(double *max_s, double *sum_s)
-{
-    double mx = 0.0, sm = 0.0;
-    for (int t = 0; t < last_threads && t < ICS_SCHED_MAXT; ++t) {
-        sm += last_cpu[t];
-        if (last_cpu[t] > mx) mx = last_cpu[t];
-    }
-    *max_s = mx, *sum_s = sm;
-    return last_threads;
 }
 
 ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64_t *pending,
@@ -98,12 +82,13 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
     int64_t *slot_block = calloc((size_t)R, sizeof *slot_block);
     int *state = calloc((size_t)R, sizeof *state), *done = calloc((size_t)R, sizeof *done);
     int *claim = calloc((size_t)R, sizeof *claim);
-    if (!slot_block || !state || !done || !claim) {
-        free(slot_block), free(state), free(done), free(claim);
+    /* CPU seconds per thread: the master thread its whole loop, the others the blocks they
+     * computed (not the OpenMP runtime's waits) */
+    double *cpu = calloc((size_t)T, sizeof *cpu);
+    if (!slot_block || !state || !done || !claim || !cpu) {
+        free(slot_block), free(state), free(done), free(claim), free(cpu);
         return ics_error_set(err, ICS_ENOMEM, "out of memory for the block slots");
     }
-    for (int t = 0; t < ICS_SCHED_MAXT; ++t) last_cpu[t] = 0.0;
-    last_threads = T;
 #pragma omp parallel num_threads(T)
 #pragma omp master
     {
@@ -163,7 +148,7 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
                             const double c0 = thread_cpu_s();
                             ops->compute(ctx, blockid, s);
                             const int me = omp_get_thread_num();
-                            if (me > 0 && me < ICS_SCHED_MAXT) last_cpu[me] += thread_cpu_s() - c0;
+                            if (me > 0 && me < T) cpu[me] += thread_cpu_s() - c0;
                         }
 #pragma omp atomic write seq_cst
                         done[s] = 1;
@@ -199,11 +184,17 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
         }
 #pragma omp taskwait
         /* after a failure: the blocks still in tasks are left unwritten (and unflagged) */
-        last_cpu[0] += thread_cpu_s() - cpu0;
+        cpu[0] += thread_cpu_s() - cpu0;
     }
     free(slot_block);
     free(state);
     free(done);
     free(claim);
+    sched->cpu_busiest_s = sched->cpu_sum_s = 0.0;
+    for (int t = 0; t < T; ++t) {
+        sched->cpu_sum_s += cpu[t];
+        if (cpu[t] > sched->cpu_busiest_s) sched->cpu_busiest_s = cpu[t];
+    }
+    free(cpu);
     return st;
 }
