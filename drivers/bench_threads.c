@@ -4,9 +4,10 @@
  * thread: the case where the block loop used to hand every block to the workers' task queue
  * and leave the master thread polling (issue 17: 1 x 2 ran at 1 x 1's rate with twice the CPU).
  * ratio = the CPU seconds of the 1-thread block loop / (T x those of the busiest of the T
- * threads' loop, ics_ctx.run_loop_cpu_s): the speed-up T threads give on dedicated cores, over T,
- * which a shared machine does not change (a thread that spins or does the work of two, or one
- * left idle, shows; sched.c's threads never wait for each other while a block is left). The
+ * threads' loop, ics_ctx.run_loop_cpu_s): the speed-up T threads give on dedicated cores, over T
+ * (a thread that spins or does the work of two, or one left idle, shows; sched.c's threads never
+ * wait for each other while a block is left), which a shared machine lowers far less than the
+ * wall rates (preempted threads lose cached state, and the busiest of T takes the worst). The
  * plain ratio of the compute phases' wall rates is recorded beside it (wall_ratio): on a machine
  * whose other jobs hold the cores (the kernel shares CPU per session) it falls towards 1/T.
  * Each record names the BLAS core, ranks, threads and the 1-minute load average. */
