@@ -109,6 +109,13 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
     omp_set_num_threads(nth);
     if (ctx->rank == 0) unlink(cfgpath);
     if (code) return code;
+    long rss_kb = 0;
+    {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        long kb = ru.ru_maxrss;
+        MPI_Allreduce(&kb, &rss_kb, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
+    }
     if (ctx->rank == 0) {
         const double r1 = (double)N / t1, rT = (double)N / tT, wall_ratio = rT / (nth * r1);
         const double ratio = l1 / (nth * lT);
@@ -135,7 +142,7 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
                     "\"scenarios_per_s\": %.6g, \"gflops\": null, \"dgemm_gflops\": null, "
                     "\"ratio\": %.6g, \"ratio_vs\": \"threads x 1-thread rate\", \"target\": %g, "
                     "\"target_met\": %s, \"blas_core\": \"%s\", \"openblas_coretype\": \"%s\", "
-                    "\"blas\": \"%s\", \"ranks\": %d, \"threads\": %d, \"blas_threads\": 1, "
+                    "\"blas\": \"%s\", \"peak_rss_mib\": %.1f, \"ranks\": %d, \"threads\": %d, \"blas_threads\": 1, "
                     "\"scenarios\": %lld, \"steps\": 104, \"one_thread_scenarios_per_s\": %.6g, "
                     "\"compute_s\": %.4g, \"one_thread_compute_s\": %.4g, \"cpu_s\": %.4g, "
                     "\"one_thread_cpu_s\": %.4g, \"wall_ratio\": %.6g, "
@@ -148,7 +155,7 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
                     "same ranks, which a busy machine lowers\", \"machine\": \"%s\", "
                     "\"commit\": \"%s\", \"timestamp\": \"%s\", \"quick\": %s}\n",
                     b, rT, ratio, target, ok ? "true" : "false", si.blas_core, si.coretype_env,
-                    blas, ctx->size, nth, (long long)N, r1, tT, t1, cpuT, cpu1, wall_ratio, lT, l1,
+                    blas, (double)rss_kb / 1024.0, ctx->size, nth, (long long)N, r1, tT, t1, cpuT, cpu1, wall_ratio, lT, l1,
                     load0, load, si.cpu_model, ics_git_commit, stamp, quick ? "true" : "false");
             fflush(json);
         }
