@@ -14,6 +14,7 @@
 #include "ics_options.h"
 #include "ics_bench_large.h"
 #include "ics_bench_whole.h"
+#include "ics_bench_threads.h"
 #include "ics_aggregate.h"
 #include "ics_ario_internal.h"
 #include "ics_config.h"
@@ -900,6 +901,8 @@ int ics_cmd_bench(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                 for (int c = 0; c < nb && !code; ++c)
                     code = dyn_case(&B, model ? "ario" : "diim", ns[a], bs[c], bw, bw2, err);
         }
+        if (!code && (cases & C_ARIO))
+            code = ics_bench_ario_threads(ctx, B.quick, B.tmpdir, B.json, &B.met, &B.missed, err);
     }
     if (!code && (cases & C_COEF)) code = case_coefficient(&B, 128, 1024, err);
     if (!code && (cases & C_H5)) code = case_hdf5(&B, err);

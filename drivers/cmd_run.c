@@ -701,6 +701,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     MPI_Allreduce(MPI_IN_PLACE, &nwritten, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     const double compute_s = MPI_Wtime() - t0;
     ctx->run_compute_s = compute_s;
+    ctx->run_loop_cpu_s = sched.cpu_busiest_s;
     ics_sched_destroy(&sched);
     sched_live = 0;
 

@@ -19,6 +19,7 @@ typedef struct ics_ctx {
     int argc;              /* the program's command line, for the provenance of result files */
     char **argv;
     double run_compute_s;  /* set by ics_cmd_run: wall seconds of its compute phase (bench) */
+    double run_loop_cpu_s; /* set by ics_cmd_run: CPU s of its block loop's busiest thread */
 } ics_ctx;
 
 /* Set the OpenMP thread count once at start-up: OMP_NUM_THREADS if set, else

@@ -13,6 +13,11 @@ typedef struct ics_sched {
     MPI_Win win;
     int64_t *mem;      /* the counter, on rank 0 */
     int64_t total;     /* number of work items */
+    /* set by ics_sched_run: CPU seconds of its busiest thread and of all its threads (the
+     * master thread: its whole loop, computing, writing and polling; the others: the blocks
+     * they computed, not the OpenMP runtime's waits). cpu_busiest_s is about the loop's wall
+     * time on dedicated cores (`icstress bench`, ario_threads). */
+    double cpu_busiest_s, cpu_sum_s;
 } ics_sched;
 
 /* Collective: a counter over items 0..total-1, starting at 0. */
@@ -37,7 +42,8 @@ typedef struct ics_sched_ops {
 /* The block loop of one rank over nslots (2 nthreads - 1) workspace slots: takes runs of
  * nthreads items from the counter, item i being block pending[i]; the master thread hands
  * blocks to the other threads as OpenMP tasks (two per worker queued or running), computes
- * blocks itself in between and writes each as soon as it is done. Stops taking blocks on
+ * blocks itself in between (with none of its own, a handed block no task has started yet) and
+ * writes each as soon as it is done. Stops taking blocks on
  * ics_stop_requested() (blocks in flight are written). *nwritten counts written blocks. On a
  * write failure the blocks still in tasks are left unwritten; returns the failure. */
 ics_status ics_sched_run(ics_sched *s, int nthreads, int nslots, const int64_t *pending,

@@ -98,7 +98,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "report")) return ics_cmd_report(argc - 1, argv + 1);
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    ics_ctx ctx = {0, 1, 0, "", NULL, argc, argv, 0.0};
+    ics_ctx ctx = {0, 1, 0, "", NULL, argc, argv, 0.0, 0.0};
     ics_threads_configure(&ctx);
     MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ctx.size);

@@ -1,9 +1,13 @@
 /* Shared block counter and the block loop of a rank (see ics_sched.h). On one node Open MPI serves the window from shared
  * memory (osc/sm), so taking a block costs an atomic, not a message to a busy rank 0. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+
 #include "ics_sched.h"
 #include "ics_stop.h"
 
+#include <omp.h>
 #include <stdlib.h>
+#include <time.h>
 
 int ics_sched_create(ics_sched *s, int64_t total, MPI_Comm comm)
 {
@@ -11,6 +15,7 @@ int ics_sched_create(ics_sched *s, int64_t total, MPI_Comm comm)
     MPI_Comm_rank(comm, &rank);
     s->total = total;
     s->mem = NULL;
+    s->cpu_busiest_s = s->cpu_sum_s = 0.0;
     int rc = MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t),
                               MPI_INFO_NULL, comm, &s->mem, &s->win);
     if (rc != MPI_SUCCESS) return rc;
@@ -52,8 +57,23 @@ void ics_sched_destroy(ics_sched *s)
  * computes blocks itself in between, and writes every block as soon as it is done, so writes
  * overlap the computation and only the master thread calls HDF5 and MPI. A slot is free,
  * handed to a task (done[s] set by the task when the block is computed), or being computed by
- * the master; blocks may be written in any order (each has its own rows and flag). */
-enum { SLOT_FREE, SLOT_TASK, SLOT_MASTER };
+ * the master; blocks may be written in any order (each has its own rows and flag).
+ * A task's block is claimed (claim[s]) by whoever starts it first: the task, or the master
+ * when it has no block of its own (the last blocks of the rank, or a run of fewer blocks than
+ * queue places), so that it never waits while a handed block has not started (issue 17: with
+ * 2 blocks both went to the worker's queue and the master spun; 1 x 2 ran at 1 x 1's rate).
+ * A slot whose block the master took stays taken until its task has run and found it claimed
+ * (SLOT_TAKEN), so that the task never computes into a slot reused for another block. With
+ * nothing left to take or claim the master polls the tasks asleep (every 0.1 ms). */
+enum { SLOT_FREE, SLOT_TASK, SLOT_MASTER, SLOT_TAKEN };
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64_t *pending,
                          const ics_sched_ops *ops, void *ctx, int64_t *nwritten, ics_error *err)
 {
@@ -61,26 +81,32 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
     const int T = nthreads, R = nslots, want_tasks = 2 * (T - 1);
     int64_t *slot_block = calloc((size_t)R, sizeof *slot_block);
     int *state = calloc((size_t)R, sizeof *state), *done = calloc((size_t)R, sizeof *done);
-    if (!slot_block || !state || !done) {
-        free(slot_block), free(state), free(done);
+    int *claim = calloc((size_t)R, sizeof *claim);
+    /* CPU seconds per thread: the master thread its whole loop, the others the blocks they
+     * computed (not the OpenMP runtime's waits) */
+    double *cpu = calloc((size_t)T, sizeof *cpu);
+    if (!slot_block || !state || !done || !claim || !cpu) {
+        free(slot_block), free(state), free(done), free(claim), free(cpu);
         return ics_error_set(err, ICS_ENOMEM, "out of memory for the block slots");
     }
 #pragma omp parallel num_threads(T)
 #pragma omp master
     {
+        const double cpu0 = thread_cpu_s();
         int64_t next = 0, left = 0;
         int ntasks = 0, more = 1;
         while (st == ICS_OK) {
-            /* write the blocks the tasks have finished */
+            /* write the blocks the tasks have finished; free the slots of the blocks the
+             * master took once their tasks have run */
             for (int s = 0; s < R && st == ICS_OK; ++s) {
-                if (state[s] != SLOT_TASK) continue;
+                if (state[s] != SLOT_TASK && state[s] != SLOT_TAKEN) continue;
                 int fin;
 #pragma omp atomic read seq_cst
                 fin = done[s];
                 if (!fin) continue;
                 /* an urgent stop (SIGTERM, SIGINT) drops the blocks in flight: the models may
                  * have left them unfinished, and nothing of them is written or flagged */
-                if (!ics_stop_urgent()) {
+                if (state[s] == SLOT_TASK && !ics_stop_urgent()) {
                     st = ops->write(ctx, slot_block[s], s, err);
                     *nwritten += st == ICS_OK;
                 }
@@ -107,10 +133,23 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
                     state[s] = SLOT_TASK, ++ntasks;
 #pragma omp atomic write seq_cst
                     done[s] = 0;
+#pragma omp atomic write seq_cst
+                    claim[s] = 0;
                     const int64_t blockid = slot_block[s];
 #pragma omp task firstprivate(blockid, s)
                     {
-                        ops->compute(ctx, blockid, s);
+                        int taken;
+#pragma omp atomic capture seq_cst
+                        {
+                            taken = claim[s];
+                            claim[s] = 1;
+                        }
+                        if (!taken) {
+                            const double c0 = thread_cpu_s();
+                            ops->compute(ctx, blockid, s);
+                            const int me = omp_get_thread_num();
+                            if (me > 0 && me < T) cpu[me] += thread_cpu_s() - c0;
+                        }
 #pragma omp atomic write seq_cst
                         done[s] = 1;
                     }
@@ -119,22 +158,43 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
                     break;
                 }
             }
-            /* (with nothing to compute here, the loop polls the tasks: only at the end) */
+            /* none to start here: take a handed block that no task has started */
+            for (int s = 0; s < R && mine < 0; ++s) {
+                if (state[s] != SLOT_TASK) continue;
+                int taken;
+#pragma omp atomic capture seq_cst
+                {
+                    taken = claim[s];
+                    claim[s] = 1;
+                }
+                if (!taken) state[s] = SLOT_TAKEN, mine = s;
+            }
             if (mine >= 0) {
                 ops->compute(ctx, slot_block[mine], mine);
                 if (!ics_stop_urgent()) {
                     st = ops->write(ctx, slot_block[mine], mine, err);
                     *nwritten += st == ICS_OK;
                 }
-                state[mine] = SLOT_FREE;
+                if (state[mine] == SLOT_MASTER) state[mine] = SLOT_FREE;
+            } else if (!more) {
+                /* every block left is being computed by a task: poll them asleep (the OpenMP
+                 * runtime's waits spin first, which a shared or virtual machine pays for) */
+                nanosleep(&(struct timespec){0, 100000}, NULL);
             }
         }
 #pragma omp taskwait
         /* after a failure: the blocks still in tasks are left unwritten (and unflagged) */
+        cpu[0] += thread_cpu_s() - cpu0;
     }
     free(slot_block);
     free(state);
     free(done);
+    free(claim);
+    sched->cpu_busiest_s = sched->cpu_sum_s = 0.0;
+    for (int t = 0; t < T; ++t) {
+        sched->cpu_sum_s += cpu[t];
+        if (cpu[t] > sched->cpu_busiest_s) sched->cpu_busiest_s = cpu[t];
+    }
+    free(cpu);
     return st;
 }
-

@@ -50,7 +50,31 @@ ICS_SIMD_CLONES void ics_kernel_segment_rows(int n, int K, int nc, const double 
             ST8(D + kc + (size_t)c * ldd, a0);
         }
     }
-    for (int c = 0; c < nc && K8 < K; ++c) {
+    /* the last K mod 8 rows: four columns at a time as well (each z loaded once per four, up
+     * to 28 independent sums in flight; one column at a time they were latency-bound, and at
+     * K = 10, 10 regions per product, half of the step) */
+    const int K4 = K8 < K ? nc - nc % 4 : 0;
+    for (int c = 0; c < K4; c += 4) {
+        const double *g0 = G + (size_t)c * ldg, *g1 = g0 + ldg, *g2 = g1 + ldg, *g3 = g2 + ldg;
+        const double *z = Z + K8;
+        const int r = K - K8;
+        double a0[8], a1[8], a2[8], a3[8];
+        for (int k = 0; k < r; ++k)
+            a0[k] = z[k] * g0[0], a1[k] = z[k] * g1[0], a2[k] = z[k] * g2[0], a3[k] = z[k] * g3[0];
+        for (int i = 1; i < n; ++i) {
+            const double *zi = z + (size_t)i * ldz, b0 = g0[i], b1 = g1[i], b2 = g2[i], b3 = g3[i];
+            for (int k = 0; k < r; ++k) {
+                const double zk = zi[k];
+                a0[k] += zk * b0, a1[k] += zk * b1, a2[k] += zk * b2, a3[k] += zk * b3;
+            }
+        }
+        double *d = D + K8 + (size_t)c * ldd;
+        for (int k = 0; k < r; ++k) {
+            d[k] = a0[k], d[k + ldd] = a1[k];
+            d[k + 2 * (size_t)ldd] = a2[k], d[k + 3 * (size_t)ldd] = a3[k];
+        }
+    }
+    for (int c = K4; c < nc && K8 < K; ++c) {
         const double *g0 = G + (size_t)c * ldg;
         double acc[8];
         for (int k = K8; k < K; ++k) acc[k - K8] = Z[k] * g0[0];
