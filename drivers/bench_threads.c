@@ -12,6 +12,7 @@
  * whose other jobs hold the cores (the kernel shares CPU per session) it falls towards 1/T.
  * Each record names the BLAS core, ranks, threads and the 1-minute load average. */
 #include "ics_bench_threads.h"
+#include "ics_bench_whole.h"
 #include "ics_sysinfo.h"
 
 #include <math.h>
@@ -29,28 +30,6 @@ static const char ario_yaml[] =
     "  - {name: fabs, type: capacity_loss, regions: [TW], segments: [\"fab_*\"], loss: {dist: uniform, min: 0.1, max: 0.6}, duration: {dist: uniform, min: 1, max: 8}, recovery: 6}\n"
     "output:\n  store: [total_output_loss]\n";
 
-static double loadavg1(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1) l = -1;
-        fclose(f);
-    }
-    return l;
-}
-
-/* CPU seconds (user + system) of this process so far, summed over the ranks. */
-static double cpu_all(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double t = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-               (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec, all = 0;
-    MPI_Allreduce(&t, &all, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-    return all;
-}
-
 /* One `icstress run` with th threads per rank: its compute phase (s), the CPU seconds of the
  * whole command over all ranks, and the CPU seconds of the busiest thread of the block loop
  * (max over ranks: about the loop's wall time on dedicated cores). */
@@ -64,9 +43,9 @@ static int one_run(const ics_ctx *ctx, int th, const char *cfg, const char *out,
     ics_ctx c2 = *ctx;
     omp_set_num_threads(th);
     MPI_Barrier(MPI_COMM_WORLD);
-    const double c0 = cpu_all();
+    const double c0 = ics_bench_cpu_all();
     const int code = ics_cmd_run(&c2, 8, argv, err);
-    *cpu_s = cpu_all() - c0;
+    *cpu_s = ics_bench_cpu_all() - c0;
     *compute_s = c2.run_compute_s;
     MPI_Allreduce(&c2.run_loop_cpu_s, busiest_s, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     if (ctx->rank == 0) unlink(out);
@@ -95,7 +74,7 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (code) return ics_error_set(err, ICS_EIO, "%s: cannot write the bench config", cfgpath), 1;
     double t1 = INFINITY, tT = INFINITY, cpu1 = 0, cpuT = 0, l1 = INFINITY, lT = INFINITY;
-    const double load0 = loadavg1();
+    const double load0 = ics_bench_loadavg();
     for (int rep = 0; rep < (quick ? 2 : 3) && !code; ++rep)
         for (int k = 0; k < 2 && !code; ++k) {
             const int th = (k ^ (rep & 1)) ? nth : 1;
@@ -119,7 +98,7 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
     if (ctx->rank == 0) {
         const double r1 = (double)N / t1, rT = (double)N / tT, wall_ratio = rT / (nth * r1);
         const double ratio = l1 / (nth * lT);
-        const double target = 0.9, load = loadavg1();
+        const double target = 0.9, load = ics_bench_loadavg();
         const int ok = ratio >= target;
         ok ? ++*met : ++*missed;
         printf("%-22s %5d %5d %12.4g %8s %8s %7.3f %-12s %-6s %s (load %.1f; block loop CPU: "

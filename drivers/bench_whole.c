@@ -31,7 +31,7 @@ static const char whole_yaml[] =
     "  - {name: demand, type: final_demand, segments: [\"end_*\"], change: {dist: normal, mean: -0.1, sd: 0.05}}\n"
     "output:\n  store: [total_output_loss]\n";
 
-static double loadavg(void)
+double ics_bench_loadavg(void)
 {
     double l = -1;
     FILE *f = fopen("/proc/loadavg", "r");
@@ -42,9 +42,7 @@ static double loadavg(void)
     return l;
 }
 
-/* CPU seconds (user + system) of this process so far, summed over the ranks: on a shared
- * machine the work done, whatever the other jobs take of the cores. */
-static double cpu_s(void)
+double ics_bench_cpu_all(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -115,11 +113,11 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
         }
     /* best of a few, the two interleaved so that a busy spell hits both alike */
     double tk = INFINITY, tw = INFINITY, tp = 0, ck = INFINITY, cw = INFINITY;
-    const double load0 = loadavg();
+    const double load0 = ics_bench_loadavg();
     for (int rep = 0; rep < (quick ? 2 : 3) && !code; ++rep) {
-        const double c0 = cpu_s();
+        const double c0 = ics_bench_cpu_all();
         const double k = compute_only(ctx, p, m, as, fast, ws, N, b);
-        const double c1 = cpu_s();
+        const double c1 = ics_bench_cpu_all();
         if (k < tk) tk = k, ck = c1 - c0;
         char nbuf[32];
         snprintf(nbuf, sizeof nbuf, "%lld", (long long)N);
@@ -129,7 +127,7 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
         const double t0 = MPI_Wtime();
         code = ics_cmd_run(&c2, 8, argv, err);
         MPI_Barrier(MPI_COMM_WORLD);
-        const double el = MPI_Wtime() - t0, c2s = cpu_s();
+        const double el = MPI_Wtime() - t0, c2s = ics_bench_cpu_all();
         if (el < tw) tw = el, tp = c2.run_compute_s, cw = c2s - c1;
         if (ctx->rank == 0) unlink(outpath);
     }
@@ -142,7 +140,7 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
         MPI_Allreduce(&kb, &rss_kb, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
     }
     if (ctx->rank == 0) {
-        const double rw = (double)N / tw, ratio = tp / tw, target = 0.8, load = loadavg();
+        const double rw = (double)N / tw, ratio = tp / tw, target = 0.8, load = ics_bench_loadavg();
         const int ok = ratio >= target;
         ok ? ++*met : ++*missed;
         printf("%-22s %5d %5d %12.4g %8s %8s %7.3f %-12s %-6s %s (load %.1f; compute phase %.3g s "

@@ -14,4 +14,10 @@
 int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *json, int *met,
                     int *missed, ics_error *err);
 
+/* The 1-minute load average (/proc/loadavg), -1 when unreadable: printed beside every timing. */
+double ics_bench_loadavg(void);
+/* CPU seconds (user + system) of this process so far, summed over the ranks (collective): on a
+ * shared machine the work done, whatever the other jobs take of the cores. */
+double ics_bench_cpu_all(void);
+
 #endif
