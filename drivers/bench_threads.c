@@ -113,10 +113,7 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
             ics_sysinfo_get(&si);
             char stamp[32], blas[256];
             ics_sysinfo_blas_string(&si, blas, sizeof blas);
-            time_t now = time(NULL);
-            struct tm tm;
-            gmtime_r(&now, &tm);
-            strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            ics_iso_now(stamp, sizeof stamp);
             fprintf(json, "{\"case\": \"ario_threads\", \"n\": 136, \"block\": %d, "
                     "\"scenarios_per_s\": %.6g, \"gflops\": null, \"dgemm_gflops\": null, "
                     "\"ratio\": %.6g, \"ratio_vs\": \"threads x 1-thread rate\", \"target\": %g, "

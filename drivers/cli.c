@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 int ics_cli_parse_i64(const char *s, int64_t *v)
@@ -37,3 +38,11 @@ int ics_cli_parse_scenarios(const char *s, int64_t *v)
 }
 
 /* ics_cli_check_output_path: drivers/output_guard.c, with the other output checks. */
+
+void ics_iso_now(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

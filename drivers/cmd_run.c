@@ -142,14 +142,6 @@ static ics_status parse_args(int argc, char **argv, run_opts *o, ics_error *err)
     return ics_args_operands(&a, 1, 1, err);
 }
 
-static void iso_now(char *buf, size_t len)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 typedef struct progress {
     int enabled, tty;
     double t0, last;
@@ -585,7 +577,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     ics_sysinfo si;
     ics_sysinfo_get(&si);
     char created[32], blas[256];
-    iso_now(created, sizeof created);
+    ics_iso_now(created, sizeof created);
     MPI_Bcast(created, sizeof created, MPI_CHAR, 0, MPI_COMM_WORLD);
     ics_sysinfo_blas_string(&si, blas, sizeof blas);
     nthreads = omp_get_max_threads();

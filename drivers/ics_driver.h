@@ -76,4 +76,7 @@ ics_status ics_cli_resume_check(const ics_ctx *ctx, const char *out, const ics_r
 /* Print the generic-BLAS-core warning on stderr (rank 0 only) when it applies. */
 void ics_warn_blas_core(const ics_ctx *ctx);
 
+/* The current UTC time as ISO 8601, "2026-12-06T22:47:59Z" (len >= 21). */
+void ics_iso_now(char *buf, size_t len);
+
 #endif
