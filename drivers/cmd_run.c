@@ -794,6 +794,6 @@ done:
     ics_model_destroy(&m);
     ics_table_destroy(&t);
     ics_config_destroy(&cfg);
-    ics_stop_uninstall();
+    ics_stop_uninstall(st == ICS_EINTERRUPTED);
     return ics_status_exit_code(st);
 }

@@ -7,9 +7,10 @@
 
 /* Catch SIGTERM, SIGINT and SIGUSR1 (see stop.c for what each does); with max_time_s > 0 also stop taking blocks when the run
  * has used max_time_s minus a reserve for the blocks in flight and the statistics (10 %, at
- * least 2 s). ics_stop_uninstall restores the default actions. */
+ * least 2 s). ics_stop_uninstall restores the default actions, or
+ * ignores these signals from then on when the run was stopped (it is exiting with status 3). */
 void ics_stop_install(double max_time_s);
-void ics_stop_uninstall(void);
+void ics_stop_uninstall(int stopped);
 /* Non-zero once a stop was asked for (async-signal flag or deadline). */
 int ics_stop_requested(void);
 /* Non-zero after SIGTERM or SIGINT: the blocks in flight are to be dropped, not finished. */

@@ -48,11 +48,16 @@ void ics_stop_install(double max_time_s)
     }
 }
 
-void ics_stop_uninstall(void)
+void ics_stop_uninstall(int stopped)
 {
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGUSR1, SIG_DFL);
+    /* After a stop (here or on another rank: stopped) the process is on its way out with status 3 (MPI_Finalize, exit): a second
+     * SIGTERM then must not kill it with the default action, which would turn the status into
+     * "Terminated" (143). Slurm at a time limit signals the tasks and srun, and srun forwards its
+     * own SIGTERM to the tasks, so the second one does come, at any moment. */
+    void (*after)(int) = stopped || stop_signal || by_time ? SIG_IGN : SIG_DFL;
+    signal(SIGTERM, after);
+    signal(SIGINT, after);
+    signal(SIGUSR1, after);
     deadline = 0.0;
 }
 
