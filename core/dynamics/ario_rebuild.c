@@ -141,7 +141,10 @@ ics_status ics__ario_rebuild_create(const ics_config *cfg, const ics_table *t, c
         int any = 0;
         for (int ii = 0; ii < n; ++ii) {
             const int ti = perm[ii];
-            if (!d->mask[(size_t)q * n + ti] || !(share[t->node_segment[ti]] > 0.0)) continue;
+            /* a node without output has no capacity to lose */
+            if (!d->mask[(size_t)q * n + ti] || !(share[t->node_segment[ti]] > 0.0) ||
+                !(xbar[ii] > 0.0))
+                continue;
             any = 1;
             if (!(rb->kcap[ii] > 0.0))
                 ICS_FAIL(err, ICS_EINPUT, "%s:%d: ario: rebuilding: shock '%s' destroys capacity "
@@ -177,7 +180,7 @@ ics_status ics__ario_rebuild_create(const ics_config *cfg, const ics_table *t, c
         for (int ii = 0; ii < n; ++ii) {
             const int ti = perm[ii];
             const double sh = share[t->node_segment[ti]];
-            if (!d->mask[(size_t)q * n + ti] || !(sh > 0.0)) continue;
+            if (!d->mask[(size_t)q * n + ti] || !(sh > 0.0) || !(xbar[ii] > 0.0)) continue;
             for (int p = 0; p < s; ++p) {
                 if (!(w[p] > 0.0)) continue;
                 (void)spread(cfg, t, perm, xbar, p, ii, m); /* succeeded above */
