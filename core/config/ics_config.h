@@ -172,6 +172,13 @@ typedef struct ics_config {
     /* essential_for: which buyers each product's stock constrains, as pairs (product pattern,
      * buyer pattern) in seg[0,1], seg[2,3], ...; has_default = 1 when the key was given */
     ics_segvals ario_essential;
+    /* ario.rebuilding (issue 16; core/dynamics/ario_config.c, docs/models.md "Rebuilding"): off
+     * when absent (ario_rb_line 0). share and capital_ratio per segment; sectors as (pattern,
+     * weight) in seg/val; tau in steps (0: the default, 60 days); origin 0 purchases, 1 local */
+    int ario_rb_line;
+    ics_segvals ario_rb_share, ario_rb_capital, ario_rb_sectors;
+    double ario_rb_tau;
+    int ario_rb_origin;
     /* `uncertainty:` section (core/config/config_uncertainty.c; docs/config.md): calibration
      * parameters sampled per scenario exactly like a shock's parameter (a design dimension, a
      * column of /scenarios/parameters/uncertainty/, a sensitivity factor uncertainty/<key>) */

@@ -76,6 +76,7 @@ struct ics_ario {
     double *steps;          /* [s] inventory target of each product, steps of use */
     double psi;
     int chunk;          /* scenarios per chunk in ics_ario_block (ics__ario_chunk) */
+    ics__ario_rebuild *rb; /* rebuilding of destroyed capacity (ario_rebuild.c), NULL: off */
     int blas;           /* segment products by DGEMM, not kernels/segment.c (ics__ario_set_blas) */
 };
 
@@ -129,6 +130,7 @@ void ics_ario_destroy(struct ics_ario **ap)
     free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
     free(a->mask), free(a->amax), free(a->lag), free(a->requal);
     free(a->unc_seg), free(a->steps);
+    ics__ario_rebuild_destroy(&a->rb);
     for (int q = 0; q < a->nq; ++q) {
         ario_trade *r = &a->tr[q];
         free(r->sup), free(r->buy), free(r->gseg), free(r->goff), free(r->gcnt), free(r->Z);
@@ -257,6 +259,9 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
         if (d->type[q] == ICS_SHOCK_TRADE_RESTRICTION) a->nq++;
     }
 
+    /* rebuilding of destroyed capacity (docs/models.md, "Rebuilding"); NULL when off */
+    ICS_TRY(ics__ario_rebuild_create(cfg, t, d, a->perm, a->xbar, spy, &a->rb, err));
+
     /* trade restrictions: suppliers from the shock's `from` x `segments`, buyers d->mask */
     ICS_ALLOC(sup, n, err, "a node mask");
     ICS_ALLOC(a->tr, a->nq ? a->nq : 1, err, "the ARIO trade restrictions");
@@ -357,6 +362,9 @@ typedef struct aws {
     const double *unc;      /* nunc x bb calibration-uncertainty factors (ws->Unc), or NULL */
     double *amx, *lagx;     /* n x bb per-scenario alpha_max and build lag (uncertainty), or
                                unused */
+    double *rbF;            /* rebuilding: nk x nsup x bb share of each order still to deliver */
+    double *rbd, *ytr;      /* rebuilding: n x bb reconstruction orders of the step, and final
+                               demand plus them */
 } aws;
 
 static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, aws *v)
@@ -381,6 +389,9 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     TAKE(dxa, n * b);
     TAKE(amx, a->amax_row >= 0 ? n * b : 0);
     TAKE(lagx, a->lag_row >= 0 ? n * b : 0);
+    TAKE(rbF, a->rb ? (size_t)a->rb->nk * a->rb->nsup * b : 0);
+    TAKE(rbd, a->rb ? n * b : 0);
+    TAKE(ytr, a->rb ? n * b : 0);
     if (probe) {
         TAKE(recv, s * n * b);
         TAKE(ord, s * n * b);
@@ -475,6 +486,11 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
         }
     }
     if (a->nq) memset(v->rqprev + (size_t)c0 * a->nq, 0, (size_t)a->nq * cb * sizeof *v->rqprev);
+    if (a->rb) {
+        const size_t m = (size_t)a->rb->nk * a->rb->nsup;
+        for (size_t e = (size_t)c0 * m; e < (size_t)(c0 + cb) * m; ++e) v->rbF[e] = 1.0;
+        memset(v->rbd + (size_t)c0 * n, 0, (size_t)n * cb * sizeof *v->rbd);
+    }
     /* uncertainty: each scenario's overproduction cap 1 + m (alpha_max - 1) and build lag
      * m lag (the plan's own values, bitwise, when m = 1) */
     for (int j = c0; j < c0 + cb && v->unc; ++j) {
@@ -657,6 +673,79 @@ static double subst_at(const struct ics_ario *a, int p, double el)
     return a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, e / a->subst_ramp) : 1.0);
 }
 
+/* Rebuilding (docs/models.md, "Rebuilding") for scenario j at step t. A destroying shock k
+ * removes theta_k share_i of node i's capacity from its start until the reconstruction ordered
+ * for it is delivered: the destroyed share sum_k theta_k sum_u share_i c_ui F_ku is added to the
+ * capacity-loss sum cf (before it is clipped to [0, 1]). */
+static void rebuild_destroyed(const struct ics_ario *a, const ics_dyn *d, const ics_dyn_ws *w,
+                              const aws *v, int t, int j, double *cf)
+{
+    const ics__ario_rebuild *rb = a->rb;
+    const double *F = v->rbF + (size_t)j * rb->nk * rb->nsup;
+    for (int kk = 0; kk < rb->nk; ++kk, F += rb->nsup) {
+        const size_t qj = rb->shock[kk] + (size_t)j * d->k;
+        const double th = w->Theta[qj];
+        if (th == 0.0 || t < w->Start[qj]) continue;
+        for (int e = rb->eoff[kk]; e < rb->eoff[kk + 1]; ++e)
+            cf[rb->enode[e]] += th * rb->eval[e] * F[rb->esup[e]];
+    }
+}
+
+/* The first step at which a destroying shock orders its reconstruction: the end of its
+ * full-strength phase (start + duration), or its start when it has no duration (BoARIO starts
+ * rebuilding after the event's duration). */
+static inline int rebuild_ordering(const ics_dyn_ws *w, size_t qj, int t)
+{
+    const double from = w->Dur[qj] >= 0 ? w->Start[qj] + w->Dur[qj] : w->Start[qj];
+    return t >= from;
+}
+
+/* The reconstruction orders of step t, rbd_u = sum_k theta_k E_ku min(F_ku, 1/tau) on each
+ * supplier u, and ytr = yt + rbd (the final demand the step serves). Returns 0 when there are
+ * none (ytr is then not written, and the step uses yt itself). */
+static int rebuild_orders(const struct ics_ario *a, const ics_dyn *d, const ics_dyn_ws *w,
+                          const aws *v, int t, int j, const double *yt)
+{
+    const ics__ario_rebuild *rb = a->rb;
+    const int n = a->n;
+    double *rbd = v->rbd + (size_t)j * n, *ytr = v->ytr + (size_t)j * n;
+    const double *F = v->rbF + (size_t)j * rb->nk * rb->nsup;
+    int any = 0;
+    memset(rbd, 0, (size_t)n * sizeof *rbd);
+    for (int kk = 0; kk < rb->nk; ++kk, F += rb->nsup) {
+        const size_t qj = rb->shock[kk] + (size_t)j * d->k;
+        const double th = w->Theta[qj];
+        if (th == 0.0 || !rebuild_ordering(w, qj, t)) continue;
+        const double *Ek = rb->E + (size_t)kk * rb->nsup;
+        for (int u = 0; u < rb->nsup; ++u) {
+            const double f = F[u], dem = th * Ek[u] * (f < rb->itau ? f : rb->itau);
+            rbd[rb->sup[u]] += dem;
+            any |= dem > 0.0;
+        }
+    }
+    if (!any) return 0;
+    for (int i = 0; i < n; ++i) ytr[i] = yt[i] + rbd[i];
+    return 1;
+}
+
+/* Deliveries of step t: supplier u serves its reconstruction orders in the proportion rho_u of
+ * all its orders (rationing), so F_ku -= rho_u min(F_ku, 1/tau); the capacity they restore is
+ * what rebuild_destroyed no longer counts at the next step. */
+static void rebuild_deliver(const struct ics_ario *a, const ics_dyn *d, const ics_dyn_ws *w,
+                            const aws *v, int t, int j, const double *rho)
+{
+    const ics__ario_rebuild *rb = a->rb;
+    double *F = v->rbF + (size_t)j * rb->nk * rb->nsup;
+    for (int kk = 0; kk < rb->nk; ++kk, F += rb->nsup) {
+        const size_t qj = rb->shock[kk] + (size_t)j * d->k;
+        if (w->Theta[qj] == 0.0 || !rebuild_ordering(w, qj, t)) continue;
+        for (int u = 0; u < rb->nsup; ++u) {
+            const double f = F[u], r = rho[rb->sup[u]] * (f < rb->itau ? f : rb->itau);
+            F[u] = f - r > 0.0 ? f - r : 0.0;
+        }
+    }
+}
+
 /* Step t for scenarios c0 .. c0+cb-1 of a block of bb. Scenarios never interact: every pass is
  * per column, and the chunk only sets which columns share a GEMM call. */
 static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int bb, int c0,
@@ -683,8 +772,12 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
             if (c == 0.0) continue;
             double *ac = d->type[q] == ICS_SHOCK_CAPACITY_LOSS ? cf : yt;
             const double *mk = a->mask + (size_t)q * n;
-            for (int i = 0; i < n; ++i) ac[i] += c * mk[i];
+            if (a->rb && ac == cf) /* rebuilding: the part not destroyed follows the schedule */
+                for (int i = 0; i < n; ++i) ac[i] += c * mk[i] * a->rb->keep[i];
+            else
+                for (int i = 0; i < n; ++i) ac[i] += c * mk[i];
         }
+        if (a->rb) rebuild_destroyed(a, d, w, v, t, j, cf);
         for (int i = 0; i < n; ++i) {
             const double loss = cf[i] < 0.0 ? 0.0 : cf[i] > 1.0 ? 1.0 : cf[i];
             const double g = 1.0 + yt[i];
@@ -751,11 +844,13 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         double *Dj = v->D + oj, *xoj = v->xopt + oj, *xaj = v->xa + oj, *rp = v->rprev + oj;
         double *alj = v->alpha + oj, *rhj = v->rho + oj, *shj = v->RR + 2 * ncb;
         double *R1 = v->RR + (size_t)(j - c0) * n, *R2 = R1 + ncb;
-        demand_pass(n, alt, a->rs, yt, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
+        const double *ytd = a->rb && rebuild_orders(a, d, w, v, t, j, yt) ? v->ytr + oj : yt;
+        demand_pass(n, alt, a->rs, ytd, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
         const double *amx = a->amax_row >= 0 && v->unc ? v->amx + oj : a->amax;
         const double *lgx = a->lag_row >= 0 && v->unc ? v->lagx + oj : a->lag;
         ration_pass(n, alt, amx, ita, lgx, (double)t, v->tinv + oj, Dj, xaj, xbar, cf, rp,
                     alj, rhj, shj, R1, R2);
+        if (a->rb) rebuild_deliver(a, d, w, v, t, j, rhj);
         double prod = 0.0, fin = 0.0, um = 0.0;
         for (int i = 0; i < n; ++i) {
             const double xv = xaj[i], ry = rhj[i] * yt[i];
@@ -919,7 +1014,9 @@ const int *ics__ario_perm(const ics_dyn *d)
  * (1 - capacity loss), "omega" (s x n x bb), "recv"/"ord" (probe), "sum" (5 x bb: produced,
  * final delivered, received, used from finite inventories, change of finite inventories), "tinv"
  * (n x bb: step of each node's investment decision, INFINITY = none); plan arrays "amax" and
- * "lag" (n, internal order) and "requal" (s, by segment). */
+ * "lag" (n, internal order) and "requal" (s, by segment). Rebuilding (NULL when off): "rbd"
+ * (n x bb reconstruction orders of the step), "rbF" (nk x nsup x bb share of each order still
+ * to deliver, after the step), "kcap" (n, each node's capital value). */
 const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *name)
 {
     aws v;
@@ -940,6 +1037,9 @@ const double *ics__ario_view(const ics_dyn *d, const ics_dyn_ws *w, const char *
     if (!strcmp(name, "amax")) return d->ario->amax;
     if (!strcmp(name, "lag")) return d->ario->lag;
     if (!strcmp(name, "requal")) return d->ario->requal;
+    if (!strcmp(name, "rbd")) return d->ario->rb ? v.rbd : NULL;
+    if (!strcmp(name, "rbF")) return d->ario->rb ? v.rbF : NULL;
+    if (!strcmp(name, "kcap")) return d->ario->rb ? d->ario->rb->kcap : NULL;
     return NULL;
 }
 

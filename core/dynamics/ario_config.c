@@ -9,6 +9,7 @@
 #include "ics_table.h"
 #include "ics_world_dynamics.h"
 
+#include <float.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +32,9 @@ void ics_ario_config_free(ics_config *cfg)
     segvals_free(&cfg->ario_build_lag);
     segvals_free(&cfg->ario_requal);
     segvals_free(&cfg->ario_essential);
+    segvals_free(&cfg->ario_rb_share);
+    segvals_free(&cfg->ario_rb_capital);
+    segvals_free(&cfg->ario_rb_sectors);
     if (cfg->ario_inv_segments)
         for (int i = 0; i < cfg->ario_ninv; ++i) free(cfg->ario_inv_segments[i]);
     free(cfg->ario_inv_segments);
@@ -217,9 +221,9 @@ double ics__ario_builtin_lag(const ics_builtin_dyn *bd) { return bd->build_lag_w
 double ics__ario_builtin_requal(const ics_builtin_dyn *bd) { return bd->requalification_weeks; }
 
 /* ario: a per-segment number `key`, given as a plain number (every segment) or a mapping
- * {default: v, <segment>: v}; each value finite and >= lo. Absent: out stays empty. */
+ * {default: v, <segment>: v}; each value finite and in [lo, hi]. Absent: out stays empty. */
 static ics_status parse_segvals(const pctx *c, yaml_node_t *x, const char *key, double lo,
-                                const char *rule, ics_segvals *out)
+                                double hi, const char *rule, ics_segvals *out)
 {
     ics_status st = ICS_OK;
     if (!x) return ICS_OK;
@@ -251,7 +255,7 @@ static ics_status parse_segvals(const pctx *c, yaml_node_t *x, const char *key, 
         else
             snprintf(what, sizeof what, "ario: key '%s'", key);
         ICS_TRY(get_double(c, val, what, &d));
-        if (!(d >= lo && isfinite(d))) {
+        if (!(d >= lo && d <= hi && isfinite(d))) {
             st = perr(c, line_of(val), "%s: %s, got %g", what, rule, d);
             goto done;
         }
@@ -322,6 +326,71 @@ done:
     return st;
 }
 
+/* ario: rebuilding: {share, sectors, capital_ratio, tau_rebuild, origin} (docs/models.md,
+ * "Rebuilding"). share and sectors are required; segment labels and patterns are checked against
+ * the table in ics_ario_create (ics__ario_rebuild_segments). */
+static ics_status parse_rebuilding(const pctx *c, yaml_node_t *x, ics_config *cfg)
+{
+    static const char *const keys[] = {"share", "sectors", "capital_ratio", "tau_rebuild",
+                                       "origin"};
+    static const char *const origin_names[] = {"purchases", "local"};
+    ics_status st = ICS_OK;
+    if (x->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(x), "ario: key 'rebuilding': expected a mapping {share: 0.5, "
+                    "sectors: {\"equip_*\": 1}, ...}, got %s", kind_name(x));
+    ICS_TRY(check_keys(c, x, keys, NELEM(keys), "ario: ", "in rebuilding"));
+    cfg->ario_rb_line = line_of(x);
+    yaml_node_t *sh = map_get(c, x, "share"), *se = map_get(c, x, "sectors");
+    if (!sh)
+        return perr(c, line_of(x), "ario: rebuilding: key 'share' is missing: the share of a "
+                    "capacity loss that is destroyed capital (0..1, or {default: v, <segment>: v})");
+    if (!se)
+        return perr(c, line_of(x), "ario: rebuilding: key 'sectors' is missing: the segments "
+                    "that supply reconstruction with their weights, e.g. {\"equip_*\": 1}");
+    ICS_TRY(parse_segvals(c, sh, "rebuilding.share", 0.0, 1.0, "must be in [0, 1]",
+                          &cfg->ario_rb_share));
+    ICS_TRY(parse_segvals(c, map_get(c, x, "capital_ratio"), "rebuilding.capital_ratio", DBL_MIN,
+                          INFINITY, "must be > 0 (capital per unit of annual output)",
+                          &cfg->ario_rb_capital));
+    if (se->type != YAML_MAPPING_NODE)
+        return perr(c, line_of(se), "ario: rebuilding: key 'sectors': expected a mapping "
+                    "{<segment or glob>: weight}, e.g. {\"equip_*\": 1}, got %s", kind_name(se));
+    const int np = (int)(se->data.mapping.pairs.top - se->data.mapping.pairs.start);
+    if (np == 0)
+        return perr(c, line_of(se), "ario: rebuilding: key 'sectors': empty; name at least one "
+                    "segment that supplies reconstruction");
+    ics_segvals *sv = &cfg->ario_rb_sectors;
+    ICS_ALLOC(sv->seg, np, c->err, "ario rebuilding sectors");
+    ICS_ALLOC(sv->val, np, c->err, "ario rebuilding sectors");
+    ICS_ALLOC(sv->line, np, c->err, "ario rebuilding sectors");
+    for (yaml_node_pair_t *pr = se->data.mapping.pairs.start; pr < se->data.mapping.pairs.top;
+         ++pr) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
+        yaml_node_t *val = yaml_document_get_node(c->doc, pr->value);
+        char what[300];
+        double d = 0;
+        snprintf(what, sizeof what, "ario: rebuilding: sectors: key '%s'", sval(k));
+        ICS_TRY(get_double(c, val, what, &d));
+        if (!(d > 0 && isfinite(d)))
+            return perr(c, line_of(val), "%s: the weight must be > 0, got %g", what, d);
+        if (!(sv->seg[sv->n] = ics_strdup(sval(k), c->err))) return ICS_ENOMEM;
+        sv->val[sv->n] = d;
+        sv->line[sv->n++] = line_of(k);
+    }
+    yaml_node_t *tv = map_get(c, x, "tau_rebuild");
+    if (tv) {
+        ICS_TRY(get_double(c, tv, "ario: rebuilding: key 'tau_rebuild'", &cfg->ario_rb_tau));
+        if (!(cfg->ario_rb_tau >= 1.0 && isfinite(cfg->ario_rb_tau)))
+            return perr(c, line_of(tv), "ario: rebuilding: key 'tau_rebuild': must be >= 1 step, "
+                        "got %g", cfg->ario_rb_tau);
+    }
+    yaml_node_t *ov = map_get(c, x, "origin");
+    if (ov) ICS_TRY(get_enum(c, ov, "ario: rebuilding: key 'origin'", "origin", origin_names,
+                             NELEM(origin_names), &cfg->ario_rb_origin));
+done:
+    return st;
+}
+
 /* ario: the parameters of the ARIO-type model (docs/models.md, "ARIO-type supply-constrained
  * model"), registered with config/ as the section `ario`. Values are checked here; segment
  * labels of `inventory` against the table in ics_ario_create. Durations are in steps; an inventory target may be `inf` (no constraint). */
@@ -330,7 +399,7 @@ static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
     static const char *const keys[] = {"alpha_max",      "tau_alpha",  "psi",
                                        "tau_inventory",  "inventory",  "order_type",
                                        "recovery_curve", "substitution", "build_lag",
-                                       "requalification", "essential_for"};
+                                       "requalification", "essential_for", "rebuilding"};
     static const char *const order_names[] = {"alt", "base"};
     static const char *const curve_names[] = {"linear", "convex", "concave"};
     static const char *const subst_keys[] = {"share", "ramp"};
@@ -360,15 +429,17 @@ static ics_status parse_ario(const pctx *c, yaml_node_t *v, ics_config *cfg)
         *num[q].out = d;
     }
     /* per-segment limits: a number for every segment, or {default: v, <segment>: v} */
-    ICS_TRY(parse_segvals(c, map_get(c, v, "alpha_max"), "alpha_max", 1.0, "must be >= 1",
-                          &cfg->ario_amax));
+    ICS_TRY(parse_segvals(c, map_get(c, v, "alpha_max"), "alpha_max", 1.0, INFINITY,
+                          "must be >= 1", &cfg->ario_amax));
     if (cfg->ario_amax.has_default) cfg->ario_alpha_max = cfg->ario_amax.def;
-    ICS_TRY(parse_segvals(c, map_get(c, v, "build_lag"), "build_lag", 0.0,
+    ICS_TRY(parse_segvals(c, map_get(c, v, "build_lag"), "build_lag", 0.0, INFINITY,
                           "must be >= 0 steps", &cfg->ario_build_lag));
     ICS_TRY(parse_segvals(c, map_get(c, v, "requalification"), "requalification", 0.0,
-                          "must be >= 0 steps", &cfg->ario_requal));
+                          INFINITY, "must be >= 0 steps", &cfg->ario_requal));
     ICS_TRY(parse_pairs(c, map_get(c, v, "essential_for"), "essential_for",
                         &cfg->ario_essential));
+    if (map_get(c, v, "rebuilding"))
+        ICS_TRY(parse_rebuilding(c, map_get(c, v, "rebuilding"), cfg));
     yaml_node_t *x = map_get(c, v, "order_type");
     if (x) ICS_TRY(get_enum(c, x, "ario: key 'order_type'", "order type", order_names,
                             NELEM(order_names), &cfg->ario_order_base));

@@ -37,6 +37,37 @@ double ics__ario_builtin_amax(const struct ics_builtin_dyn *bd);
 double ics__ario_builtin_lag(const struct ics_builtin_dyn *bd);
 double ics__ario_builtin_requal(const struct ics_builtin_dyn *bd);
 
+/* Rebuilding of destroyed capacity (docs/models.md, "Rebuilding"; ario_rebuild.c), the plan's
+ * part. Nodes are ARIO's internal (segment-sorted) indices. A destroying shock is a
+ * capacity_loss shock that selects a node with share > 0; it destroys share_i x theta of node i's
+ * capacity at its start, and from its rebuild start (start + duration, or start without one)
+ * orders the reconstruction from the suppliers u at the rate E_ku min(F_ku, 1/tau) per step,
+ * where F_ku (state, 1 at first) is the share of the order on u still to deliver. */
+typedef struct ics__ario_rebuild {
+    int nk;           /* destroying shocks */
+    int *shock;       /* [nk] their index among the config's shocks */
+    int nsup;         /* reconstruction suppliers: the nodes of the segments with weight > 0 */
+    int *sup;         /* [nsup] internal node index */
+    double *keep;     /* [n] 1 - share_i: the part of a capacity loss that follows its schedule */
+    double *kcap;     /* [n] capital value of each node (table units: capital_ratio x output/year) */
+    double *E;        /* [nk * nsup] value shock k orders from supplier u per unit of its theta */
+    int *eoff;        /* [nk + 1] entries of shock k: eoff[k] .. eoff[k+1]-1 */
+    int *enode, *esup;/* [ne] damaged node, supplier slot (index into sup) */
+    double *eval;     /* [ne] share_i c_ui: the share of node i's capacity that supplier u's part
+                         of the order restores, per unit of theta and of F (sum_u c_ui = 1) */
+    double itau;      /* 1 / tau_rebuild */
+} ics__ario_rebuild;
+
+/* The rebuilding plan of the config's `ario.rebuilding` (NULL when absent, or when no
+ * capacity_loss shock destroys anything). perm, xbar: ARIO's internal order and baseline output
+ * per step; spy steps per year. ICS_EINPUT for a label or pattern that names no segment, a segment
+ * matched by two `sectors` entries, a destroyed node without capital or a rebuilding segment
+ * without output. */
+ics_status ics__ario_rebuild_create(const ics_config *cfg, const ics_table *t, const ics_dyn *d,
+                                    const int *perm, const double *xbar, double spy,
+                                    ics__ario_rebuild **out, ics_error *err);
+void ics__ario_rebuild_destroy(ics__ario_rebuild **rb);
+
 /* With probe = 1 the workspace must hold ics__ario_probe_bytes(d, b). */
 size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
 void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);
