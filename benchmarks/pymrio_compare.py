@@ -7,7 +7,8 @@ change), calc_all (x = L y, Z = A diag(x)).
     /usr/bin/python3 benchmarks/pymrio_compare.py TABLE_DIR --pymrio PATH [--scenarios 1 100]
 
 PATH is a checkout of pymrio (https://github.com/IndEcol/pymrio, never committed here); it is
-put first on sys.path. Prints wall and CPU seconds (CPU: this process, all BLAS threads)."""
+put first on sys.path. Prints wall and CPU seconds (CPU: this process, all BLAS threads), and
+per scenario, from which docs/performance.md extrapolates N scenarios linearly."""
 import argparse
 import os
 import sys
@@ -44,8 +45,10 @@ def main():
             io.calc_all()
             loss[s] = float(io.x.values.sum())
         w4, c4 = time.perf_counter(), time.process_time()
-        print("pymrio n=%d scenarios %d: %.2f s (cpu %.2f); with load + calc_all %.2f s (cpu %.2f)"
-              % (n, N, w4 - w3, c4 - c3, w4 - w3 + w2 - w0, c4 - c3 + c2 - c0), flush=True)
+        print("pymrio n=%d scenarios %d: %.2f s (cpu %.2f); with load + calc_all %.2f s (cpu %.2f);"
+              " per scenario %.4f s (cpu %.4f)"
+              % (n, N, w4 - w3, c4 - c3, w4 - w3 + w2 - w0, c4 - c3 + c2 - c0,
+                 (w4 - w3) / N, (c4 - c3) / N), flush=True)
 
 
 if __name__ == "__main__":
