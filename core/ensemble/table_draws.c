@@ -71,7 +71,12 @@ ics_status ics_table_draws_create(const ics_config *cfg, const ics_table *t, con
     ics_table_draws *D = NULL;
     const char *cfgname = cfg->path ? cfg->path : "config";
     const int K = cfg->unc_table_draws;
-    const unsigned need = cfg->model == ICS_MODEL_LEONTIEF ? 0u : ICS_MODEL_NEED_B;
+    /* the dynamic models read x, y (and DIIM A* = B) of a draw's model, never A */
+    const int dynamic = cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO;
+    const unsigned need = cfg->model == ICS_MODEL_LEONTIEF ? 0u
+                          : dynamic ? (cfg->model == ICS_MODEL_DIIM ? ICS_MODEL_NEED_B : 0u) |
+                                          ICS_MODEL_NO_A
+                                    : ICS_MODEL_NEED_B;
     ICS_ALLOC(D, 1, err, "the table draws");
     D->K = K;
     D->row = ics_unc_row(cfg, ICS_UNC_TABLE);

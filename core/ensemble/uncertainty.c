@@ -75,11 +75,6 @@ ics_status ics_plan_uncertainty_setup(const ics_config *cfg, const ics_table *t,
         ++p->nunc;
     }
     if (cfg->unc_has_table) {
-        if (cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO)
-            return ics_error_set(err, ICS_EINPUT, "%s:%d: uncertainty: key 'table': table draws "
-                                 "are implemented for the static models (leontief, ghosh, iim), "
-                                 "not yet for model %s", cfgname, cfg->unc_table_line,
-                                 ics_model_name(cfg->model));
         /* the draw index: uniform on {0 .. K-1}, floor(u K) of the dimension's uniform u */
         ics_dist d = {0};
         d.kind = cfg->unc_table_draws > 1 ? ICS_DIST_UNIFORM : ICS_DIST_CONST;
