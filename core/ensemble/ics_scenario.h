@@ -30,7 +30,8 @@
 #include <stdint.h>
 
 /* Kinds of calibration-uncertainty factors (ics_uncertainty.h). */
-enum { ICS_UNC_INVENTORY = 0, ICS_UNC_TABLE, ICS_UNC_ALPHA_MAX, ICS_UNC_BUILD_LAG, ICS_UNC_MAX };
+enum { ICS_UNC_INVENTORY = 0, ICS_UNC_TABLE, ICS_UNC_ALPHA_MAX, ICS_UNC_BUILD_LAG,
+       ICS_UNC_REQUAL, ICS_UNC_MAX };
 
 typedef struct ics_plan {
     int n;                 /* nodes */
