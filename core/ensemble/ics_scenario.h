@@ -67,8 +67,9 @@ typedef struct ics_plan {
     int unc_kind[ICS_UNC_MAX]; /* ICS_UNC_* of each factor, in the order of ics_unc_row */
     ics_dist unc_dist[ICS_UNC_MAX];
     int dim_unc[ICS_UNC_MAX];  /* its dimension, -1 when a constant */
-    /* table draws (`uncertainty: table:`; static models): K perturbed tables, each with its
-     * own model (factorisation) and plan; NULL when none */
+    /* table draws (`uncertainty: table:`; every model): K perturbed tables, each with its
+     * own model (factorisation) and plan (and, in dynamic models, its own ics_dyn); NULL when
+     * none */
     struct ics_table_draws *draws;
 } ics_plan;
 
