@@ -167,7 +167,7 @@ static void test_errors(void **state)
     expect_input_error("  table: {coefficients: 0.1}", "leontief", "needs 'coefficients'");
     expect_input_error("  table: {coefficients: 0.1, draws: 4, sd: 1}", "leontief",
                        "unknown key 'sd'");
-    expect_input_error("  table: {coefficients: 0.1, draws: 4}", "ario", "not yet for model ario");
+    expect_input_error("  table: {coefficients: 0.1, draws: 1025}", "ario", "1 .. 1024");
     expect_input_error("  inventory: 2", "diim", "model diim has no inventory");
     expect_input_error("  tabel: 1", "leontief", "did you mean 'table'");
 }

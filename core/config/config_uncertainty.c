@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const unc_keys[] = {"inventory", "inventory_segments", "table", "alpha_max",
-                                       "build_lag"};
+                                       "build_lag", "requalification"};
 static const char *const table_keys[] = {"coefficients", "draws"};
 
 static void unc_free(ics_config *cfg)
@@ -98,20 +98,23 @@ static ics_status parse_unc(const pctx *c, yaml_node_t *v, ics_config *cfg)
             cfg->unc_ninv_segments = q + 1;
         }
     }
-    const char *const mkeys[2] = {"alpha_max", "build_lag"};
-    for (int q = 0; q < 2; ++q) { /* multipliers of the ARIO physical limits */
+    const char *const mkeys[3] = {"alpha_max", "build_lag", "requalification"};
+    ics_dist *const mdist[3] = {&cfg->unc_amax, &cfg->unc_lag, &cfg->unc_requal};
+    int *const mhas[3] = {&cfg->unc_has_amax, &cfg->unc_has_lag, &cfg->unc_has_requal};
+    int *const mline[3] = {&cfg->unc_amax_line, &cfg->unc_lag_line, &cfg->unc_requal_line};
+    for (int q = 0; q < 3; ++q) { /* multipliers of the ARIO physical limits and lags */
         yaml_node_t *mv = map_get(c, v, mkeys[q]);
         if (!mv) continue;
         char what[64];
-        ics_dist *d = q ? &cfg->unc_lag : &cfg->unc_amax;
+        ics_dist *d = mdist[q];
         snprintf(what, sizeof what, "uncertainty: key '%s'", mkeys[q]);
         if ((st = ics__cfg_get_dist(c, mv, what, d)) != ICS_OK) return st;
         if (d->truncate)
             return perr(c, line_of(mv), "%s: 'truncate' is not supported here (a multiplier's law "
                         "must stay above 0)", what);
         if ((st = check_positive(c, line_of(mv), what, d)) != ICS_OK) return st;
-        *(q ? &cfg->unc_has_lag : &cfg->unc_has_amax) = 1;
-        *(q ? &cfg->unc_lag_line : &cfg->unc_amax_line) = line_of(mv);
+        *mhas[q] = 1;
+        *mline[q] = line_of(mv);
     }
     yaml_node_t *tv = map_get(c, v, "table");
     if (tv) {

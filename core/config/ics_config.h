@@ -197,6 +197,9 @@ typedef struct ics_config {
     ics_dist unc_amax;         /* multiplier on every segment's overproduction headroom alpha_max - 1 */
     ics_dist unc_lag;          /* multiplier on every segment's build lag */
     int unc_amax_line, unc_lag_line;
+    int unc_has_requal;        /* `requalification` given (model: ario) */
+    ics_dist unc_requal;       /* multiplier on every segment's requalification lag */
+    int unc_requal_line;
 } ics_config;
 
 /* Limits of a config file: its size and the nesting depth of its YAML (checked before the

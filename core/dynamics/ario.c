@@ -72,6 +72,7 @@ struct ics_ario {
      * factors (-1: none), the products it scales, their targets (steps) and psi */
     int unc_row, nunc;
     int amax_row, lag_row;  /* rows of the alpha_max and build_lag multipliers (-1: none) */
+    int rq_row;             /* row of the requalification multiplier (-1: none) */
     unsigned char *unc_seg; /* [s] */
     double *steps;          /* [s] inventory target of each product, steps of use */
     double psi;
@@ -169,6 +170,7 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
     a->unc_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_INVENTORY) : -1;
     a->amax_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_ALPHA_MAX) : -1;
     a->lag_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_BUILD_LAG) : -1;
+    a->rq_row = d->nunc > 0 ? ics_unc_row(cfg, ICS_UNC_REQUAL) : -1;
     a->psi = par.psi;
     ICS_ALLOC(a->unc_seg, s ? s : 1, err, "the ARIO plan");
     ICS_ALLOC(a->steps, s ? s : 1, err, "the ARIO plan");
@@ -665,10 +667,11 @@ ICS_SIMD_CLONES static void ration_pass(int n, int alt, const double *restrict a
 
 /* Substitution share sigma of a restriction on product p that has been in force for el steps
  * (0: not in force): none while the substitute supplier is requalified (requal[p] steps), then
- * substitution.share times a linear ramp over substitution.ramp steps (0: at once). */
-static double subst_at(const struct ics_ario *a, int p, double el)
+ * substitution.share times a linear ramp over substitution.ramp steps (0: at once). m: the
+ * scenario's requalification multiplier (uncertainty section; 1: the plan's lag, bitwise). */
+static double subst_at(const struct ics_ario *a, int p, double el, double m)
 {
-    const double e = el - a->requal[p];
+    const double e = el - m * a->requal[p];
     if (!(el > 0.0) || !(e > 0.0)) return 0.0;
     return a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, e / a->subst_ramp) : 1.0);
 }
@@ -931,7 +934,10 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                             const size_t jl = j - c0, jg = jl - g0;
                             const double cp = v->rqprev[q + (size_t)j * nq];
                             const size_t qj = q + (size_t)j * nq;
-                            const double cw = subst_at(a, p, v->sig[qj]) * v->rq[qj];
+                            const double rqm = a->rq_row >= 0 && v->unc
+                                                   ? v->unc[a->rq_row + (size_t)j * a->nunc]
+                                                   : 1.0;
+                            const double cw = subst_at(a, p, v->sig[qj], rqm) * v->rq[qj];
                             for (int jj = 0; jj < r->nbuy; ++jj) { /* deviations from W0 */
                                 const size_t e = r->buy[jj] + jg * n;
                                 const double w0 = a->W0[(size_t)p * n + r->buy[jj]];

@@ -24,6 +24,21 @@ static double intensity(const ics_shock *sh, int t)
     return 0.0;
 }
 
+/* The plan of the model on each table draw of the plan (each draw's own table, model and plan;
+ * their plans have no draws, so this does not recurse). */
+static ics_status dyn_draws_create(const ics_dyn_ops *ops, const ics_config *cfg,
+                                   const ics_table_draws *D, ics_dyn *d, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    ICS_ALLOC(d->draws, D->K, err, "the plans of the table draws");
+    d->ndraws = D->K;
+    d->draw_row = D->row;
+    for (int q = 0; q < D->K; ++q)
+        ICS_TRY(ics_dyn_create_ops(ops, cfg, D->t[q], D->m[q], D->p[q], &d->draws[q], err));
+done:
+    return st;
+}
+
 ics_status ics_dyn_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
                           const ics_plan *p, ics_dyn **out, ics_error *err)
 {
@@ -112,6 +127,7 @@ ics_status ics_dyn_create_ops(const ics_dyn_ops *ops, const ics_config *cfg, con
         }
     }
     ICS_TRY(ops->create(cfg, t, m, d, err));
+    if (p && p->draws) ICS_TRY(dyn_draws_create(ops, cfg, p->draws, d, err));
     *out = d;
     d = NULL;
 done:
@@ -127,6 +143,8 @@ void ics_dyn_destroy(ics_dyn **dp)
     free(d->sched), free(d->type), free(d->mask), free(d->pattern), free(d->start);
     free(d->duration), free(d->recovery), free(d->xstep), free(d->xreg);
     if (d->ops && d->ops->destroy) d->ops->destroy(d);
+    for (int q = 0; d->draws && q < d->ndraws; ++q) ics_dyn_destroy(&d->draws[q]);
+    free(d->draws);
     free(d);
     *dp = NULL;
 }
@@ -160,8 +178,24 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
     ICS_ALLOC(w->unmet, b, err, "unmet demand");
     if (with_traj) ICS_ALLOC(w->traj, (size_t)n * (d->T + 1) * b, err, "trajectories");
     if (d->ops->ws_bytes) {
-        const size_t bytes = d->ops->ws_bytes(d, b);
+        size_t bytes = d->ops->ws_bytes(d, b);
+        for (int q = 0; q < d->ndraws; ++q) { /* any draw's group may be the whole block */
+            const size_t bq = d->ops->ws_bytes(d->draws[q], b);
+            if (bq > bytes) bytes = bq;
+        }
         if (bytes) ICS_ALLOC(w->model_ws, bytes, err, "the model's workspace");
+    }
+    if (d->ndraws) {
+        size_t len = (size_t)n * (with_traj ? d->T + 1 : 1);
+        if ((size_t)k > len) len = (size_t)k;
+        if ((size_t)d->nunc > len) len = (size_t)d->nunc;
+        if ((size_t)d->nreg > len) len = (size_t)d->nreg;
+        ICS_ALLOC(w->dord, b, err, "the draw order");
+        ICS_ALLOC(w->dpos, b, err, "the draw order");
+        ICS_ALLOC(w->dstart, d->ndraws + 1, err, "the draw order");
+        ICS_ALLOC(w->dmark, b, err, "the draw order");
+        ICS_ALLOC(w->dtmp, len, err, "the draw order");
+        w->dtmp_len = len;
     }
     *out = w;
     w = NULL;
@@ -178,8 +212,79 @@ void ics_dyn_ws_destroy(ics_dyn_ws **wp)
     free(w->Start), free(w->Dur), free(w->Rb), free(w->Rt), free(w->Unc);
     free(w->X), free(w->rec), free(w->peak), free(w->unmet), free(w->traj), free(w->model_ws);
     free(w->rec_region), free(w->regloss);
+    free(w->dord), free(w->dpos), free(w->dstart), free(w->dmark), free(w->dtmp);
     free(w);
     *wp = NULL;
+}
+
+/* In place, column j of A (bb columns of len values) := old column src[j] (a permutation), by
+ * following its cycles with one column of scratch. */
+static void permute_cols(double *A, size_t len, int bb, const int *src, unsigned char *mark,
+                         double *tmp)
+{
+    if (!A || !len) return;
+    const size_t bytes = len * sizeof *A;
+    memset(mark, 0, (size_t)bb);
+    for (int j = 0; j < bb; ++j) {
+        if (mark[j]) continue;
+        mark[j] = 1;
+        if (src[j] == j) continue;
+        memcpy(tmp, A + (size_t)j * len, bytes);
+        int cur = j;
+        while (src[cur] != j) {
+            memcpy(A + (size_t)cur * len, A + (size_t)src[cur] * len, bytes);
+            cur = src[cur];
+            mark[cur] = 1;
+        }
+        memcpy(A + (size_t)cur * len, tmp, bytes);
+    }
+}
+
+/* Every per-scenario array of ws: column j := old column src[j]. */
+static void permute_ws(const ics_dyn *d, int bb, const int *src, ics_dyn_ws *w)
+{
+    const size_t n = (size_t)d->n, k = (size_t)d->k;
+    double *const byk[5] = {w->Theta, w->Raw, w->Occ, w->Start, w->Dur};
+    for (int a = 0; a < 5; ++a) permute_cols(byk[a], k, bb, src, w->dmark, w->dtmp);
+    permute_cols(w->Unc, (size_t)d->nunc, bb, src, w->dmark, w->dtmp);
+    double *const byn[3] = {w->X, w->rec, w->peak};
+    for (int a = 0; a < 3; ++a) permute_cols(byn[a], n, bb, src, w->dmark, w->dtmp);
+    permute_cols(w->rec_region, (size_t)d->nreg, bb, src, w->dmark, w->dtmp);
+    permute_cols(w->unmet, 1, bb, src, w->dmark, w->dtmp);
+    permute_cols(w->traj, n * (size_t)(d->T + 1), bb, src, w->dmark, w->dtmp);
+}
+
+/* Table draws: order the block's scenarios by draw (a stable counting sort), run each draw's
+ * group with that draw's plan on a view of ws at the group's columns, then restore the scenario
+ * order of every array (inputs and results). */
+static void draws_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb,
+                        ics_dyn_ws *w)
+{
+    const int K = d->ndraws, nu = d->nunc, n = d->n, k = d->k, T = d->T;
+    int *st = w->dstart;
+    memset(st, 0, sizeof *st * (size_t)(K + 1));
+    for (int j = 0; j < bb; ++j) st[(int)w->Unc[d->draw_row + (size_t)j * nu] + 1]++;
+    for (int q = 0; q < K; ++q) st[q + 1] += st[q];
+    for (int j = 0; j < bb; ++j) { /* st[q] ends as the first column of draw q + 1 */
+        const int g = st[(int)w->Unc[d->draw_row + (size_t)j * nu]]++;
+        w->dord[g] = j, w->dpos[j] = g;
+    }
+    permute_ws(d, bb, w->dord, w); /* grouped: column g holds scenario dord[g] */
+    for (int q = 0, o = 0; q < K; o = st[q++]) {
+        const int c = st[q] - o;
+        if (c == 0) continue;
+        ics_dyn_ws v = *w; /* the group's columns; scratch and the model's workspace shared */
+        v.b = c;
+        v.Theta += (size_t)o * k, v.Raw += (size_t)o * k, v.Occ += (size_t)o * k;
+        v.Start += (size_t)o * k, v.Dur += (size_t)o * k;
+        if (v.Unc) v.Unc += (size_t)o * nu;
+        v.X += (size_t)o * n, v.rec += (size_t)o * n, v.peak += (size_t)o * n;
+        v.rec_region += (size_t)o * d->nreg, v.unmet += o;
+        if (v.traj) v.traj += (size_t)o * n * (T + 1);
+        const ics_dyn *dq = d->draws[q];
+        dq->ops->block(dq, p->draws->p[q], first, c, &v);
+    }
+    permute_ws(d, bb, w->dpos, w); /* back: column j holds scenario j */
 }
 
 void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int64_t first, int bb,
@@ -189,7 +294,10 @@ void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int6
     ics_plan_sample(p, first, bb, ws->Theta, ws->Raw, ws->Occ);
     ics_plan_timing(p, first, bb, ws->Start, ws->Dur);
     if (p->nunc) ics_plan_uncertainty(p, first, bb, ws->Unc);
-    d->ops->block(d, p, first, bb, ws);
+    if (d->ndraws && p->draws)
+        draws_block(d, p, first, bb, ws);
+    else
+        d->ops->block(d, p, first, bb, ws);
 }
 
 void ics_dyn_reset(const ics_dyn *d, int bb, ics_dyn_ws *w)

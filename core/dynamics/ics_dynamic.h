@@ -95,6 +95,12 @@ typedef struct ics_dyn {
     /* ARIO */
     struct ics_ario *ario; /* ARIO-specific plan (core/dynamics/ario.c), NULL for DIIM */
     int nunc;              /* calibration-uncertainty factors of the plan (ics_uncertainty.h) */
+    /* table draws (`uncertainty: table:`, ics_uncertainty.h): the plan of this model on each of
+     * the K perturbed tables (its own A*, inventories, orders, ...; built once, about 4 n^2
+     * doubles each); ics_dyn_block runs each scenario with the draw of its factor
+     * uncertainty/table, grouping a block's scenarios by draw. ndraws = 0: none */
+    int ndraws, draw_row;  /* K, and the row of the draw index in a block's factors */
+    struct ics_dyn **draws;/* [K] */
 } ics_dyn;
 
 /* Per-thread workspace and per-block results (caller-owned via ics_dyn_ws_create). */
@@ -117,6 +123,11 @@ typedef struct ics_dyn_ws {
     void *model_ws;        /* model-specific scratch (ARIO) */
     double *Unc;           /* nunc x b calibration-uncertainty factors (ics_plan_uncertainty),
                               NULL when the plan has none */
+    int *dord, *dpos;      /* table draws: b grouped column -> scenario column, and back */
+    int *dstart;           /* K + 1 first grouped column of each draw */
+    unsigned char *dmark;  /* b scratch of the column permutations */
+    double *dtmp;          /* one column of the largest per-scenario array */
+    size_t dtmp_len;
     const atomic_int *cancel; /* optional (caller-set): once non-zero, the models leave the
                               block at their next step; its results are then incomplete and
                               the caller discards them (drivers: a SIGTERM drops the blocks in
@@ -136,7 +147,10 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
 void ics_dyn_ws_destroy(ics_dyn_ws **ws);
 
 /* Run scenarios first .. first+bb-1 over the horizon into ws (through d->ops->block); samples
- * the parameters into ws->Theta/Raw/Occ first, so the block functions below read them there. */
+ * the parameters into ws->Theta/Raw/Occ first, so the block functions below read them there.
+ * With table draws, the block's columns are ordered by draw, each draw's group is run by that
+ * draw's plan (d->draws[q]), and every array of ws is put back in scenario order: a scenario's
+ * result depends only on its own parameters and draw, never on the block. */
 void ics_dyn_block(const ics_dyn *d, const ics_plan *p, const ics_model *m, int64_t first, int bb,
                    ics_dyn_ws *ws);
 

@@ -30,7 +30,8 @@
 #include <stdint.h>
 
 /* Kinds of calibration-uncertainty factors (ics_uncertainty.h). */
-enum { ICS_UNC_INVENTORY = 0, ICS_UNC_TABLE, ICS_UNC_ALPHA_MAX, ICS_UNC_BUILD_LAG, ICS_UNC_MAX };
+enum { ICS_UNC_INVENTORY = 0, ICS_UNC_TABLE, ICS_UNC_ALPHA_MAX, ICS_UNC_BUILD_LAG,
+       ICS_UNC_REQUAL, ICS_UNC_MAX };
 
 typedef struct ics_plan {
     int n;                 /* nodes */
@@ -66,8 +67,9 @@ typedef struct ics_plan {
     int unc_kind[ICS_UNC_MAX]; /* ICS_UNC_* of each factor, in the order of ics_unc_row */
     ics_dist unc_dist[ICS_UNC_MAX];
     int dim_unc[ICS_UNC_MAX];  /* its dimension, -1 when a constant */
-    /* table draws (`uncertainty: table:`; static models): K perturbed tables, each with its
-     * own model (factorisation) and plan; NULL when none */
+    /* table draws (`uncertainty: table:`; every model): K perturbed tables, each with its
+     * own model (factorisation) and plan (and, in dynamic models, its own ics_dyn); NULL when
+     * none */
     struct ics_table_draws *draws;
 } ics_plan;
 

@@ -1,5 +1,6 @@
 /* Calibration uncertainty of a run (config `uncertainty:`, issue 16): parameters of the models
- * (so far the ARIO inventory targets) sampled per scenario from stated laws. Each is one more
+ * (ARIO's inventory targets, overproduction cap, build and requalification lags; the table
+ * itself) sampled per scenario from stated laws. Each is one more
  * dimension of the plan's design, after every shock's, so that it is drawn exactly like a shock
  * parameter (the same sampler, the same sensitivity design), stored as
  * /scenarios/parameters/uncertainty/<name> and analysed as the factor uncertainty/<name>. */
@@ -48,7 +49,7 @@ static inline double ics_unc_scaled_target(double s0, double m)
     return s1 < 1.0 ? 1.0 : s1;
 }
 
-/* Table draws (`uncertainty: table: {coefficients: cv, draws: K}`, static models): K perturbed
+/* Table draws (`uncertainty: table: {coefficients: cv, draws: K}`, every model): K perturbed
  * copies of the table, made once when the plan is made. Draw d multiplies every flow z_ij > 0 by
  * exp(sigma g - sigma^2 / 2), g standard normal from Philox(seed, ICS_RNG_TABLE; d, i + j n),
  * sigma^2 = ln(1 + cv^2) (so the factor has mean 1 and relative sd cv), then rebalances the
@@ -57,7 +58,10 @@ static inline double ics_unc_scaled_target(double s0, double m)
  * move within the band, and the column sums of A (< 1) are kept, so every draw is productive.
  * cv = 0 gives the table itself. Each draw has its own model (the factorisation of I - A_d) and
  * its own plan of the config (patterns, low-rank parts); scenario i uses the draw given by its
- * factor uncertainty/table, and a block runs one GEMM and one solve per draw present in it. */
+ * factor uncertainty/table, and a block runs one GEMM and one solve per draw present in it (the
+ * dynamic models build their plan on each draw, ics_dynamic.h, and run each draw's scenarios of
+ * a block together). They read only x, y (and DIIM's A* = B) of a draw's model, so those
+ * keep no A. */
 typedef struct ics_table_draws {
     int K;
     int row;               /* row of the draw index in a block's uncertainty factors */

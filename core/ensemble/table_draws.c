@@ -5,6 +5,7 @@
 #include "ics_rng.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ ics_status ics_table_draw_flows(const ics_table *t, double cv, uint64_t seed, in
     {
         ics_gras_opts o = ICS_GRAS_DEFAULTS;
         o.tol = 5e-10; /* below the 1e-9 of the draw's validation */
+        o.max_iter = 50000; /* the built-in table takes 6,000-9,500 sweeps for cv 0.2-1 */
         ICS_TRY(ics_gras_solve(g, Z0, n, u, v, &o, Z, n, NULL, NULL, NULL, err));
     }
 done:
@@ -69,9 +71,15 @@ ics_status ics_table_draws_create(const ics_config *cfg, const ics_table *t, con
 {
     ics_status st = ICS_OK;
     ics_table_draws *D = NULL;
+    ics_status *dst = NULL;
     const char *cfgname = cfg->path ? cfg->path : "config";
     const int K = cfg->unc_table_draws;
-    const unsigned need = cfg->model == ICS_MODEL_LEONTIEF ? 0u : ICS_MODEL_NEED_B;
+    /* the dynamic models read x, y (and DIIM A* = B) of a draw's model, never A */
+    const int dynamic = cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO;
+    const unsigned need = cfg->model == ICS_MODEL_LEONTIEF ? 0u
+                          : dynamic ? (cfg->model == ICS_MODEL_DIIM ? ICS_MODEL_NEED_B : 0u) |
+                                          ICS_MODEL_NO_A
+                                    : ICS_MODEL_NEED_B;
     ICS_ALLOC(D, 1, err, "the table draws");
     D->K = K;
     D->row = ics_unc_row(cfg, ICS_UNC_TABLE);
@@ -79,6 +87,7 @@ ics_status ics_table_draws_create(const ics_config *cfg, const ics_table *t, con
     ICS_ALLOC(D->t, K, err, "the table draws");
     ICS_ALLOC(D->m, K, err, "the table draws");
     ICS_ALLOC(D->p, K, err, "the table draws");
+    ICS_ALLOC(dst, K, err, "the table draws");
     for (int d = 0; d < K; ++d) {
         ics_table *td = NULL;
         ICS_ALLOC(td, 1, err, "a table draw");
@@ -86,7 +95,18 @@ ics_status ics_table_draws_create(const ics_config *cfg, const ics_table *t, con
         td->Z = NULL;
         D->t[d] = td;
         ICS_ALLOC(td->Z, (size_t)t->n * t->n, err, "a table draw");
-        st = ics_table_draw_flows(t, cfg->unc_table_cv, cfg->seed, d, td->Z, err);
+    }
+    /* the RAS balancing of the draws (most of the set-up) on the threads: each draw is a pure
+     * function of (seed, d), so the same bits for any number of threads */
+#pragma omp parallel for schedule(dynamic, 1) if (K > 1 && !omp_in_parallel())
+    for (int d = 0; d < K; ++d) {
+        ics_error e = {0};
+        dst[d] = ics_table_draw_flows(t, cfg->unc_table_cv, cfg->seed, d, D->t[d]->Z, &e);
+    }
+    for (int d = 0; d < K; ++d) {
+        ics_table *td = D->t[d];
+        st = dst[d] == ICS_OK ? ICS_OK /* again, serially, for its message */
+                              : ics_table_draw_flows(t, cfg->unc_table_cv, cfg->seed, d, td->Z, err);
         if (st == ICS_OK) {
             ics_validate_opts vo = {1e-9};
             ics_validate_report rep;
@@ -105,6 +125,7 @@ ics_status ics_table_draws_create(const ics_config *cfg, const ics_table *t, con
     *out = D;
     D = NULL;
 done:
+    free(dst);
     ics_table_draws_destroy(&D);
     return st;
 }

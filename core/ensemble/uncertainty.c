@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const unc_names[ICS_UNC_MAX] = {"inventory", "table", "alpha_max",
-                                                   "build_lag"};
+                                                   "build_lag", "requalification"};
 
 const char *ics_unc_name(int kind)
 {
@@ -21,6 +21,7 @@ static int unc_given(const ics_config *cfg, int kind)
     case ICS_UNC_TABLE: return cfg->unc_has_table;
     case ICS_UNC_ALPHA_MAX: return cfg->unc_has_amax;
     case ICS_UNC_BUILD_LAG: return cfg->unc_has_lag;
+    case ICS_UNC_REQUAL: return cfg->unc_has_requal;
     default: return 0;
     }
 }
@@ -75,11 +76,6 @@ ics_status ics_plan_uncertainty_setup(const ics_config *cfg, const ics_table *t,
         ++p->nunc;
     }
     if (cfg->unc_has_table) {
-        if (cfg->model == ICS_MODEL_DIIM || cfg->model == ICS_MODEL_ARIO)
-            return ics_error_set(err, ICS_EINPUT, "%s:%d: uncertainty: key 'table': table draws "
-                                 "are implemented for the static models (leontief, ghosh, iim), "
-                                 "not yet for model %s", cfgname, cfg->unc_table_line,
-                                 ics_model_name(cfg->model));
         /* the draw index: uniform on {0 .. K-1}, floor(u K) of the dimension's uniform u */
         ics_dist d = {0};
         d.kind = cfg->unc_table_draws > 1 ? ICS_DIST_UNIFORM : ICS_DIST_CONST;
@@ -89,17 +85,20 @@ ics_status ics_plan_uncertainty_setup(const ics_config *cfg, const ics_table *t,
         p->dim_unc[p->nunc] = -1;
         ++p->nunc;
     }
-    for (int q = 0; q < 2; ++q) { /* ARIO's overproduction cap and build lag */
-        const int given = q ? cfg->unc_has_lag : cfg->unc_has_amax;
-        if (!given) continue;
+    /* ARIO's overproduction cap, build lag and requalification lag */
+    const int mkind[3] = {ICS_UNC_ALPHA_MAX, ICS_UNC_BUILD_LAG, ICS_UNC_REQUAL};
+    const int mgiven[3] = {cfg->unc_has_amax, cfg->unc_has_lag, cfg->unc_has_requal};
+    const int mline[3] = {cfg->unc_amax_line, cfg->unc_lag_line, cfg->unc_requal_line};
+    const ics_dist *const mdist[3] = {&cfg->unc_amax, &cfg->unc_lag, &cfg->unc_requal};
+    const char *const mwhat[3] = {"overproduction cap", "build lag", "requalification lag"};
+    for (int q = 0; q < 3; ++q) {
+        if (!mgiven[q]) continue;
         if (cfg->model != ICS_MODEL_ARIO)
             return ics_error_set(err, ICS_EINPUT, "%s:%d: uncertainty: key '%s': model %s has no "
-                                 "%s (it belongs to model: ario)", cfgname,
-                                 q ? cfg->unc_lag_line : cfg->unc_amax_line,
-                                 q ? "build_lag" : "alpha_max", ics_model_name(cfg->model),
-                                 q ? "build lag" : "overproduction cap");
-        p->unc_kind[p->nunc] = q ? ICS_UNC_BUILD_LAG : ICS_UNC_ALPHA_MAX;
-        p->unc_dist[p->nunc] = q ? cfg->unc_lag : cfg->unc_amax;
+                                 "%s (it belongs to model: ario)", cfgname, mline[q],
+                                 ics_unc_name(mkind[q]), ics_model_name(cfg->model), mwhat[q]);
+        p->unc_kind[p->nunc] = mkind[q];
+        p->unc_dist[p->nunc] = *mdist[q];
         p->dim_unc[p->nunc] = -1;
         ++p->nunc;
     }

@@ -16,7 +16,15 @@
 #  5. table draws (leontief, the shock fixed): coefficients 0 gives the fixed table's results to
 #     1e-12, every draw index 0..K-1 occurs, and with coefficients 0.2 the 5-95 % band of each
 #     region's output loss contains the fixed-table result and is not empty; a Sobol' design
-#     over the shock and the table draw gives the table a non-zero share for a regional loss.
+#     over the shock and the table draw gives the table a non-zero share for a regional loss;
+#  6. table draws with ARIO: coefficients 0 gives the fixed table's run bitwise (the block's
+#     scenarios grouped by draw and put back; DIIM to 1e-12), and with 2 ranks the same file as with 1; an
+#     ensemble over the inventory targets AND the table (the shock fixed) has every reported
+#     5-95 % band (total and by region) containing the fixed-table, fixed-inventory result; a
+#     Sobol' design over the shock, the inventory targets and the table ranks the buffers first
+#     and the table last (a coefficient's draw scales a buyer's stock and its use alike, as targets
+#     are steps of use, and RAS keeps x, so the direct loss does not move), the table's ST > 0;
+#  7. a requalification multiplier 2 gives the run with twice the requalification lag, bitwise.
 set -euo pipefail
 : "${ICS:?path to the icstress binary}"
 PY=/usr/bin/python3
@@ -146,6 +154,12 @@ bad() { # NAME EXPECTED-TEXT, config on stdin
   bad clash "name is taken"
 { base 0.8 4 | sed 's/model: ario/model: diim/'; printf 'uncertainty:\n  build_lag: 2\n'; } |
   bad diimlag "model diim has no build lag"
+{ base 0.8 4 | sed 's/model: ario/model: diim/'; printf 'uncertainty:\n  requalification: 2\n'; } |
+  bad diimrq "model diim has no requalification lag"
+{ base 0.8 4; printf 'uncertainty:\n  requalification: {dist: uniform, min: 0, max: 2}\n'; } |
+  bad rqzero "must be > 0"
+{ base 0.8 4; printf 'uncertainty:\n  table: {coefficients: 1.5, draws: 4}\n'; } |
+  bad cvbig "in \\[0, 1\\]"
 { base 0.8 4; printf 'uncertainty:\n  alpha_max: {dist: normal, mean: 1, sd: 0.1}\n'; } |
   bad amaxnormal "normal law reaches below 0"
 echo "bad inputs ok"
@@ -199,4 +213,116 @@ if "ST" not in g:  # a target with a column: one more level
 i = names.index("uncertainty/table")
 assert g["ST"][i] - g["ST_conf"][i] > 0, (g["ST"][i], g["ST_conf"][i])
 print(f"table factor ok: ST(uncertainty/table) {g['ST'][i]:.3f} +- {g['ST_conf'][i]:.3f}")
+EOF
+
+# 6. table draws with ARIO, alone and with the inventory targets
+ab() { # UNCERTAINTY-LINES (empty: no section)
+  cat <<EOF
+table: builtin
+model: ario
+scenarios: 128
+seed: 2021
+horizon: 52
+shocks:
+  - {name: naka, type: capacity_loss, regions: [JP], segments: [fab_mature], loss: 0.8, duration: 4, recovery: 10}
+output:
+  store: [output_change, total_output_loss, output_loss_by_region]
+EOF
+  [ -z "$1" ] || printf 'uncertainty:\n%s\n' "$1"
+}
+ab "" > "$tmp/af.yaml"
+ab "  table: {coefficients: 0, draws: 4}" > "$tmp/az.yaml"
+ab "  table: {coefficients: 0.2, draws: 4}" > "$tmp/at.yaml"
+ab "  inventory: {dist: uniform, min: 0.5, max: 2.0}
+  table: {coefficients: 0.2, draws: 4}" > "$tmp/ab.yaml"
+for c in af az at ab; do run "$tmp/$c.yaml" "$tmp/$c.h5"; done
+for c in af az; do sed 's/model: ario/model: diim/' "$tmp/$c.yaml" > "$tmp/d$c.yaml"; run "$tmp/d$c.yaml" "$tmp/d$c.h5"; done
+if [ -n "${ICS_MPIEXEC:-}" ]; then
+  OMP_NUM_THREADS=1 "$ICS_MPIEXEC" -q --oversubscribe -np 2 "$ICS" run "$tmp/ab.yaml" -o "$tmp/ab2.h5" --quiet --force
+fi
+$PY - "$tmp" <<'EOF'
+import sys, os, h5py, numpy as np
+d = sys.argv[1]
+f = {n: h5py.File(f"{d}/{n}.h5", "r") for n in ("af", "az", "at", "ab")}
+for k in ("output_change", "total_output_loss", "output_loss_by_region"):
+    assert np.array_equal(f["af"]["scenarios/" + k][:], f["az"]["scenarios/" + k][:]), k
+assert set(np.unique(f["az"]["scenarios/parameters/uncertainty/table"][:])) == set(range(4))
+for k in ("output_change", "total_output_loss"):  # DIIM: the GEMM of a smaller group may round
+    a = h5py.File(f"{d}/daf.h5", "r")["scenarios/" + k][:]
+    b = h5py.File(f"{d}/daz.h5", "r")["scenarios/" + k][:]
+    assert np.max(np.abs(a - b)) <= 1e-12 * np.max(np.abs(a)), ("diim", k)
+if os.path.exists(f"{d}/ab2.h5"):
+    g = h5py.File(f"{d}/ab2.h5", "r")
+    for k in ("output_change", "total_output_loss", "parameters/uncertainty/table",
+              "parameters/uncertainty/inventory"):
+        assert np.array_equal(f["ab"]["scenarios/" + k][:], g["scenarios/" + k][:]), k
+    print("2 ranks = 1 rank bitwise")
+# the table alone moves every region's loss
+L = f["at"]["scenarios/output_loss_by_region"][:]
+assert np.all(np.std(L, axis=0) > 1e-3 * np.mean(L, axis=0)), np.std(L, axis=0)
+band = f["ab"]["statistics"]
+checked = []
+for k in band:
+    if "quantiles" not in band[k]:
+        continue  # no band reported (e.g. moments only)
+    fx = f["af"]["statistics"][k]
+    x0 = np.atleast_1d(fx["mean"][()])  # the fixed run: every scenario alike
+    assert np.allclose(fx["max"][()], fx["min"][()]), k
+    q = band[k]["quantiles"]
+    lev = list(np.round(q.attrs["levels"], 6))
+    lo, hi = np.atleast_1d(q[lev.index(0.05)]), np.atleast_1d(q[lev.index(0.95)])
+    tol = 1e-12 * np.abs(x0)
+    assert np.all((lo <= x0 + tol) & (x0 <= hi + tol)), (k, lo, x0, hi)
+    checked.append(k)
+assert "total_output_loss" in checked and "output_loss_by_region" in checked, checked
+q = band["total_output_loss"]["quantiles"]
+lev = list(np.round(q.attrs["levels"], 6))
+print(f"ario table draws ok: coefficients 0 bitwise; the bands of {', '.join(checked)} contain "
+      f"the fixed result (total {f['af']['scenarios/total_output_loss'][0]:.4g} in "
+      f"[{q[lev.index(0.05)].item():.4g}, {q[lev.index(0.95)].item():.4g}])")
+EOF
+{ ab "  inventory: {dist: uniform, min: 0.25, max: 2.0}
+  table: {coefficients: 0.2, draws: 4}" |
+    sed 's/loss: 0.8, duration: 4/loss: {dist: uniform, min: 0.5, max: 1.0}, duration: {dist: uniform, min: 2, max: 6}/'
+  printf 'sensitivity: {method: sobol, targets: [total_output_loss], samples: 256, bootstrap: 0}\n'
+} > "$tmp/abs.yaml"
+"$ICS" sensitivity "$tmp/abs.yaml" -o "$tmp/abs.h5" --quiet --force
+$PY - "$tmp" <<'EOF'
+import sys, h5py, numpy as np
+f = h5py.File(f"{sys.argv[1]}/abs.h5", "r")
+names = [x.decode() if isinstance(x, bytes) else x for x in f["sensitivity/factors"][:]]
+g = f["sensitivity/total_output_loss"]
+ST = dict(zip(names, g["ST"][:]))
+inv, tab = ST["uncertainty/inventory"], ST["uncertainty/table"]
+shocks = [ST["naka/loss"], ST["naka/duration"]]
+assert all(inv > s for s in shocks), ST
+assert all(tab < s for s in shocks), ST
+assert tab > 0, ST
+print("ario sobol ok: " + ", ".join(f"{n} ST {v:.4f}" for n, v in ST.items()))
+EOF
+
+# 7. requalification multiplier (a restriction with substitution)
+rq() { # LAG [MULTIPLIER]
+  cat <<EOF
+table: builtin
+model: ario
+scenarios: 16
+seed: 7
+horizon: 52
+shocks:
+  - {name: ctl, type: trade_restriction, from: [US, JP, EU], to: [CN], segments: ["equip_*"], change: {dist: uniform, min: -1, max: -0.3}, duration: 20}
+output:
+  store: [output_change]
+ario: {requalification: $1, substitution: {share: 0.5, ramp: 4}}
+EOF
+  [ -z "${2:-}" ] || printf 'uncertainty:\n  requalification: %s\n' "$2"
+}
+rq 4 > "$tmp/r4.yaml"; rq 8 > "$tmp/r8.yaml"; rq 4 2 > "$tmp/r4x2.yaml"
+for c in r4 r8 r4x2; do run "$tmp/$c.yaml" "$tmp/$c.h5"; done
+$PY - "$tmp" <<'EOF'
+import sys, h5py, numpy as np
+r = lambda n: h5py.File(f"{sys.argv[1]}/{n}.h5", "r")["scenarios/output_change"][:]
+assert np.array_equal(r("r4x2"), r("r8")), "requalification x 2"
+assert not np.array_equal(r("r4"), r("r8")), "the lag must matter here"
+print("requalification multiplier ok: x 2 = twice the lag, bitwise")
 EOF
