@@ -47,7 +47,8 @@ const int *ics__ario_perm(const ics_dyn *d);
 /* ics_ario_block runs the whole horizon for one chunk of scenarios at a time, so that the
  * chunk's state stays in cache; a scenario's results do not depend on the chunk. The plan picks
  * the chunk from n and s (the state within a core's L2); set_chunk overrides it (0 = the whole
- * block at once), for benchmarks. */
+ * block at once), for benchmarks, before any workspace is created (a workspace holds one
+ * chunk: ics_ario_ws_bytes). */
 int ics__ario_chunk(const ics_dyn *d);
 void ics__ario_set_chunk(const ics_dyn *d, int chunk);
 
