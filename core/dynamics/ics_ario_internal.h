@@ -37,7 +37,8 @@ double ics__ario_builtin_amax(const struct ics_builtin_dyn *bd);
 double ics__ario_builtin_lag(const struct ics_builtin_dyn *bd);
 double ics__ario_builtin_requal(const struct ics_builtin_dyn *bd);
 
-/* With probe = 1 the workspace must hold ics__ario_probe_bytes(d, b). */
+/* begin and step keep the whole block at once, so their workspace must hold
+ * ics__ario_probe_bytes(d, b), more than ics_ario_ws_bytes (one chunk), whatever probe is. */
 size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
 void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);
 void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w);
