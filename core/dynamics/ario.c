@@ -14,8 +14,8 @@
  *
  * Chunks: ics_ario_block runs the whole horizon for one chunk of 8-64 scenarios at a time
  * (default_chunk: the chunk's 2 s n inventory and order values per scenario plus z within 1 MiB
- * of L2), so the state stays in cache across steps, stored contiguously per chunk (st_at); any
- * block size works, and results do not depend on it. Per step each s x n x b array is read
+ * of L2), so the state stays in cache across steps; the workspace holds one chunk (ws_cols),
+ * reused by the next; any block size works, and results do not depend on it. Per step each s x n x b array is read
  * once: the orders pass also folds the next step's input bound (min over products of kappa
  * omega) into one n x b array, and each product's received and order weights are computed for
  * a group of 8 scenarios and consumed from L1 by the orders pass.
@@ -87,8 +87,9 @@ struct ics_ario {
 
 /* Per-product state (inventories, orders, the probe's records) of the chunk of scenarios
  * c0 .. c0+cb-1: s contiguous n x cb blocks at c0 s n, so that a chunk's state is one piece of
- * memory (strided slices would compete for the same cache sets). For a single chunk (the probe)
- * it is the block's s x n x bb layout. Offset of (product p, scenario j, node 0): */
+ * memory (strided slices would compete for the same cache sets). ics_ario_block passes c0 = 0
+ * (its workspace holds one chunk); for a single chunk (the probe) it is the block's s x n x bb
+ * layout. Offset of (product p, scenario j, node 0): */
 static inline size_t st_at(int n, int s, int c0, int cb, int p, int j)
 {
     return (size_t)c0 * s * n + ((size_t)p * cb + (size_t)(j - c0)) * n;
@@ -402,9 +403,18 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     return o;
 }
 
+/* ics_ario_block keeps the state of one chunk at a time (the chunk's columns are dead once it has
+ * run the horizon), so a block's workspace holds min(chunk, b) scenarios: 0.4 MiB instead of
+ * 27 MiB for the built-in table and b = 512 (issue 17: each fresh workspace cost about 0.1 s of
+ * page faults in the block loop on a virtual machine, and threads use more of them than one). */
+static int ws_cols(const struct ics_ario *a, int b)
+{
+    return a->chunk > 0 && a->chunk < b ? a->chunk : b;
+}
+
 size_t ics_ario_ws_bytes(const ics_dyn *d, int b)
 {
-    return sizeof(ario_hdr) + carve(d->ario, b, 0, NULL, NULL) * sizeof(double);
+    return sizeof(ario_hdr) + carve(d->ario, ws_cols(d->ario, b), 0, NULL, NULL) * sizeof(double);
 }
 
 size_t ics__ario_probe_bytes(const ics_dyn *d, int b)
@@ -968,26 +978,43 @@ void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w)
     step_cols(d, t, w, &v, bb, 0, bb, ((ario_hdr *)w->model_ws)->probe);
 }
 
+/* The scenarios c0 .. of a block's per-scenario arrays (parameters, timing, results): the view
+ * step_cols takes for a chunk whose columns start at 0. */
+static ics_dyn_ws chunk_ws(const ics_dyn *d, const ics_dyn_ws *w, int c0)
+{
+    ics_dyn_ws c = *w;
+    const size_t j = (size_t)c0, n = (size_t)d->n, k = (size_t)d->k;
+    c.Theta += j * k, c.Raw += j * k, c.Occ += j * k, c.Start += j * k, c.Dur += j * k;
+    if (c.Unc) c.Unc += j * (size_t)d->nunc;
+    c.Q += j * n, c.X += j * n, c.rec += j * n, c.peak += j * n, c.unmet += j;
+    c.rec_region += j * (size_t)d->nreg;
+    if (c.traj) c.traj += j * (size_t)(d->T + 1) * n;
+    return c;
+}
+
 /* The whole horizon for one chunk of scenarios at a time, so that the chunk's state stays in
- * cache over all steps (the chunk size is the plan's, ics__ario_chunk). */
+ * cache over all steps (the chunk size is the plan's, ics__ario_chunk). The model's workspace
+ * holds one chunk (ws_cols); each chunk starts from its initial state at column 0. */
 void ics_ario_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, ics_dyn_ws *w)
 {
     (void)p;
     (void)first;
     ario_hdr *h = w->model_ws;
-    h->bb = bb;
+    const int ch = ws_cols(d->ario, bb);
+    h->bb = ch;
     h->probe = 0;
     aws v;
     int b2;
     views(d, w, &v, &b2);
     ics_dyn_reset(d, bb, w);
-    const int ch = d->ario->chunk > 0 ? d->ario->chunk : bb;
     for (int c0 = 0; c0 < bb; c0 += ch) {
         const int cb = bb - c0 < ch ? bb - c0 : ch;
-        begin_cols(d->ario, &v, c0, cb);
+        ics_dyn_ws cw = chunk_ws(d, w, c0);
+        v.unc = cw.Unc;
+        begin_cols(d->ario, &v, 0, cb);
         for (int t = 0; t <= d->T; ++t) {
             if (ics_dyn_cancelled(w)) return;
-            step_cols(d, t, w, &v, bb, c0, cb, 0);
+            step_cols(d, t, &cw, &v, ch, 0, cb, 0);
         }
     }
 }

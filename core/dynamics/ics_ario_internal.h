@@ -68,7 +68,8 @@ ics_status ics__ario_rebuild_create(const ics_config *cfg, const ics_table *t, c
                                     ics__ario_rebuild **out, ics_error *err);
 void ics__ario_rebuild_destroy(ics__ario_rebuild **rb);
 
-/* With probe = 1 the workspace must hold ics__ario_probe_bytes(d, b). */
+/* begin and step keep the whole block at once, so their workspace must hold
+ * ics__ario_probe_bytes(d, b), more than ics_ario_ws_bytes (one chunk), whatever probe is. */
 size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
 void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);
 void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w);
@@ -78,7 +79,8 @@ const int *ics__ario_perm(const ics_dyn *d);
 /* ics_ario_block runs the whole horizon for one chunk of scenarios at a time, so that the
  * chunk's state stays in cache; a scenario's results do not depend on the chunk. The plan picks
  * the chunk from n and s (the state within a core's L2); set_chunk overrides it (0 = the whole
- * block at once), for benchmarks. */
+ * block at once), for benchmarks, before any workspace is created (a workspace holds one
+ * chunk: ics_ario_ws_bytes). */
 int ics__ario_chunk(const ics_dyn *d);
 void ics__ario_set_chunk(const ics_dyn *d, int chunk);
 
