@@ -19,8 +19,11 @@
  *    until a bin holds at most a few thousand values, which are gathered from every process
  *    and sorted. With 10^7 values over a few binades that is one refining and one gathering
  *    pass, each touching only the rows of the bracketing bins.
- *  - Exceedance counts at the thresholds: whole bins above a threshold's bin from the
- *    histogram, and the values inside that bin counted in the first narrow pass.
+ *  - Exceedance counts at the thresholds: the first narrow pass counts, for every value, how
+ *    many thresholds lie below it (an O(1) guess from their even spacing, corrected exactly).
+ *  - The passes read batches of whole segments and share (column, segment) pairs over the
+ *    threads with private integer counts; gathered values are sorted by a total order (-0
+ *    before +0), so neither the thread count nor the gathering order shows in the bits.
  *  - CVaR's tail sum: the values above the gathered cell summed per segment during the
  *    gathering pass, plus the gathered values above the order statistic, in sorted order. */
 #ifndef ICS_ROWSTATS_H

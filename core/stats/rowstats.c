@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #define TREE_LEVELS 48
@@ -67,10 +68,13 @@ static ics_moments tree_finish(const tree *t)
     return r;
 }
 
+/* A total order: by value, and -0 before +0, so that a sort of gathered values gives the same
+ * bits whatever order they were gathered in. */
 static int cmp_double(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    if (x != y) return (x > y) - (x < y);
+    return (int)!signbit(x) - (int)!signbit(y);
 }
 static int cmp_i64(const void *a, const void *b)
 {
@@ -90,6 +94,7 @@ typedef struct cell {
     uint64_t klo, khi;
     int shift, kind, state, tail, sub_shift; /* sub-bin of key: (key - klo) >> sub_shift */
     int64_t tslot;         /* tail-sum slot in the active pass, or -1 */
+    int64_t ridx;          /* refine cells: index among the active pass's refine cells */
     int64_t *sub;          /* [SUB_BINS] counts of the next 12 bits (refine) */
     double *vals;          /* local gathered values, then all of them sorted */
     int64_t nvals, nall;
@@ -104,10 +109,6 @@ typedef struct target {
     ksum s_gt;    /* their sum */
 } target;
 
-/* A run of thresholds sharing a level-1 bin: thresholds k0..k1-1, counting slots off..off+k1-k0 */
-typedef struct tbin {
-    int k0, k1, off;
-} tbin;
 
 typedef struct rs {
     const char *name;
@@ -122,6 +123,7 @@ typedef struct rs {
     ics_error *err;
     cell *cells;
     int64_t ncells, acells;
+    int64_t nbuf; /* chunks of read_rows rows in buf */
 } rs;
 
 static int nprocs(const rs *x) { return x->comm && x->comm->sum_i64 ? x->comm->nprocs : 1; }
@@ -164,17 +166,22 @@ static ics_status coll_gather(rs *x, double *mine, int64_t n, double **all, int6
 static int64_t seg_first(const rs *x, int p) { return x->nseg * p / nprocs(x); }
 
 
-static ics_status read_rows(rs *x, int64_t first, int64_t rows)
+static ics_status read_rows_to(rs *x, int64_t first, int64_t rows, double *dst)
 {
     ics_status st = ICS_OK;
     hsize_t start[2] = {(hsize_t)first, 0}, cnt[2] = {(hsize_t)rows, (hsize_t)x->m};
     hid_t ms = H5Screate_simple(x->drank, cnt, NULL);
     if (ms < 0 || H5Sselect_hyperslab(x->fspace, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ||
-        H5Dread(x->dset, H5T_NATIVE_DOUBLE, ms, x->fspace, H5P_DEFAULT, x->buf) < 0)
+        H5Dread(x->dset, H5T_NATIVE_DOUBLE, ms, x->fspace, H5P_DEFAULT, dst) < 0)
         st = ics_error_set(x->err, ICS_EIO, "%s: reading rows %lld..%lld failed", x->name,
                            (long long)first, (long long)(first + rows - 1));
     if (ms >= 0) H5Sclose(ms);
     return st;
+}
+
+static ics_status read_rows(rs *x, int64_t first, int64_t rows)
+{
+    return read_rows_to(x, first, rows, x->buf);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -350,85 +357,189 @@ typedef struct pass {
     /* tail slots per column: toff[c] .. toff[c + 1] in tcell */
     int64_t *tcell, *toff, ntail;
     ksum *tsum;          /* [(s1 - s0) * ntail] */
-    /* exceedance (first pass): per column the threshold bins */
-    uint16_t *emark;     /* [m * BINS]: 1 + index into tb of column c, 0 none */
-    tbin *tb;            /* [m * K] */
-    int64_t *epos;       /* [m * 2K] counts */
-    int K, direct;
+    /* exceedance (first pass): epos[c * (K + 1) + g] = values of column c with exactly g
+     * thresholds below them; glo, gsc: where the thresholds are (nearly) evenly spaced, the
+     * first one and 1 / spacing for an O(1) first guess of g (gsc = 0: binary search) */
+    int64_t *epos;
+    double *glo, *gsc;
+    int K;
+    /* per column: how a value finds its cell (MODE_*); ftab [m * BINS] and stab as in
+     * pass_values */
+    unsigned char *mode;
+    uint32_t *ftab, *stab;
+    /* per thread: counts of the refine cells [nthreads * sublen] (the last SUB_BINS: a sink),
+     * threshold counts [nthreads * eplen] */
+    int64_t *psub, *pep, sublen, eplen;
+    int nthreads;
 } pass;
+enum { MODE_NONE, MODE_BIN, MODE_SUBBIN, MODE_GENERAL };
 
 static void pass_free(pass *p)
 {
     free(p->act), free(p->aoff), free(p->mark), free(p->tcell), free(p->toff), free(p->tsum);
     free(p->tkhi);
-    free(p->emark), free(p->tb), free(p->epos);
+    free(p->epos), free(p->glo), free(p->gsc);
+    free(p->mode), free(p->ftab), free(p->stab);
+    free(p->psub), free(p->pep);
     memset(p, 0, sizeof *p);
 }
 
-/* One read of the own rows feeding every active cell, tail slot and (first pass) threshold. */
+/* The active cell of column c holding `key`, or NULL (the general search). */
+static cell *find_cell(rs *x, const pass *p, int64_t c, uint64_t key)
+{
+    const uint16_t *mk = p->mark + c * ICS_KEYHIST_BINS;
+    const uint64_t b1 = key >> (64 - ICS_KEYHIST_BITS);
+    if (!mk[b1]) return NULL;
+    /* the last active cell with klo <= key: the bin's first, then its next ones */
+    const int64_t a1 = p->aoff[c + 1];
+    int64_t lo = p->aoff[c] + mk[b1] - 1;
+    while (lo + 1 < a1 && x->cells[p->act[lo + 1]].klo <= key) ++lo;
+    cell *e = &x->cells[p->act[lo]];
+    return key < e->klo || key > e->khi ? NULL : e;
+}
+
+static inline void cell_take(cell *e, int64_t *sub, uint64_t key, double v)
+{
+    if (e->kind == CELL_REFINE) {
+        ++sub[e->ridx * SUB_BINS + ((key - e->klo) >> e->sub_shift)];
+    } else {
+        int64_t i;
+#pragma omp atomic capture
+        i = e->nvals++;
+        if (i < e->count) e->vals[i] = v; /* beyond: more than counted, flagged after */
+    }
+}
+
+/* The values x[0], x[stride], ..., x[(rows - 1) stride] of column c, rows of one segment in row
+ * order, into every active cell, tail slot (ts: the segment's) and (first pass) threshold.
+ * Counts go to this thread's private copies (sub, ep); gathered values take a slot by an atomic
+ * increment, so their order is arbitrary (they are sorted by a total order afterwards).
+ * The common passes avoid unpredictable branches: when every cell of the column is a whole
+ * level-1 bin (the first pass), each value increments a count through one table look-up, a
+ * value outside the cells a sink's; when every cell is one sub-bin of a level-1 bin (the
+ * gathering pass), two look-ups find its cell or none. */
+static void pass_values(rs *x, const pass *p, int64_t c, const double *col, int64_t rows,
+                        int64_t stride, const double *thr, ksum *ts, int64_t *sub, int64_t *ep0)
+{
+    const int64_t K = p->K, t0 = p->toff[c], t1 = p->toff[c + 1];
+    const uint64_t *tkhi = p->tkhi;
+    const double *tc = thr ? thr + c * K : NULL;
+    int64_t *cnt = ep0 ? ep0 + c * (K + 1) : NULL;
+    const double glo = p->glo ? p->glo[c] : 0.0, gsc = p->gsc ? p->gsc[c] : 0.0;
+    const int mode = p->mode[c];
+    const uint32_t *ft = p->ftab ? p->ftab + c * ICS_KEYHIST_BINS : NULL;
+    for (int64_t r = 0; r < rows; ++r) {
+        const double v = col[r * stride];
+        if (cnt) { /* exceedance: the number of thresholds below v */
+            int64_t g;
+            if (gsc > 0.0) { /* evenly spaced: guess, then correct exactly */
+                const double u = ceil((v - glo) * gsc);
+                g = u <= 0.0 ? 0 : u >= (double)K ? K : (int64_t)u;
+                while (g > 0 && tc[g - 1] >= v) --g;
+                while (g < K && tc[g] < v) ++g;
+            } else {
+                int64_t lo = 0, hi = K;
+                while (lo < hi) {
+                    const int64_t mid = lo + (hi - lo) / 2;
+                    if (tc[mid] < v)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                g = lo;
+            }
+            ++cnt[g];
+        }
+        if (mode == MODE_NONE && t1 == t0) continue;
+        const uint64_t key = ics_stats_key(v);
+        for (int64_t t = t0; t < t1; ++t)
+            if (key > tkhi[t]) ks_add(&ts[t], v);
+        if (mode == MODE_BIN) {
+            const uint32_t ent = ft[key >> 48];
+            ++sub[(ent & 0x7fffffffu) + ((key >> 38) & (SUB_BINS - 1))];
+            if (ent >> 31) {
+                cell *e = find_cell(x, p, c, key);
+                if (e) cell_take(e, sub, key, v);
+            }
+        } else if (mode == MODE_SUBBIN) {
+            const uint32_t j = p->stab[(int64_t)ft[key >> 48] * SUB_BINS + ((key >> 38) & (SUB_BINS - 1))];
+            if (j) cell_take(&x->cells[p->act[j - 1]], sub, key, v);
+        } else if (mode == MODE_GENERAL) {
+            cell *e = find_cell(x, p, c, key);
+            if (e) cell_take(e, sub, key, v);
+        }
+    }
+}
+
+/* Read batch `k` of nb chunks of the own rows into half k % 2 of x->buf (this thread). */
+static ics_status read_batch(rs *x, int64_t k, int64_t nb, int64_t *k1)
+{
+    ics_status st = ICS_OK;
+    const int64_t first = x->r0 + k * nb * x->read_rows;
+    double *dst = x->buf + (k % 2) * nb * x->read_rows * x->m;
+    *k1 = 0;
+    for (int64_t j = 0; j < nb && first + j * x->read_rows < x->r1; ++j, ++*k1) {
+        const int64_t f = first + j * x->read_rows;
+        ICS_TRY(read_rows_to(x, f, x->r1 - f < x->read_rows ? x->r1 - f : x->read_rows,
+                             dst + j * x->read_rows * x->m));
+    }
+done:
+    return st;
+}
+
+/* One read of the own rows feeding every active cell, tail slot and (first pass) threshold:
+ * the master thread reads batches of chunks (serial HDF5), the next while the threads share
+ * out the current one's (column, chunk) pairs; when a chunk is a whole segment, a segment's
+ * tail sums are still made by one thread in row order. Thread-private counts are summed at
+ * the end. */
 static ics_status pass_read(rs *x, pass *p, const double *thr)
 {
     ics_status st = ICS_OK;
-    const int64_t m = x->m, K = p->K;
-    for (int64_t first = x->r0; first < x->r1; first += x->read_rows) {
-        const int64_t rows = x->r1 - first < x->read_rows ? x->r1 - first : x->read_rows;
-        const int64_t sg = first / x->seg_rows - x->s0;
-        ICS_TRY(read_rows(x, first, rows));
-#pragma omp parallel for schedule(static) if (m > 1)
-        for (int64_t c = 0; c < m; ++c) {
-            const double *col = x->buf + c;
-            const int64_t a0 = p->aoff[c], a1 = p->aoff[c + 1], t0 = p->toff[c], t1 = p->toff[c + 1];
-            const uint16_t *mk = p->mark + c * ICS_KEYHIST_BINS;
-            const uint64_t *tkhi = p->tkhi;
-            const uint16_t *em = p->emark ? p->emark + c * ICS_KEYHIST_BINS : NULL;
-            const tbin *tb = p->tb ? p->tb + c * K : NULL;
-            const double *tc = thr ? thr + c * K : NULL;
-            int64_t *ep = p->epos ? p->epos + c * 2 * K : NULL;
-            ksum *ts = p->tsum + sg * p->ntail;
-            if (p->direct) {
-                int64_t *cnt = p->epos + c * (K + 1);
-                for (int64_t r = 0; r < rows; ++r) {
-                    const double v = col[r * m];
-                    int64_t lo = 0, hi = K; /* thresholds < v */
-                    while (lo < hi) {
-                        const int64_t mid = lo + (hi - lo) / 2;
-                        if (tc[mid] < v)
-                            lo = mid + 1;
-                        else
-                            hi = mid;
-                    }
-                    ++cnt[lo];
-                }
-                continue;
-            }
-            for (int64_t r = 0; r < rows; ++r) {
-                const double v = col[r * m];
-                const uint64_t key = ics_stats_key(v);
-                const uint64_t b1 = key >> (64 - ICS_KEYHIST_BITS);
-                if (em && em[b1]) {
-                    const tbin *e = &tb[em[b1] - 1];
-                    int g = 0;
-                    while (e->k0 + g < e->k1 && tc[e->k0 + g] < v) ++g;
-                    ++ep[e->off + g];
-                }
-                for (int64_t t = t0; t < t1; ++t)
-                    if (key > tkhi[t]) ks_add(&ts[t], v);
-                if (!mk[b1]) continue;
-                /* the last active cell with klo <= key: the bin's first, then its next ones */
-                int64_t lo = a0 + mk[b1] - 1;
-                while (lo + 1 < a1 && x->cells[p->act[lo + 1]].klo <= key) ++lo;
-                cell *e = &x->cells[p->act[lo]];
-                if (key < e->klo || key > e->khi) continue;
-                if (e->kind == CELL_REFINE) {
-                    ++e->sub[(key - e->klo) >> e->sub_shift];
-                } else if (e->nvals < e->count) {
-                    e->vals[e->nvals++] = v;
-                } else {
-                    e->nvals = e->count + 1; /* more than counted: flagged after the pass */
-                }
-            }
+    const int64_t m = x->m;
+    const int T = p->nthreads;
+    const int64_t nb = x->read_rows == x->seg_rows ? x->nbuf : 1; /* chunks per batch */
+    const int64_t nbatch = (x->r1 - x->r0 + nb * x->read_rows - 1) / (nb * x->read_rows);
+    int64_t k1 = 0, k1next = 0;
+    if (nbatch > 0) ICS_TRY(read_batch(x, 0, nb, &k1));
+#pragma omp parallel num_threads(T)
+    for (int64_t k = 0; k < nbatch; ++k) {
+#pragma omp master
+        if (k + 1 < nbatch) {
+            const ics_status rs_ = read_batch(x, k + 1, nb, &k1next);
+            if (rs_ != ICS_OK) st = rs_;
         }
+        const int64_t first = x->r0 + k * nb * x->read_rows;
+        const double *buf = x->buf + (k % 2) * nb * x->read_rows * m;
+        /* chunk-major: the master, busy reading, leaves whole chunks to the others */
+#pragma omp for collapse(2) schedule(dynamic, 1)
+        for (int64_t j = 0; j < k1; ++j)
+            for (int64_t c = 0; c < m; ++c) {
+                const int th = omp_get_thread_num();
+                const int64_t f = first + j * x->read_rows;
+                const int64_t rows = x->r1 - f < x->read_rows ? x->r1 - f : x->read_rows;
+                const int64_t sg = f / x->seg_rows - x->s0;
+                pass_values(x, p, c, buf + j * x->read_rows * m + c, rows, m, thr,
+                            p->tsum + sg * p->ntail, p->psub + th * p->sublen,
+                            p->pep ? p->pep + th * p->eplen : NULL);
+            }
+        /* (the loop's barrier: the next batch is read, this one done) */
+#pragma omp single
+        k1 = k1next;
+        if (st != ICS_OK) break;
     }
+    if (st != ICS_OK) goto done;
+    /* the threads' counts, summed (integers: the order does not matter) */
+    for (int64_t i = 0; i < x->ncells; ++i) {
+        cell *e = &x->cells[i];
+        if (e->state != ACTIVE) continue;
+        if (e->kind == CELL_REFINE)
+            for (int th = 0; th < T; ++th)
+                for (int64_t j = 0; j < SUB_BINS; ++j) e->sub[j] += p->psub[th * p->sublen + e->ridx * SUB_BINS + j];
+        if (e->kind == CELL_GATHER && e->nvals > e->count) e->nvals = e->count + 1;
+    }
+    if (p->pep)
+        for (int th = 0; th < T; ++th)
+            for (int64_t j = 0; j < p->eplen; ++j) p->epos[j] += p->pep[th * p->eplen + j];
 done:
     return st;
 }
@@ -436,7 +547,7 @@ done:
 /* ------------------------------------------------------------------------------------------ */
 
 /* Allocate the active cells' buffers and the pass's index (every process alike). */
-static ics_status pass_setup(rs *x, pass *ps, const double *thr, int K, int binned, int64_t own)
+static ics_status pass_setup(rs *x, pass *ps, const double *thr, int K, int64_t own)
 {
     ics_status st = ICS_OK;
     const int64_t m = x->m;
@@ -451,7 +562,9 @@ static ics_status pass_setup(rs *x, pass *ps, const double *thr, int K, int binn
     ICS_ALLOC(ps->act, x->ncells + 1, x->err, "a pass");
     ICS_ALLOC(ps->tcell, x->ncells + 1, x->err, "a pass");
     ICS_ALLOC(ps->mark, m * ICS_KEYHIST_BINS, x->err, "a pass");
-    int64_t na = 0, nt = 0;
+    int64_t na = 0, nt = 0, nrf = 0;
+    for (int64_t i = 0; i < x->ncells; ++i)
+        if (x->cells[i].state == ACTIVE && x->cells[i].kind == CELL_REFINE) x->cells[i].ridx = nrf++;
     for (int64_t c = 0; c < m; ++c) {
         ps->aoff[c] = na;
         ps->toff[c] = nt;
@@ -478,26 +591,62 @@ static ics_status pass_setup(rs *x, pass *ps, const double *thr, int K, int binn
     ICS_ALLOC(ps->tsum, (own ? own : 1) * (nt ? nt : 1), x->err, "tail sums");
     ICS_ALLOC(ps->tkhi, nt ? nt : 1, x->err, "tail sums");
     for (int64_t t = 0; t < nt; ++t) ps->tkhi[t] = x->cells[ps->tcell[t]].khi;
-    if (K > 0 && !binned) { /* no histograms: count every value's thresholds directly */
-        ps->K = K;
-        ps->direct = 1;
-        ICS_ALLOC(ps->epos, m * (K + 1), x->err, "a pass");
-    } else if (K > 0) {
-        ps->K = K;
-        ICS_ALLOC(ps->emark, m * ICS_KEYHIST_BINS, x->err, "a pass");
-        ICS_ALLOC(ps->tb, m * K, x->err, "a pass");
-        ICS_ALLOC(ps->epos, m * 2 * K, x->err, "a pass");
+    ps->nthreads = omp_get_max_threads();
+    ps->sublen = (nrf + 1) * SUB_BINS;
+    ICS_ALLOC(ps->psub, ps->sublen * ps->nthreads, x->err, "a pass");
+    /* how values find their cells, per column */
+    ICS_ALLOC(ps->mode, m, x->err, "a pass");
+    ICS_ALLOC(ps->ftab, m * ICS_KEYHIST_BINS, x->err, "a pass");
+    {
+        int64_t nsub = 1; /* sub-tables; the first is empty */
         for (int64_t c = 0; c < m; ++c) {
-            int nb = 0;
-            for (int k = 0; k < K;) { /* thresholds sharing a level-1 bin */
-                const uint64_t b = ics_stats_key(thr[c * K + k]) >> 48;
-                int k1 = k + 1;
-                while (k1 < K && ics_stats_key(thr[c * K + k1]) >> 48 == b) ++k1;
-                ps->tb[c * K + nb] = (tbin){k, k1, k + nb};
-                ps->emark[c * ICS_KEYHIST_BINS + b] = (uint16_t)(nb + 1);
-                ++nb;
-                k = k1;
+            const int64_t a0 = ps->aoff[c], a1 = ps->aoff[c + 1];
+            int all48 = a1 > a0, all38 = a1 > a0;
+            for (int64_t j = a0; j < a1; ++j) {
+                all48 &= x->cells[ps->act[j]].shift == 48;
+                all38 &= x->cells[ps->act[j]].shift == 38;
             }
+            ps->mode[c] = a1 == a0 ? MODE_NONE : all48 ? MODE_BIN : all38 ? MODE_SUBBIN : MODE_GENERAL;
+            uint32_t *ft = ps->ftab + c * ICS_KEYHIST_BINS;
+            if (ps->mode[c] == MODE_BIN) {
+                for (int64_t b = 0; b < ICS_KEYHIST_BINS; ++b) ft[b] = (uint32_t)(nrf * SUB_BINS);
+                for (int64_t j = a0; j < a1; ++j) {
+                    const cell *e = &x->cells[ps->act[j]];
+                    ft[e->klo >> 48] = e->kind == CELL_REFINE ? (uint32_t)(e->ridx * SUB_BINS)
+                                                              : (uint32_t)(nrf * SUB_BINS) | 0x80000000u;
+                }
+            } else if (ps->mode[c] == MODE_SUBBIN) {
+                for (int64_t j = a0; j < a1; ++j) {
+                    const uint64_t b = x->cells[ps->act[j]].klo >> 48;
+                    if (!ft[b]) ft[b] = (uint32_t)nsub++;
+                }
+            }
+        }
+        ICS_ALLOC(ps->stab, nsub * SUB_BINS, x->err, "a pass");
+        /* stab: 1 + the index into act of the cell of each sub-bin, 0 none */
+        for (int64_t c = 0; c < m; ++c)
+            if (ps->mode[c] == MODE_SUBBIN)
+                for (int64_t j = ps->aoff[c]; j < ps->aoff[c + 1]; ++j) {
+                    const uint64_t k = x->cells[ps->act[j]].klo;
+                    ps->stab[(int64_t)ps->ftab[c * ICS_KEYHIST_BINS + (k >> 48)] * SUB_BINS +
+                             ((k >> 38) & (SUB_BINS - 1))] = (uint32_t)(j + 1);
+                }
+    }
+    if (K > 0) { /* count every value's thresholds directly */
+        ps->K = K;
+        ps->eplen = m * (K + 1);
+        ICS_ALLOC(ps->epos, ps->eplen, x->err, "a pass");
+        ICS_ALLOC(ps->pep, ps->eplen * ps->nthreads, x->err, "a pass");
+        ICS_ALLOC(ps->glo, m, x->err, "a pass");
+        ICS_ALLOC(ps->gsc, m, x->err, "a pass");
+        for (int64_t c = 0; c < m && K > 1; ++c) {
+            const double *t = thr + c * K, w = t[K - 1] - t[0];
+            if (!(isfinite(w) && w > 0.0)) continue;
+            const double h = w / (double)(K - 1);
+            int even = 1; /* each threshold within one spacing of its even place: the
+                             correction walks at most a step or two */
+            for (int k = 0; k < K && even; ++k) even = fabs(t[k] - (t[0] + h * (double)k)) <= h;
+            if (even) ps->glo[c] = t[0], ps->gsc[c] = 1.0 / h;
         }
     }
 done:
@@ -595,6 +744,15 @@ done:
     return st;
 }
 
+/* Segments of 2^l windows, l <= SEG_LEVEL, about N / 64 rows: at least 64 segments to share
+ * out when N allows, never depending on the number of processes. */
+static int seg_level_of(int64_t n)
+{
+    int l = 0;
+    while (l < SEG_LEVEL && ((int64_t)ICS_STATS_WINDOW << l) * 64 < n) ++l;
+    return l;
+}
+
 ics_status ics_rowstats(hid_t file, const char *dataset, const ics_stats_request *req,
                         const int64_t *hist_in, const ics_stats_comm *comm,
                         ics_column_stats_result **out, int *peer_failed, ics_error *err)
@@ -663,8 +821,7 @@ done:
     const int P = nprocs(&x), me = P > 1 ? comm->proc : 0;
     /* segments of 2^l windows, l <= SEG_LEVEL, about N / 64 rows: at least 64 segments to share
      * out when N allows, never depending on the number of processes */
-    x.seg_level = 0;
-    while (x.seg_level < SEG_LEVEL && ((int64_t)ICS_STATS_WINDOW << x.seg_level) * 64 < n) ++x.seg_level;
+    x.seg_level = seg_level_of(n);
     x.seg_rows = (int64_t)ICS_STATS_WINDOW << x.seg_level;
     x.nseg = (n + x.seg_rows - 1) / x.seg_rows;
     x.s0 = seg_first(&x, me);
@@ -674,6 +831,12 @@ done:
     /* rows per read: a power-of-two multiple of the window dividing the segment */
     x.read_rows = x.seg_rows;
     while (x.read_rows > ICS_STATS_WINDOW && x.read_rows * m > MAX_READ_VALUES) x.read_rows /= 2;
+    /* the narrow passes read a batch of whole segments, then share them out over the threads */
+    x.nbuf = 1;
+    if (x.read_rows == x.seg_rows)
+        while (x.nbuf < 2 * omp_get_max_threads() && x.nbuf < x.s1 - x.s0 &&
+               (x.nbuf + 1) * x.read_rows * m <= MAX_READ_VALUES)
+            ++x.nbuf;
     const int full = nq + na + np > 0; /* order statistics: histograms */
 
     /* ---- the result (every process; an allocation failure is agreed on below) ---- */
@@ -688,7 +851,7 @@ done:
     const int64_t own = x.s1 - x.s0, hdr = 3;
     bad_value bad = {-1, -1, 0};
     if (lst == ICS_OK &&
-        (!(x.buf = ics_calloc((size_t)(x.read_rows * m), sizeof *x.buf, err, "a read buffer")) ||
+        (!(x.buf = ics_calloc((size_t)(2 * x.nbuf * x.read_rows * m), sizeof *x.buf, err, "a read buffer")) ||
          !(pk = ics_calloc((size_t)(hdr + own * m * REC), sizeof *pk, err, "segment moments")) ||
          (full && !(hist = ics_calloc((size_t)m * ICS_KEYHIST_BINS, sizeof *hist, err, "histograms")))))
         lst = ICS_ENOMEM;
@@ -848,10 +1011,9 @@ done:
         const int ep_now = first_pass && K > 0;
         if (nact == 0 && !ep_now) break;
         /* local work (allocations, the read), then one agreement before any exchange */
-        lst = pass_setup(&x, &ps, thr, ep_now ? K : 0, full, own);
+        lst = pass_setup(&x, &ps, thr, ep_now ? K : 0, own);
         if (lst == ICS_OK) lst = pass_read(&x, &ps, ep_now ? thr : NULL);
-        int64_t slen = nref * SUB_BINS + (ep_now ? (int64_t)m * 2 * K : 0), ng = 0, nv = 0;
-        if (ep_now && !full) slen = (int64_t)m * (K + 1);
+        int64_t slen = nref * SUB_BINS + (ep_now ? (int64_t)m * (K + 1) : 0), ng = 0, nv = 0;
         for (int64_t i = 0; i < x.ncells; ++i)
             if (x.cells[i].state == ACTIVE && x.cells[i].kind == CELL_GATHER) {
                 ++ng;
@@ -987,28 +1149,13 @@ done:
                 cell_release(&x.cells[i]);
                 x.cells[i].state = DONE;
             }
-        /* exceedance counts: whole bins above the threshold's bin, plus the values in it */
-        if (ep_now && !full)
+        /* exceedance counts: cnt[g] = the values with g thresholds below them */
+        if (ep_now)
             for (int64_t c = 0; c < m; ++c) {
                 const int64_t *cnt = ps.epos + c * (K + 1);
                 int64_t above = n;
                 for (int k = 0; k < K; ++k) {
-                    above -= cnt[k]; /* cnt[g]: values with g thresholds below them */
-                    r->ep_threshold[(int64_t)k * m + c] = thr[c * K + k];
-                    r->ep_probability[(int64_t)k * m + c] = (double)above / (double)n;
-                }
-            }
-        if (ep_now && full)
-            for (int64_t c = 0; c < m; ++c) {
-                const int64_t *h = hist + c * ICS_KEYHIST_BINS;
-                const int64_t *ep = ps.epos + c * 2 * K;
-                int64_t upto = 0, le = 0; /* le: values in bins < upto */
-                for (int k = 0; k < K; ++k) {
-                    const uint64_t b = ics_stats_key(thr[c * K + k]) >> 48;
-                    const tbin *e = &ps.tb[c * K + ps.emark[c * ICS_KEYHIST_BINS + b] - 1];
-                    while ((uint64_t)upto <= b) le += h[upto++];
-                    int64_t above = n - le;
-                    for (int g = k - e->k0 + 1; g <= e->k1 - e->k0; ++g) above += ep[e->off + g];
+                    above -= cnt[k];
                     r->ep_threshold[(int64_t)k * m + c] = thr[c * K + k];
                     r->ep_probability[(int64_t)k * m + c] = (double)above / (double)n;
                 }
