@@ -978,20 +978,6 @@ void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w)
     step_cols(d, t, w, &v, bb, 0, bb, ((ario_hdr *)w->model_ws)->probe);
 }
 
-/* The scenarios c0 .. of a block's per-scenario arrays (parameters, timing, results): the view
- * step_cols takes for a chunk whose columns start at 0. */
-static ics_dyn_ws chunk_ws(const ics_dyn *d, const ics_dyn_ws *w, int c0)
-{
-    ics_dyn_ws c = *w;
-    const size_t j = (size_t)c0, n = (size_t)d->n, k = (size_t)d->k;
-    c.Theta += j * k, c.Raw += j * k, c.Occ += j * k, c.Start += j * k, c.Dur += j * k;
-    if (c.Unc) c.Unc += j * (size_t)d->nunc;
-    c.Q += j * n, c.X += j * n, c.rec += j * n, c.peak += j * n, c.unmet += j;
-    c.rec_region += j * (size_t)d->nreg;
-    if (c.traj) c.traj += j * (size_t)(d->T + 1) * n;
-    return c;
-}
-
 /* The whole horizon for one chunk of scenarios at a time, so that the chunk's state stays in
  * cache over all steps (the chunk size is the plan's, ics__ario_chunk). The model's workspace
  * holds one chunk (ws_cols); each chunk starts from its initial state at column 0. */
@@ -1009,7 +995,7 @@ void ics_ario_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, 
     ics_dyn_reset(d, bb, w);
     for (int c0 = 0; c0 < bb; c0 += ch) {
         const int cb = bb - c0 < ch ? bb - c0 : ch;
-        ics_dyn_ws cw = chunk_ws(d, w, c0);
+        ics_dyn_ws cw = ics_dyn_ws_cols(d, w, c0, cb); /* the chunk's columns start at 0 */
         v.unc = cw.Unc;
         begin_cols(d->ario, &v, 0, cb);
         for (int t = 0; t <= d->T; ++t) {

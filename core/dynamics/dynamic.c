@@ -217,6 +217,19 @@ void ics_dyn_ws_destroy(ics_dyn_ws **wp)
     *wp = NULL;
 }
 
+ics_dyn_ws ics_dyn_ws_cols(const ics_dyn *d, const ics_dyn_ws *w, int c0, int cb)
+{
+    ics_dyn_ws c = *w;
+    const size_t j = (size_t)c0, n = (size_t)d->n, k = (size_t)d->k;
+    c.b = cb;
+    c.Theta += j * k, c.Raw += j * k, c.Occ += j * k, c.Start += j * k, c.Dur += j * k;
+    if (c.Unc) c.Unc += j * (size_t)d->nunc;
+    c.Q += j * n, c.X += j * n, c.rec += j * n, c.peak += j * n, c.unmet += j;
+    c.rec_region += j * (size_t)d->nreg;
+    if (c.traj) c.traj += j * (size_t)(d->T + 1) * n;
+    return c;
+}
+
 /* In place, column j of A (bb columns of len values) := old column src[j] (a permutation), by
  * following its cycles with one column of scratch. */
 static void permute_cols(double *A, size_t len, int bb, const int *src, unsigned char *mark,
@@ -260,7 +273,7 @@ static void permute_ws(const ics_dyn *d, int bb, const int *src, ics_dyn_ws *w)
 static void draws_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb,
                         ics_dyn_ws *w)
 {
-    const int K = d->ndraws, nu = d->nunc, n = d->n, k = d->k, T = d->T;
+    const int K = d->ndraws, nu = d->nunc;
     int *st = w->dstart;
     memset(st, 0, sizeof *st * (size_t)(K + 1));
     for (int j = 0; j < bb; ++j) st[(int)w->Unc[d->draw_row + (size_t)j * nu] + 1]++;
@@ -273,14 +286,7 @@ static void draws_block(const ics_dyn *d, const ics_plan *p, int64_t first, int 
     for (int q = 0, o = 0; q < K; o = st[q++]) {
         const int c = st[q] - o;
         if (c == 0) continue;
-        ics_dyn_ws v = *w; /* the group's columns; scratch and the model's workspace shared */
-        v.b = c;
-        v.Theta += (size_t)o * k, v.Raw += (size_t)o * k, v.Occ += (size_t)o * k;
-        v.Start += (size_t)o * k, v.Dur += (size_t)o * k;
-        if (v.Unc) v.Unc += (size_t)o * nu;
-        v.X += (size_t)o * n, v.rec += (size_t)o * n, v.peak += (size_t)o * n;
-        v.rec_region += (size_t)o * d->nreg, v.unmet += o;
-        if (v.traj) v.traj += (size_t)o * n * (T + 1);
+        ics_dyn_ws v = ics_dyn_ws_cols(d, w, o, c); /* the group's columns */
         const ics_dyn *dq = d->draws[q];
         dq->ops->block(dq, p->draws->p[q], first, c, &v);
     }

@@ -146,6 +146,11 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
                              ics_error *err);
 void ics_dyn_ws_destroy(ics_dyn_ws **ws);
 
+/* A view of ws at the block's scenarios c0 .. c0+cb-1: every per-scenario array (parameters,
+ * timing, uncertainty factors, the state Q, the results) starts at column c0 and b = cb; the
+ * scratch and the model's workspace are shared. Used by ARIO's chunks and the table-draw groups. */
+ics_dyn_ws ics_dyn_ws_cols(const ics_dyn *d, const ics_dyn_ws *w, int c0, int cb);
+
 /* Run scenarios first .. first+bb-1 over the horizon into ws (through d->ops->block); samples
  * the parameters into ws->Theta/Raw/Occ first, so the block functions below read them there.
  * With table draws, the block's columns are ordered by draw, each draw's group is run by that
