@@ -88,13 +88,7 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
     omp_set_num_threads(nth);
     if (ctx->rank == 0) unlink(cfgpath);
     if (code) return code;
-    long rss_kb = 0;
-    {
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        long kb = ru.ru_maxrss;
-        MPI_Allreduce(&kb, &rss_kb, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
-    }
+    const long rss_kb = ics_bench_peak_rss_kb();
     if (ctx->rank == 0) {
         const double r1 = (double)N / t1, rT = (double)N / tT, wall_ratio = rT / (nth * r1);
         const double ratio = l1 / (nth * lT);
@@ -109,30 +103,20 @@ int ics_bench_ario_threads(const ics_ctx *ctx, int quick, const char *tmpdir, FI
                load > 2.0 * ctx->size * nth ? ", machine busy" : "", nth, rT, cpuT, r1, cpu1);
         fflush(stdout);
         if (json) {
-            ics_sysinfo si;
-            ics_sysinfo_get(&si);
-            char stamp[32], blas[256];
-            ics_sysinfo_blas_string(&si, blas, sizeof blas);
-            ics_iso_now(stamp, sizeof stamp);
-            fprintf(json, "{\"case\": \"ario_threads\", \"n\": 136, \"block\": %d, "
-                    "\"scenarios_per_s\": %.6g, \"gflops\": null, \"dgemm_gflops\": null, "
-                    "\"ratio\": %.6g, \"ratio_vs\": \"threads x 1-thread rate\", \"target\": %g, "
-                    "\"target_met\": %s, \"blas_core\": \"%s\", \"openblas_coretype\": \"%s\", "
-                    "\"blas\": \"%s\", \"peak_rss_mib\": %.1f, \"ranks\": %d, \"threads\": %d, \"blas_threads\": 1, "
-                    "\"scenarios\": %lld, \"steps\": 104, \"one_thread_scenarios_per_s\": %.6g, "
+            ics_bench_json_open(json, "ario_threads", 136, b, rT, ratio, "threads x 1-thread rate",
+                                target, rss_kb, ctx->size, nth, (long long)N);
+            fprintf(json, ", \"steps\": 104, \"one_thread_scenarios_per_s\": %.6g, "
                     "\"compute_s\": %.4g, \"one_thread_compute_s\": %.4g, \"cpu_s\": %.4g, "
                     "\"one_thread_cpu_s\": %.4g, \"wall_ratio\": %.6g, "
                     "\"loop_busiest_thread_cpu_s\": %.4g, \"one_thread_loop_cpu_s\": %.4g, "
-                    "\"loadavg_1min\": [%.2f, %.2f], "
-                    "\"what\": \"icstress run, builtin table, ario, 104 steps, one block per "
-                    "thread; ratio = the 1-thread block loop's CPU s / (T x the CPU s of the "
-                    "busiest of T threads), i.e. the T-thread speed-up on dedicated cores over T; "
-                    "wall_ratio = compute-phase rate with T threads / (T x the 1-thread rate), "
-                    "same ranks, which a busy machine lowers\", \"machine\": \"%s\", "
-                    "\"commit\": \"%s\", \"timestamp\": \"%s\", \"quick\": %s}\n",
-                    b, rT, ratio, target, ok ? "true" : "false", si.blas_core, si.coretype_env,
-                    blas, (double)rss_kb / 1024.0, ctx->size, nth, (long long)N, r1, tT, t1, cpuT, cpu1, wall_ratio, lT, l1,
-                    load0, load, si.cpu_model, ics_git_commit, stamp, quick ? "true" : "false");
+                    "\"loadavg_1min\": [%.2f, %.2f]", r1, tT, t1, cpuT, cpu1, wall_ratio, lT, l1,
+                    load0, load);
+            ics_bench_json_close(json, "icstress run, builtin table, ario, 104 steps, one block "
+                                 "per thread; ratio = the 1-thread block loop's CPU s / (T x the "
+                                 "CPU s of the busiest of T threads), i.e. the T-thread speed-up "
+                                 "on dedicated cores over T; wall_ratio = compute-phase rate with "
+                                 "T threads / (T x the 1-thread rate), same ranks, which a busy "
+                                 "machine lowers", quick);
             fflush(json);
         }
     }

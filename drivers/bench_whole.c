@@ -52,6 +52,44 @@ double ics_bench_cpu_all(void)
     return all;
 }
 
+long ics_bench_peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long kb = ru.ru_maxrss, all = 0;
+    MPI_Allreduce(&kb, &all, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
+    return all;
+}
+
+void ics_bench_json_open(FILE *json, const char *name, int n, int b, double scenarios_per_s,
+                         double ratio, const char *ratio_vs, double target, long rss_kb,
+                         int ranks, int threads, long long scenarios)
+{
+    ics_sysinfo si;
+    ics_sysinfo_get(&si);
+    char blas[256];
+    ics_sysinfo_blas_string(&si, blas, sizeof blas);
+    fprintf(json, "{\"case\": \"%s\", \"n\": %d, \"block\": %d, \"scenarios_per_s\": %.6g, "
+            "\"gflops\": null, \"dgemm_gflops\": null, \"ratio\": %.6g, \"ratio_vs\": \"%s\", "
+            "\"target\": %g, \"target_met\": %s, \"blas_core\": \"%s\", "
+            "\"openblas_coretype\": \"%s\", \"blas\": \"%s\", \"peak_rss_mib\": %.1f, "
+            "\"ranks\": %d, \"threads\": %d, \"blas_threads\": 1, \"scenarios\": %lld",
+            name, n, b, scenarios_per_s, ratio, ratio_vs, target,
+            ratio >= target ? "true" : "false", si.blas_core, si.coretype_env, blas,
+            (double)rss_kb / 1024.0, ranks, threads, scenarios);
+}
+
+void ics_bench_json_close(FILE *json, const char *what, int quick)
+{
+    ics_sysinfo si;
+    ics_sysinfo_get(&si);
+    char stamp[32];
+    ics_iso_now(stamp, sizeof stamp);
+    fprintf(json, ", \"what\": \"%s\", \"machine\": \"%s\", \"commit\": \"%s\", "
+            "\"timestamp\": \"%s\", \"quick\": %s}\n", what, si.cpu_model, ics_git_commit,
+            stamp, quick ? "true" : "false");
+}
+
 /* Seconds for this config's N scenarios computed in process: every rank its share of the
  * blocks, every thread whole blocks, nothing written. */
 static double compute_only(const ics_ctx *ctx, const ics_plan *p, const ics_model *m,
@@ -132,13 +170,7 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
         if (ctx->rank == 0) unlink(outpath);
     }
     if (code) goto done;
-    long rss_kb = 0;
-    {
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        long kb = ru.ru_maxrss;
-        MPI_Allreduce(&kb, &rss_kb, 1, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
-    }
+    const long rss_kb = ics_bench_peak_rss_kb();
     if (ctx->rank == 0) {
         const double rw = (double)N / tw, ratio = tp / tw, target = 0.8, load = ics_bench_loadavg();
         const int ok = ratio >= target;
@@ -148,26 +180,15 @@ int ics_bench_whole(const ics_ctx *ctx, int quick, const char *tmpdir, FILE *jso
                "run_compute", ">= 0.8", ok ? "met" : "MISSED", load, tp, tw, tk);
         fflush(stdout);
         if (json) {
-            ics_sysinfo si;
-            ics_sysinfo_get(&si);
-            char stamp[32], blas[256];
-            ics_sysinfo_blas_string(&si, blas, sizeof blas);
-            ics_iso_now(stamp, sizeof stamp);
-            fprintf(json, "{\"case\": \"whole_aggregates\", \"n\": 136, \"block\": %d, "
-                    "\"scenarios_per_s\": %.6g, \"gflops\": null, \"dgemm_gflops\": null, "
-                    "\"ratio\": %.6g, \"ratio_vs\": \"run_compute\", \"target\": %g, "
-                    "\"target_met\": %s, \"blas_core\": \"%s\", \"openblas_coretype\": \"%s\", \"blas\": \"%s\", \"peak_rss_mib\": %.1f, "
-                    "\"ranks\": %d, \"threads\": %d, \"blas_threads\": 1, \"scenarios\": %lld, "
-                    "\"wall_s\": %.4g, \"run_compute_s\": %.4g, \"kernel_only_s\": %.4g, "
-                    "\"cpu_s\": %.4g, \"kernel_only_cpu_s\": %.4g, "
-                    "\"loadavg_1min\": [%.2f, %.2f], \"what\": \"icstress run, builtin table, "
-                    "leontief, one normal final-demand shock, store [total_output_loss] (aggregate "
-                    "shortcut), exact statistics; ratio = its own compute phase (blocks computed and "
-                    "written) / the whole command\", "
-                    "\"machine\": \"%s\", \"commit\": \"%s\", \"timestamp\": \"%s\", \"quick\": %s}\n",
-                    b, rw, ratio, target, ok ? "true" : "false", si.blas_core, si.coretype_env, blas, (double)rss_kb / 1024.0,
-                    ctx->size, nth, (long long)N, tw, tp, tk, cw, ck, load0, load, si.cpu_model,
-                    ics_git_commit, stamp, quick ? "true" : "false");
+            ics_bench_json_open(json, "whole_aggregates", 136, b, rw, ratio, "run_compute", target,
+                                rss_kb, ctx->size, nth, (long long)N);
+            fprintf(json, ", \"wall_s\": %.4g, \"run_compute_s\": %.4g, \"kernel_only_s\": %.4g, "
+                    "\"cpu_s\": %.4g, \"kernel_only_cpu_s\": %.4g, \"loadavg_1min\": [%.2f, %.2f]",
+                    tw, tp, tk, cw, ck, load0, load);
+            ics_bench_json_close(json, "icstress run, builtin table, leontief, one normal "
+                                 "final-demand shock, store [total_output_loss] (aggregate "
+                                 "shortcut), exact statistics; ratio = its own compute phase "
+                                 "(blocks computed and written) / the whole command", quick);
             fflush(json);
         }
     }

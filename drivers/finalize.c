@@ -130,10 +130,6 @@ static ics_status stats_for(hid_t f, const char *name, int full, int window_mome
     char path[256], mpath[256];
     ics_stats_request req;
     memset(&req, 0, sizeof req);
-    /* small, N-independent working memory: a few more passes over the file instead */
-    req.chunk_rows = 65536;
-    req.collect_cap = 1 << 16; /* larger cells go through one more histogram pass first: a
-                                  pass costs ~2.5 ns a value, sorting 10^6 values ~60 ns each */
     if (full) {
         req.quantile_levels = quantile_levels;
         req.nquantiles = (int)(sizeof quantile_levels / sizeof *quantile_levels);

@@ -19,5 +19,16 @@ double ics_bench_loadavg(void);
 /* CPU seconds (user + system) of this process so far, summed over the ranks (collective): on a
  * shared machine the work done, whatever the other jobs take of the cores. */
 double ics_bench_cpu_all(void);
+/* Peak resident memory in KiB, the largest over the ranks (collective). */
+long ics_bench_peak_rss_kb(void);
+/* A JSON record of a case (rank 0; json may be NULL): ics_bench_json_open writes the fields
+ * every record shares (INTERFACE.md: case, n, block, scenarios_per_s, gflops and dgemm_gflops as
+ * null, ratio, ratio_vs, target, target_met, blas_core, openblas_coretype, blas, peak_rss_mib,
+ * ranks, threads, blas_threads, scenarios), the caller appends its own as ", \"key\": value",
+ * and ics_bench_json_close adds what (a literal string), machine, commit, timestamp and quick. */
+void ics_bench_json_open(FILE *json, const char *name, int n, int b, double scenarios_per_s,
+                         double ratio, const char *ratio_vs, double target, long rss_kb,
+                         int ranks, int threads, long long scenarios);
+void ics_bench_json_close(FILE *json, const char *what, int quick);
 
 #endif

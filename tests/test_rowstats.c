@@ -1,7 +1,9 @@
 /* ics_rowstats with one process against direct in-memory computations (sort and the textbook
- * formulas, the same independent reference as test_finalstats.c): several segments, ties, a
- * constant column (every narrowing level down to a single key), zeros of both signs, values
- * over the whole double range; and the streamed-histogram path, which must give the same bits. */
+ * formulas, written here independently), R's published type-7 quantiles and hand-computed
+ * expected shortfalls: several segments, ties, a constant column (every narrowing level down to
+ * a single key), zeros of both signs, values over the whole double range; the streamed-histogram
+ * path, which must give the same bits; window moments stored by a run; writing; every error
+ * path. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <setjmp.h>
@@ -329,12 +331,402 @@ static void test_bad_and_tiny(void **state)
     close_temp(f);
 }
 
+
+/* one process, no streamed histograms */
+static ics_column_stats_result *rows_ok1(hid_t f, const char *path, const ics_stats_request *q)
+{
+    return rows_ok(f, path, q, NULL);
+}
+
+/* R: quantile(1:10, c(0, .1, .25, .5, .9, 1), type = 7) = 1, 1.9, 3.25, 5.5, 9.1, 10.
+ * Expected shortfall of 1..10 by hand: a = .5 -> mean of 6..10 = 8; a = .75 -> the top 2.5
+ * values (10, 9 and half of 8) / 2.5 = 9.2; a = 0 -> mean 5.5; a = 1 -> 10. */
+static void test_r7_published_and_es_by_hand(void **state)
+{
+    (void)state;
+    const double v[10] = {10, 3, 5, 1, 2, 4, 9, 8, 7, 6};
+    const double lev[6] = {0, 0.1, 0.25, 0.5, 0.9, 1};
+    const double want[6] = {1, 1.9, 3.25, 5.5, 9.1, 10};
+    const double al[4] = {0, 0.5, 0.75, 1};
+    const double es[4] = {5.5, 8, 9.2, 10};
+    hid_t f = temp_file();
+    put_data(f, "/x", 10, 0, v);
+    ics_stats_request q;
+    memset(&q, 0, sizeof q);
+    q.quantile_levels = lev;
+    q.nquantiles = 6;
+    q.var_levels = al;
+    q.nvar = 4;
+    ics_column_stats_result *r = rows_ok1(f, "/x", &q);
+    for (int i = 0; i < 6; ++i) assert_true(fabs(r->quantiles[i] - want[i]) < 1e-12);
+    for (int i = 0; i < 4; ++i) assert_true(fabs(r->cvar[i] - es[i]) < 1e-12 * es[i]);
+    assert_true(r->mean[0] == 5.5);
+    assert_true(fabs(r->sd[0] - sqrt(55.0 / 6.0)) < 1e-14);
+    /* default EP curve: 101 thresholds from 1 to 10; P(X > 1) = 0.9, P(X > 10) = 0 */
+    assert_int_equal(r->ep_points, 101);
+    assert_true(r->ep_threshold[0] == 1 && r->ep_threshold[100] == 10);
+    assert_true(r->ep_probability[0] == 0.9 && r->ep_probability[100] == 0);
+    check_against_reference(r, v, 10, 1, &q, (ref_opts){1, 1});
+    ics_column_stats_free(&r);
+    q.ep_points = 1; /* a one-point curve sits at the minimum */
+    r = rows_ok1(f, "/x", &q);
+    assert_true(r->ep_threshold[0] == 1 && r->ep_probability[0] == 0.9);
+    ics_column_stats_free(&r);
+    close_temp(f);
+}
+
+static void test_tiny_n(void **state)
+{
+    (void)state;
+    hid_t f = temp_file();
+    const double one[1] = {7.5}, two[2] = {3, -1};
+    put_data(f, "/one", 1, 0, one);
+    put_data(f, "/two", 2, 0, two);
+    put_data(f, "/none", 0, 0, one);
+    ics_stats_request q = full_request();
+    ics_column_stats_result *r = rows_ok1(f, "/one", &q);
+    check_against_reference(r, one, 1, 1, &q, (ref_opts){1, 1});
+    assert_true(r->sd[0] == 0 && r->cvar[0] == 7.5 && r->ep_probability[0] == 0);
+    ics_column_stats_free(&r);
+
+    r = rows_ok1(f, "/two", &q);
+    check_against_reference(r, two, 2, 1, &q, (ref_opts){1, 1});
+    assert_true(r->quantiles[5] == 1.0); /* median of {-1, 3} */
+    /* ES at .25 by hand: (3 + 0.5 * -1) / 1.5 */
+    assert_true(fabs(r->cvar[1] - 2.5 / 1.5) < 1e-15);
+    ics_column_stats_free(&r);
+
+    r = rows_ok1(f, "/none", &q);
+    assert_int_equal(r->count, 0);
+    assert_true(isnan(r->mean[0]) && isnan(r->quantiles[0]) && isnan(r->cvar[0]));
+    ics_column_stats_free(&r);
+    close_temp(f);
+}
+
+static int64_t read_i64_attr(hid_t obj, const char *name)
+{
+    int64_t v = -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Aread(a, H5T_NATIVE_INT64, &v) >= 0);
+    H5Aclose(a);
+    return v;
+}
+
+static void read_dset(hid_t f, const char *path, int want_rank, const hsize_t *want_dims,
+                      double *buf, const char *attr, double *attr_buf)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[2] = {0, 0};
+    assert_int_equal(H5Sget_simple_extent_dims(sp, dims, NULL), want_rank);
+    for (int i = 0; i < want_rank; ++i) assert_true(dims[i] == want_dims[i]);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    if (attr) {
+        hid_t a = H5Aopen(d, attr, H5P_DEFAULT);
+        assert_true(a >= 0);
+        assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, attr_buf) >= 0);
+        H5Aclose(a);
+    }
+    assert_true(H5Aexists(d, "definition") > 0);
+    H5Sclose(sp);
+    H5Dclose(d);
+}
+
+static void test_write_layout(void **state)
+{
+    (void)state;
+    const int64_t n = 2000, m = 3;
+    double *x = malloc((size_t)(n * m) * sizeof *x);
+    assert_non_null(x);
+    for (int64_t i = 0; i < n * m; ++i) x[i] = urand() * 100;
+    hid_t f = temp_file();
+    put_data(f, "/scenarios/va_loss_by_region", n, m, x);
+    ics_stats_request q = full_request();
+    q.ep_points = 11;
+    ics_column_stats_result *r = rows_ok1(f, "/scenarios/va_loss_by_region", &q);
+    ics_error err;
+    ics_error_clear(&err);
+    assert_int_equal(ics_write_column_stats(f, "/statistics/va_loss_by_region", r, &err), ICS_OK);
+
+    double buf[64], lev[16];
+    hid_t g = H5Gopen2(f, "/statistics/va_loss_by_region", H5P_DEFAULT);
+    assert_true(g >= 0);
+    assert_int_equal(read_i64_attr(g, "count"), n);
+    H5Gclose(g);
+    const hsize_t dm[1] = {3};
+    read_dset(f, "/statistics/va_loss_by_region/mean", 1, dm, buf, NULL, NULL);
+    for (int c = 0; c < 3; ++c) assert_true(buf[c] == r->mean[c]);
+    read_dset(f, "/statistics/va_loss_by_region/max", 1, dm, buf, NULL, NULL);
+    for (int c = 0; c < 3; ++c) assert_true(buf[c] == r->max[c]);
+    const hsize_t dq[2] = {11, 3};
+    read_dset(f, "/statistics/va_loss_by_region/quantiles", 2, dq, buf, "levels", lev);
+    for (int i = 0; i < 11 * 3; ++i) assert_true(buf[i] == r->quantiles[i]);
+    for (int i = 0; i < 11; ++i) assert_true(lev[i] == QLEV[i]);
+    const hsize_t da[2] = {9, 3};
+    read_dset(f, "/statistics/va_loss_by_region/cvar", 2, da, buf, "levels", lev);
+    for (int i = 0; i < 9 * 3; ++i) assert_true(buf[i] == r->cvar[i]);
+    for (int i = 0; i < 9; ++i) assert_true(lev[i] == ALEV[i]);
+    read_dset(f, "/statistics/va_loss_by_region/var", 2, da, buf, "levels", lev);
+    const hsize_t dp[2] = {3, 3};
+    read_dset(f, "/statistics/va_loss_by_region/return_period_loss", 2, dp, buf,
+              "exceedance_probability", lev);
+    for (int i = 0; i < 3; ++i) assert_true(lev[i] == PEXC[i]);
+    const hsize_t de[2] = {11, 3};
+    read_dset(f, "/statistics/va_loss_by_region/ep_curve/threshold", 2, de, buf, NULL, NULL);
+    for (int i = 0; i < 11 * 3; ++i) assert_true(buf[i] == r->ep_threshold[i]);
+    read_dset(f, "/statistics/va_loss_by_region/ep_curve/probability", 2, de, buf, NULL, NULL);
+    for (int i = 0; i < 11 * 3; ++i) assert_true(buf[i] == r->ep_probability[i]);
+
+    /* writing the same group twice is an error, not an overwrite */
+    assert_int_equal(ics_write_column_stats(f, "/statistics/va_loss_by_region", r, &err),
+                     ICS_EIO);
+    assert_non_null(strstr(err.msg, "/statistics/va_loss_by_region"));
+    ics_column_stats_free(&r);
+    close_temp(f);
+    free(x);
+}
+
+static void expect_error(hid_t f, const char *path, const ics_stats_request *q, ics_status want,
+                         const char *needle)
+{
+    ics_error err;
+    ics_error_clear(&err);
+    ics_column_stats_result *r = NULL;
+    assert_int_equal(ics_rowstats(f, path, q, NULL, NULL, &r, NULL, &err), want);
+    assert_null(r);
+    if (!strstr(err.msg, needle)) {
+        print_error("message '%s' lacks '%s'\n", err.msg, needle);
+        fail();
+    }
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    const int64_t n = 300;
+    double x[600];
+    for (int i = 0; i < 600; ++i) x[i] = i;
+    hid_t f = temp_file();
+    put_data(f, "/ok", n, 2, x);
+    x[123 * 2 + 1] = NAN;
+    put_data(f, "/nan", n, 2, x);
+    x[123 * 2 + 1] = 1;
+    x[7] = -INFINITY;
+    put_data(f, "/inf", n, 2, x);
+    {
+        hsize_t d3[3] = {2, 2, 2};
+        hid_t sp = H5Screate_simple(3, d3, NULL);
+        hid_t d = H5Dcreate2(f, "/cube", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT);
+        H5Dclose(d);
+        H5Sclose(sp);
+        hsize_t d1 = 4;
+        sp = H5Screate_simple(1, &d1, NULL);
+        hid_t st = H5Tcopy(H5T_C_S1);
+        H5Tset_size(st, 4);
+        d = H5Dcreate2(f, "/text", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dclose(d);
+        H5Tclose(st);
+        H5Sclose(sp);
+    }
+    ics_stats_request q = full_request();
+    expect_error(f, "/nan", &q, ICS_ENUMERIC, "/nan: row 123, column 1: value is NaN");
+    expect_error(f, "/inf", &q, ICS_ENUMERIC, "/inf: row 3, column 1: value is infinite");
+    expect_error(f, "/missing/data", &q, ICS_EIO, "/missing/data: cannot open");
+    expect_error(f, "/cube", &q, ICS_EINPUT, "rank 3");
+    expect_error(f, "/text", &q, ICS_EINPUT, "numeric dataset");
+
+    const double bad_level[2] = {0.5, 1.5};
+    ics_stats_request b = q;
+    b.quantile_levels = bad_level;
+    b.nquantiles = 2;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "quantile level 1.5 is outside [0, 1]");
+    b = q;
+    b.var_levels = bad_level;
+    b.nvar = 2;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "VaR/CVaR level 1.5");
+    const double nan_level[1] = {NAN};
+    b = q;
+    b.exceedance_probs = nan_level;
+    b.nexceed = 1;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "exceedance probability");
+    const double thr[3] = {0, 2, 1};
+    b = q;
+    b.ep_thresholds = thr;
+    b.ep_points = 3;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "nondecreasing");
+    b.ep_points = 0;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "ep_points");
+    b = q;
+    b.nquantiles = 3;
+    b.quantile_levels = NULL;
+    expect_error(f, "/ok", &b, ICS_EINPUT, "without values");
+
+    /* the good dataset still works, with only the defaults */
+    ics_stats_request d;
+    memset(&d, 0, sizeof d);
+    ics_column_stats_result *r = rows_ok1(f, "/ok", &d);
+    assert_int_equal(r->nquantiles, 0);
+    assert_int_equal(r->ep_points, 101);
+    ics_error err;
+    ics_error_clear(&err);
+    /* a result without levels omits those datasets */
+    assert_int_equal(ics_write_column_stats(f, "/statistics/ok", r, &err), ICS_OK);
+    assert_true(H5Lexists(f, "/statistics/ok/mean", H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(f, "/statistics/ok/quantiles", H5P_DEFAULT) == 0);
+    ics_column_stats_free(&r);
+    close_temp(f);
+}
+
+/* The (W, m, ICS_WINDOW_FIELDS) window moments of row-major (n, m) data, as a run stores them. */
+static void put_window_moments(hid_t f, const char *path, int64_t n, int64_t m, const double *x)
+{
+    const int64_t nw = (n + ICS_STATS_WINDOW - 1) / ICS_STATS_WINDOW;
+    double *rec = malloc((size_t)(nw * m * ICS_WINDOW_FIELDS) * sizeof *rec);
+    assert_non_null(rec);
+    for (int64_t w = 0; w < nw; ++w) {
+        const int64_t r0 = w * ICS_STATS_WINDOW;
+        const int64_t rows = n - r0 < ICS_STATS_WINDOW ? n - r0 : ICS_STATS_WINDOW;
+        for (int64_t c = 0; c < m; ++c)
+            ics_window_moments(x + r0 * m + c, rows, m, rec + (w * m + c) * ICS_WINDOW_FIELDS);
+    }
+    ics_error err;
+    ics_error_clear(&err);
+    hid_t d;
+    const int64_t dims[3] = {nw, m, ICS_WINDOW_FIELDS};
+    assert_int_equal(ics_h5_dataset(f, path, 3, dims, 16, 0, &d, &err), ICS_OK);
+    assert_int_equal(ics_h5_write_rows(d, 0, nw, m * ICS_WINDOW_FIELDS, rec, H5P_DEFAULT, &err),
+                     ICS_OK);
+    H5Dclose(d);
+    free(rec);
+}
+
+/* every statistic of column c of a equals (bitwise) that of b; NaN == NaN */
+static void assert_same_column(const ics_column_stats_result *a, const ics_column_stats_result *b,
+                               int64_t c)
+{
+    const int64_t m = a->ncols;
+    assert_int_equal(a->ncols, b->ncols);
+    assert_int_equal(a->count, b->count);
+#define SAME(arr, rows)                                                                            \
+    for (int64_t i = 0; i < (rows); ++i)                                                          \
+        assert_memory_equal(&a->arr[i * m + c], &b->arr[i * m + c], sizeof(double));
+    SAME(mean, 1) SAME(sd, 1) SAME(min, 1) SAME(max, 1)
+    SAME(quantiles, a->nquantiles) SAME(var, a->nvar) SAME(cvar, a->nvar)
+    SAME(return_period_loss, a->nexceed) SAME(ep_threshold, a->ep_points)
+    SAME(ep_probability, a->ep_points)
+#undef SAME
+}
+
+/* ics_window_moments against long-double sums, its finiteness flag, and a partial window. */
+static void test_window_moments(void **state)
+{
+    (void)state;
+    double x[3 * 1000], rec[ICS_WINDOW_FIELDS];
+    for (int i = 0; i < 3000; ++i) x[i] = 1e6 + 1e3 * nrand();
+    for (int rows = 1; rows <= 1000; rows += 333) { /* stride 3: the middle column */
+        ics_window_moments(x + 1, rows, 3, rec);
+        long double s = 0, ss = 0;
+        double lo = INFINITY, hi = -INFINITY;
+        for (int r = 0; r < rows; ++r) s += x[1 + 3 * r];
+        for (int r = 0; r < rows; ++r) {
+            const double v = x[1 + 3 * r];
+            ss += (v - s / rows) * (v - s / rows);
+            lo = fmin(lo, v), hi = fmax(hi, v);
+        }
+        assert_true(rec[0] == rows && rec[5] == -1 && rec[3] == lo && rec[4] == hi);
+        check_close(rec[1], (double)s, 1e-15, "window sum", rows);
+        if (rows > 1) check_close(rec[2], (double)ss, 1e-10, "window m2", rows);
+        else assert_true(rec[2] == 0);
+    }
+    x[1 + 3 * 500] = NAN, x[1 + 3 * 700] = INFINITY;
+    ics_window_moments(x + 1, 1000, 3, rec);
+    assert_true(rec[5] == 500 && isnan(rec[1]));
+    ics_window_moments(x + 1 + 3 * 600, 400, 3, rec);
+    assert_true(rec[5] == 100 && isinf(rec[1]));
+    /* huge finite values overflow the sum but are not reported as non-finite */
+    const double big[2] = {1.5e308, 1.5e308};
+    ics_window_moments(big, 2, 1, rec);
+    assert_true(rec[5] == -1 && rec[3] == 1.5e308 && rec[4] == 1.5e308);
+}
+
+/* Statistics from stored window moments equal, bit for bit, those computed from the data; a
+ * moments-only request then never reads the data; column shares reassemble the full result. */
+static void test_stored_window_moments(void **state)
+{
+    (void)state;
+    const int64_t n = 5 * ICS_STATS_WINDOW + 77, m = 3; /* a partial last window */
+    double *x = malloc((size_t)(n * m) * sizeof *x), *zero = calloc((size_t)(n * m), sizeof *x);
+    assert_non_null(x);
+    assert_non_null(zero);
+    for (int64_t i = 0; i < n; ++i) {
+        x[i * m + 0] = 1e6 * exp(0.5 * nrand());
+        x[i * m + 1] = urand() < 0.5 ? 0.0 : -3 + urand();
+        x[i * m + 2] = 7.5;
+    }
+    hid_t f = temp_file();
+    put_data(f, "/scenarios/loss", n, m, x);
+    put_window_moments(f, "/progress/moments/loss", n, m, x);
+    ics_stats_request q = full_request();
+    ics_column_stats_result *file = rows_ok1(f, "/scenarios/loss", &q);
+    check_against_reference(file, x, n, m, &q, (ref_opts){1, 1});
+    q.moments_dataset = "/progress/moments/loss";
+    ics_column_stats_result *stored = rows_ok1(f, "/scenarios/loss", &q);
+    for (int64_t c = 0; c < m; ++c) assert_same_column(stored, file, c);
+    assert_true(stored->mean[2] == 7.5 && stored->sd[2] == 0);
+
+    /* moments only: from the window moments alone, although the data here are all zero */
+    put_data(f, "/scenarios/zero", n, m, zero);
+    ics_stats_request mo;
+    memset(&mo, 0, sizeof mo);
+    mo.ep_points = -1;
+    mo.moments_dataset = "/progress/moments/loss";
+    ics_column_stats_result *only = rows_ok1(f, "/scenarios/zero", &mo);
+    for (int64_t c = 0; c < m; ++c)
+        assert_true(only->mean[c] == file->mean[c] && only->sd[c] == file->sd[c] &&
+                    only->min[c] == file->min[c] && only->max[c] == file->max[c]);
+    ics_column_stats_free(&only);
+    ics_column_stats_free(&stored);
+    ics_column_stats_free(&file);
+
+    /* errors: a window never written (a block that did not finish), a non-finite value, a
+     * dataset of the wrong shape, a bad column share */
+    {
+        ics_error err;
+        ics_error_clear(&err);
+        hid_t d = H5Dopen2(f, "/progress/moments/loss", H5P_DEFAULT);
+        double blank[3 * ICS_WINDOW_FIELDS] = {0};
+        assert_int_equal(ics_h5_write_rows(d, 2, 1, m * ICS_WINDOW_FIELDS, blank, H5P_DEFAULT,
+                                           &err), ICS_OK);
+        H5Dclose(d);
+    }
+    expect_error(f, "/scenarios/loss", &q, ICS_EIO, "moments of rows 2048..3071 are missing");
+    x[(3 * ICS_STATS_WINDOW + 5) * m + 1] = NAN;
+    put_window_moments(f, "/progress/moments/nan", n, m, x);
+    q.moments_dataset = "/progress/moments/nan";
+    expect_error(f, "/scenarios/loss", &q, ICS_ENUMERIC, "row 3077, column 1: value is NaN");
+    put_window_moments(f, "/progress/moments/short", n - ICS_STATS_WINDOW, m, x);
+    q.moments_dataset = "/progress/moments/short";
+    expect_error(f, "/scenarios/loss", &q, ICS_EINPUT, "are not (6, 3, 6)");
+    close_temp(f);
+    free(x);
+    free(zero);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_segments_and_ties),
         cmocka_unit_test(test_hard_distributions),
         cmocka_unit_test(test_bad_and_tiny),
+        cmocka_unit_test(test_r7_published_and_es_by_hand),
+        cmocka_unit_test(test_tiny_n),
+        cmocka_unit_test(test_write_layout),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_window_moments),
+        cmocka_unit_test(test_stored_window_moments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

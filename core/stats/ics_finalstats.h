@@ -1,8 +1,8 @@
-/* Exact statistics of a stored per-scenario dataset, computed at finalization by reading it in
- * row chunks: moments, extremes, R-7 quantiles, VaR, CVaR (expected shortfall), the
- * exceedance-probability curve and return-period losses, with memory independent of the number
- * of scenarios N. Serial HDF5 only, after the scenarios are written: any number of processes
- * may read the file at once, each computing a share of the columns (col_offset, col_stride). */
+/* Exact statistics of a stored per-scenario dataset: their definitions and request (below), the
+ * result, window moments and writing. The engine is ics_rowstats (ics_rowstats.h): moments,
+ * extremes, R-7 quantiles, VaR, CVaR (expected shortfall), the exceedance-probability curve and
+ * return-period losses, computed by any number of processes each reading only its own rows,
+ * with memory independent of the number of scenarios N. */
 #ifndef ICS_FINALSTATS_H
 #define ICS_FINALSTATS_H
 
@@ -32,8 +32,8 @@
  *    the level 1 - p computed in double precision.
  *  - mean and sd (N - 1 denominator, 0 when N < 2): exact-order two-pass moments of fixed
  *    1024-row windows aligned to the row index (ics_window_moments), windows merged pairwise
- *    (Chan et al.) in index order, so the result depends only on the data, never on chunk_rows,
- *    on how the file was written, or on whether the window moments were computed while the
+ *    (Chan et al.) in index order, so the result depends only on the data, never on the number
+ *    of processes, on how the file was written, or on whether the window moments were computed while the
  *    data was produced (moments_dataset) or read back from the file. */
 typedef struct ics_stats_request {
     const double *quantile_levels; /* [nquantiles], each in [0, 1] */
@@ -46,26 +46,16 @@ typedef struct ics_stats_request {
                                       every column; NULL: evenly spaced per column */
     int ep_points;                 /* K; 0 -> 101; -1 -> no curve. With ep_thresholds it
                                       must be given. */
-    int64_t chunk_rows;            /* rows read per chunk; 0 -> 65536, lowered so that one
-                                      chunk holds at most 2^23 values (64 MiB) */
-    int bins;                      /* histogram bins per selection pass; 0 -> 4096 (>= 2) */
-    int64_t collect_cap;           /* values gathered in memory per pass; 0 -> 1 << 20 */
     const char *moments_dataset;   /* optional: a (W, m, ICS_WINDOW_FIELDS) dataset, W =
                                       ceil(N / ICS_STATS_WINDOW), whose row w is
                                       ics_window_moments of rows [1024 w, 1024 (w + 1)) of each
                                       column; then the moments come from it and the data are
                                       read only for the order statistics and the EP curve
                                       (not at all when none is requested) */
-    int64_t col_offset, col_stride; /* compute only the columns c with c % col_stride ==
-                                       col_offset (0 <= col_offset < col_stride; col_stride 0
-                                       -> 1: every column); the others are NaN in the result
-                                       (count and ncols are still the dataset's). Processes
-                                       share a dataset's columns this way; each column's
-                                       statistics are the same whoever computes them. */
 } ics_stats_request;
 
 /* Window moments: the summary of ICS_STATS_WINDOW consecutive rows of one column (fewer in the
- * last window), which ics_column_stats merges in row order. ICS_WINDOW_FIELDS doubles:
+ * last window), which ics_rowstats merges in row order. ICS_WINDOW_FIELDS doubles:
  * [0] count, [1] sum, [2] m2 (sum of squared deviations from sum / count), [3] min, [4] max,
  * [5] -1 when every value is finite, else the offset of the first non-finite value in the
  * window, whose value is then in [1]. */
@@ -96,23 +86,7 @@ typedef struct ics_column_stats_result {
     int ep_points;
     double *ep_threshold;     /* [ep_points * m] */
     double *ep_probability;   /* [ep_points * m] */
-    int passes;               /* full reads of the dataset that were needed (diagnostic) */
 } ics_column_stats_result;
-
-/* Compute the statistics of the double dataset `dataset` (shape (N) or (N, m)) in `file`.
- * Memory: one chunk (chunk_rows x m doubles), O(m * (bins + K + levels)) bookkeeping, at most
- * max(m, 16) histograms of `bins` bins and `collect_cap` gathered values per pass, however
- * large N is. Exact quantiles by multi-pass selection: pass 1 moments and extremes, then
- * histogram passes that narrow each needed order statistic to a bin (bins are linear between
- * the bin's smallest and largest value, or on the order-preserving bit pattern of the doubles
- * after a few levels, so narrowing ends after at most 4 + ceil(64 / log2(bins)) levels), and a
- * pass that gathers and sorts the values of bins small enough to fit in collect_cap.
- * Errors: ICS_EINPUT for a bad request or a dataset that is not rank 1 or 2 floating point,
- * ICS_ENUMERIC for a NaN or infinite value (naming dataset, row and column), ICS_EIO when the
- * dataset cannot be opened or read. *out is set only on success. Not collective; not
- * thread-safe with other HDF5 calls on the same file (only one thread calls HDF5). */
-ics_status ics_column_stats(hid_t file, const char *dataset, const ics_stats_request *req,
-                            ics_column_stats_result **out, ics_error *err);
 
 /* Free a result and clear the caller's pointer; accepts NULL and a pointer to NULL. */
 void ics_column_stats_free(ics_column_stats_result **res);

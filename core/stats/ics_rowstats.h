@@ -1,5 +1,5 @@
 /* Exact statistics of a stored per-scenario dataset computed by P processes together, each
- * reading only its own rows, with the same definitions as ics_column_stats (ics_finalstats.h):
+ * reading only its own rows, with the definitions of ics_finalstats.h:
  * moments, extremes, R-7 quantiles, VaR, CVaR, return-period losses and the exceedance curve.
  * The work per process falls as 1/P; the result is the same bits for any P and any number of
  * threads, and every process gets all of it.
@@ -10,7 +10,7 @@
  *    segments [S p / P, S (p + 1) / P). Everything that is summed in floating point is
  *    summed inside a segment in row order and then over segments in segment order, so the
  *    decomposition never shows in the bits. Window moments merge as the binary counter of
- *    ics_column_stats; a full segment is exactly one node of that counter (level l).
+ *    the moments; a full segment is exactly one node of that counter (level l).
  *  - Order statistics start from a fixed-grid histogram that needs no range: bin = the top 16
  *    bits of the order-preserving 64-bit key of the double (16 bins per binade, both signs),
  *    so histograms of any rows merge by integer addition (the run accumulates them with each
@@ -68,8 +68,7 @@ typedef struct ics_stats_comm {
 } ics_stats_comm;
 
 /* Collective over comm: the statistics of dataset `dataset` (shape (N) or (N, m)) of `file`,
- * every process reading only its own segments. req as for ics_column_stats; col_offset and
- * col_stride must be 0; chunk_rows, bins and collect_cap are ignored. req->moments_dataset,
+ * every process reading only its own segments, as req asks (ics_finalstats.h). req->moments_dataset,
  * when given, supplies the window moments (ics_finalstats.h) so the data are read only for the
  * order statistics. hist: NULL, or this process's share of the fixed-grid histograms of every
  * column (m x ICS_KEYHIST_BINS, ics_keyhist_add over rows that the processes together cover

@@ -39,7 +39,7 @@ static double value_of_key(uint64_t k)
 }
 
 
-/* The binary counter of window moments of ics_column_stats: level l holds 2^l windows. */
+/* The binary counter of window moments (ics_finalstats.h): level l holds 2^l windows. */
 typedef struct tree {
     ics_moments level[TREE_LEVELS];
     uint64_t occ;
@@ -655,8 +655,9 @@ done:
 
 static ics_status check_levels(const double *lev, int n, const char *what, ics_error *err)
 {
-    if (n < 0 || (n > 0 && !lev))
-        return ics_error_set(err, ICS_EINPUT, "statistics: bad number of %s", what);
+    if (n < 0) return ics_error_set(err, ICS_EINPUT, "statistics: negative number of %s", what);
+    if (n > 0 && !lev)
+        return ics_error_set(err, ICS_EINPUT, "statistics: %d %s given without values", n, what);
     for (int i = 0; i < n; ++i)
         if (!(lev[i] >= 0.0 && lev[i] <= 1.0))
             return ics_error_set(err, ICS_EINPUT,
@@ -783,15 +784,18 @@ ics_status ics_rowstats(hid_t file, const char *dataset, const ics_stats_request
     ICS_TRY(check_levels(req->quantile_levels, nq, "quantile level", err));
     ICS_TRY(check_levels(req->var_levels, na, "VaR/CVaR level", err));
     ICS_TRY(check_levels(req->exceedance_probs, np, "exceedance probability", err));
-    if (req->ep_points < -1 || (req->ep_thresholds && req->ep_points <= 0) || req->col_stride > 1 ||
-        req->col_offset != 0)
-        ICS_FAIL(err, ICS_EINPUT, "statistics: bad exceedance points or column share");
+    if (req->ep_points < -1 || (req->ep_thresholds && req->ep_points <= 0))
+        ICS_FAIL(err, ICS_EINPUT,
+                 "statistics: ep_points is %d; give the number of exceedance thresholds (>= 1)",
+                 req->ep_points);
     if (K > 65535) ICS_FAIL(err, ICS_EINPUT, "statistics: %d exceedance points; at most 65535", K);
     if (req->ep_thresholds)
         for (int k = 0; k < K; ++k)
             if (!isfinite(req->ep_thresholds[k]) || (k > 0 && req->ep_thresholds[k] < req->ep_thresholds[k - 1]))
-                ICS_FAIL(err, ICS_EINPUT, "statistics: exceedance threshold %d (%g) is not finite "
-                         "or smaller than the one before", k, req->ep_thresholds[k]);
+                ICS_FAIL(err, ICS_EINPUT,
+                         "statistics: exceedance threshold %d (%g) is not finite or smaller "
+                         "than the one before; thresholds must be finite and nondecreasing",
+                         k, req->ep_thresholds[k]);
     {
         H5E_BEGIN_TRY
         {
@@ -976,7 +980,7 @@ done:
             x.cells[last].tail |= t->tail;
         }
     }
-    /* exceedance thresholds (as ics_column_stats: evenly spaced from min to max by default) */
+    /* exceedance thresholds (ics_finalstats.h: evenly spaced from min to max by default) */
     ICS_ALLOC(thr, (int64_t)(K ? K : 1) * m, err, "thresholds");
     for (int64_t c = 0; c < m; ++c) {
         const double lo = r->min[c], hi = r->max[c], w = hi - lo;
