@@ -11,8 +11,11 @@
 #include <mpi.h>
 #include <stdint.h>
 
-/* seconds of a rank's work per batch taken from the counter (P x 20 us when longer) */
+/* seconds of a rank's work per batch taken from the counter; with P ranks at least
+ * P x ICS_SCHED_BATCH_PER_RANK_S, so that the counter serves about 2 / ICS_SCHED_BATCH_PER_RANK_S
+ * = 20,000 atomics a second at most while batches are full, however many ranks there are */
 #define ICS_SCHED_BATCH_S 0.01
+#define ICS_SCHED_BATCH_PER_RANK_S 1e-4
 
 typedef struct ics_sched {
     MPI_Win win;

@@ -1,10 +1,10 @@
-/* Shared block counter and the block loop of a rank (see ics_sched.h). On one node Open MPI serves the window from shared
- * memory (osc/sm), so taking a batch costs an atomic, not a message to a busy rank 0.
+/* Shared block counter and the block loop of a rank (see ics_sched.h). On one node Open MPI 4.1
+ * serves the window through shared memory (osc/rdma over btl/vader, whose atomics it emulates).
  *
  * Batches (issue 17, "beyond one node"): one fetch per T blocks made the counter's traffic grow
  * as P N0 / b, 10^7 serialised atomics on rank 0 for 1,024 ranks of the aggregate shortcut.
  * Now a rank asks for as many items as it computes in ICS_SCHED_BATCH_S (at least its T threads'
- * worth; more ranks: longer batches, P x 20 us, so the counter's load P / batch time stays
+ * worth; more ranks: longer batches, P x 0.1 ms, so the counter's load P / batch time stays
  * bounded), and the counter gives at most ceil(R / 2P) of the R items left (guided
  * self-scheduling, Polychronopoulos and Kuck, IEEE Trans. Comput. 36(12), 1987, with factoring's
  * halving, Hummel, Schonberg and Flynn, CACM 35(8), 1992): large batches while much is left,
@@ -137,8 +137,8 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
         int ntasks = 0, more = 1;
         /* a batch: what this rank computes in batch_s (from its rate so far; at least T, at
          * most twice the last), see the top of this file */
-        const double batch_s = ICS_SCHED_BATCH_S > 20e-6 * sched->nranks ? ICS_SCHED_BATCH_S
-                                                                          : 20e-6 * sched->nranks;
+        const double per_p = ICS_SCHED_BATCH_PER_RANK_S * (double)sched->nranks;
+        const double batch_s = ICS_SCHED_BATCH_S > per_p ? ICS_SCHED_BATCH_S : per_p;
         double wall0 = 0.0;
         while (st == ICS_OK) {
             /* write the blocks the tasks have finished; free the slots of the blocks the
