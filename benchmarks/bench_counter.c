@@ -112,8 +112,9 @@ int main(int argc, char **argv)
             if (json) {
                 FILE *f = fopen(json, "a");
                 if (f) {
-                    fprintf(f, "{\"case\": \"counter_%s\", \"ranks\": %d, \"cores\": %ld, \"blocks\": %lld, "
-                            "\"block_us\": %g, \"wall_s\": %.6f, \"atomics_per_rank\": %.2f, "
+                    fprintf(f, "{\"case\": \"counter_%s\", \"ranks\": %d, \"cores\": %ld, "
+                            "\"blocks\": %lld, \"block_us\": %g, \"wall_s\": %.6f, "
+                            "\"atomics_per_rank\": %.2f, "
                             "\"atomics_max\": %lld, \"us_per_atomic\": %.4f, \"efficiency\": %.4f, "
                             "\"loadavg_1min\": %.2f}\n", names[scheme], P, cores, (long long)M, U,
                             wmax, (double)osum / P, (long long)omax, per, eff, load);

@@ -146,9 +146,18 @@ def main():
     recs = [json.loads(line) for line in open(path)] if not given or args else []
     print("assumptions:", ", ".join("%s=%g" % kv for kv in ASSUME.items()))
     s0_static = None
-    for model, b, beta, C, N0s in (("static", 1024, ASSUME["beta_static"], ASSUME["C_static"], (10**6, 10**8)),
-                                   ("diim", 256, ASSUME["beta_diim"], ASSUME["C_diim"], (4 * 10**4, 4 * 10**6)),
-                                   ("agg", 1024, ASSUME["beta_agg"], ASSUME["C_static"], (10**7, 10**9))):
+    workloads = (("static", 1024, ASSUME["beta_static"], ASSUME["C_static"], (10**6, 10**8)),
+                 ("diim", 256, ASSUME["beta_diim"], ASSUME["C_diim"], (4 * 10**4, 4 * 10**6)),
+                 ("agg", 1024, ASSUME["beta_agg"], ASSUME["C_static"], (10**7, 10**9)))
+    variants = (("columns, single counter, fs total (before 17)",
+                 dict(rows=False, fs="total", sched="single", overlap=False)),
+                ("rows, single counter, fs total (before)",
+                 dict(fs="total", sched="single", overlap=False)),
+                ("rows, batched counter, fs total", dict(fs="total", overlap=False)),
+                ("rows, batched, fs per node, no overlap", dict(overlap=False)),
+                ("rows, batched, fs per node (now)", dict()),
+                ("rows, batched, fs unbounded", dict(fs="none")))
+    for model, b, beta, C, N0s in workloads:
         got = given.get(model) or fit(recs, model, s0_static)
         if got is None:
             print("\n%s: no 1 x 1 records, skipped" % model)
@@ -156,29 +165,27 @@ def main():
         tcw, t_f, s0 = got
         if model == "static":
             s0_static = s0
-        print("\n%s: t_c+t_w = %.3g us/scenario, t_f = %.3g us/scenario (statistics), s0 = %.3g s%s"
-              % (model, tcw * 1e6, t_f * 1e6, s0, " (given)" if model in given else
-                 " (fitted, %s)" % ("CPU time" if recs and all("cpu_s" in r for r in recs
-                                                            if r["case"].startswith("scaling_" + model))
-                                   else "wall time")))
+        mine = [r for r in recs if r["case"].startswith("scaling_" + model)]
+        how = "given" if model in given else \
+            "fitted, %s" % ("CPU time" if mine and all("cpu_s" in r for r in mine) else "wall time")
+        print("\n%s: t_c+t_w = %.3g us/scenario, t_f = %.3g us/scenario (statistics), s0 = %.3g s (%s)"
+              % (model, tcw * 1e6, t_f * 1e6, s0, how))
         print("  per-rank write rate %.3g MB/s; a node of %d ranks %.3g GB/s (B_node %.3g GB/s)"
-              % (beta / tcw / 1e6, ASSUME["rpn"], ASSUME["rpn"] * beta / tcw / 1e9, ASSUME["B_node"] / 1e9))
+              % (beta / tcw / 1e6, ASSUME["rpn"], ASSUME["rpn"] * beta / tcw / 1e9,
+                 ASSUME["B_node"] / 1e9))
         for N0 in N0s:
-            print("  N0 = %.3g scenarios per rank, T(1) = %.3g s:" % (N0, sum(terms(1, N0, b, tcw, t_f, s0, beta, C).values())))
-            for label, kw in (("columns, single counter, fs total (before 17)", dict(rows=False, fs="total", sched="single", overlap=False)),
-                              ("rows, single counter, fs total (before)", dict(fs="total", sched="single", overlap=False)),
-                              ("rows, batched counter, fs total", dict(fs="total", overlap=False)),
-                              ("rows, batched, fs per node, no overlap", dict(overlap=False)),
-                              ("rows, batched, fs per node (now)", dict()),
-                              ("rows, batched, fs unbounded", dict(fs="none"))):
+            args1 = (N0, b, tcw, t_f, s0, beta, C)
+            print("  N0 = %.3g scenarios per rank, T(1) = %.3g s:"
+                  % (N0, sum(terms(1, *args1).values())))
+            for label, kw in variants:
                 cells = []
                 for P in PS:
-                    e, lim, _ = efficiency(P, N0, b, tcw, t_f, s0, beta, C, **kw)
+                    e, lim, _ = efficiency(P, *args1, **kw)
                     cells.append("E(%d) = %.3f [%s]" % (P, e, lim))
                 print("    %-46s %s" % (label, "  ".join(cells)))
-            cnt = [terms(1024, N0, b, tcw, t_f, s0, beta, C, sched=k)["block counter"] for k in ("single", "batched")]
-            print("    block counter at P = 1024: one fetch per block %.3g s, batched %.3g s" % tuple(cnt))
-
+            cnt = [terms(1024, *args1, sched=k)["block counter"] for k in ("single", "batched")]
+            print("    block counter at P = 1024: one fetch per block %.3g s, batched %.3g s"
+                  % tuple(cnt))
 
 if __name__ == "__main__":
     main()

@@ -12,8 +12,8 @@
  * counter read just before (on one rank, from its own last batch) and claimed by one
  * fetch-and-add, so every item is handed out exactly once; when other ranks took items between
  * the read and the add the batch is at most the size computed from the read (a compare-and-swap
- * would be exact, but Open MPI 4.1's emulated one, btl/vader, crashed here). Which rank computes an item never changes its numbers (they depend on
- * the global block index only). */
+ * would be exact, but Open MPI 4.1's emulated one, btl/vader, crashed here). Which rank
+ * computes an item never changes its numbers (they depend on the global block index only). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
 #include "ics_sched.h"
