@@ -1,5 +1,19 @@
-/* Shared block counter and the block loop of a rank (see ics_sched.h). On one node Open MPI serves the window from shared
- * memory (osc/sm), so taking a block costs an atomic, not a message to a busy rank 0. */
+/* Shared block counter and the block loop of a rank (see ics_sched.h). On one node Open MPI 4.1
+ * serves the window through shared memory (osc/rdma over btl/vader, whose atomics it emulates).
+ *
+ * Batches (issue 17, "beyond one node"): one fetch per T blocks made the counter's traffic grow
+ * as P N0 / b, 10^7 serialised atomics on rank 0 for 1,024 ranks of the aggregate shortcut.
+ * Now a rank asks for as many items as it computes in ICS_SCHED_BATCH_S (at least its T threads'
+ * worth; more ranks: longer batches, P x 0.1 ms, so the counter's load P / batch time stays
+ * bounded), and the counter gives at most ceil(R / 2P) of the R items left (guided
+ * self-scheduling, Polychronopoulos and Kuck, IEEE Trans. Comput. 36(12), 1987, with factoring's
+ * halving, Hummel, Schonberg and Flynn, CACM 35(8), 1992): large batches while much is left,
+ * single blocks at the end, so the ranks still finish together. A batch is sized from the
+ * counter read just before (on one rank, from its own last batch) and claimed by one
+ * fetch-and-add, so every item is handed out exactly once; when other ranks took items between
+ * the read and the add the batch is at most the size computed from the read (a compare-and-swap
+ * would be exact, but Open MPI 4.1's emulated one, btl/vader, crashed here). Which rank
+ * computes an item never changes its numbers (they depend on the global block index only). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
 #include "ics_sched.h"
@@ -9,11 +23,24 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* the batch claimed with `left` items left: min(want, ceil(left / 2P)), at least 1 */
+static int64_t batch_size(int64_t left, int64_t nranks, int64_t want)
+{
+    if (left <= 0) return 0;
+    const int64_t P = nranks > 0 ? nranks : 1, guided = (left + 2 * P - 1) / (2 * P);
+    int64_t n = want < guided ? want : guided;
+    return n < 1 ? 1 : n;
+}
+
 int ics_sched_create(ics_sched *s, int64_t total, MPI_Comm comm)
 {
-    int rank;
+    int rank, size;
     MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
     s->total = total;
+    s->nranks = size;
+    s->seen = 0;
+    s->fetches = 0;
     s->mem = NULL;
     s->cpu_busiest_s = s->cpu_sum_s = 0.0;
     int rc = MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t),
@@ -27,15 +54,21 @@ int ics_sched_create(ics_sched *s, int64_t total, MPI_Comm comm)
     return MPI_Barrier(comm);
 }
 
-int ics_sched_take(ics_sched *s, int want, int64_t *first)
+int64_t ics_sched_take(ics_sched *s, int64_t want, int64_t *first)
 {
-    int64_t inc = want, old = 0;
+    /* where the counter is: read it (one rank alone knows it) */
+    const int64_t cur = s->nranks > 1 ? ics_sched_peek(s) : s->seen;
+    if (cur >= s->total) return 0;
+    int64_t n = batch_size(s->total - cur, s->nranks, want), old = 0;
     MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, s->win);
-    MPI_Fetch_and_op(&inc, &old, MPI_INT64_T, 0, 0, MPI_SUM, s->win);
+    MPI_Fetch_and_op(&n, &old, MPI_INT64_T, 0, 0, MPI_SUM, s->win);
     MPI_Win_unlock(0, s->win);
+    s->fetches += 1 + (s->nranks > 1);
     if (old >= s->total) return 0;
+    if (n > s->total - old) n = s->total - old;
+    s->seen = old + n;
     *first = old;
-    return (int)(old + want <= s->total ? want : s->total - old);
+    return n;
 }
 
 int64_t ics_sched_peek(ics_sched *s)
@@ -67,6 +100,13 @@ void ics_sched_destroy(ics_sched *s)
  * nothing left to take or claim the master polls the tasks asleep (every 0.1 ms). */
 enum { SLOT_FREE, SLOT_TASK, SLOT_MASTER, SLOT_TAKEN };
 
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static double thread_cpu_s(void)
 {
     struct timespec ts;
@@ -93,8 +133,13 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
 #pragma omp master
     {
         const double cpu0 = thread_cpu_s();
-        int64_t next = 0, left = 0;
+        int64_t next = 0, left = 0, ntaken = 0, want = T;
         int ntasks = 0, more = 1;
+        /* a batch: what this rank computes in batch_s (from its rate so far; at least T, at
+         * most twice the last), see the top of this file */
+        const double per_p = ICS_SCHED_BATCH_PER_RANK_S * (double)sched->nranks;
+        const double batch_s = ICS_SCHED_BATCH_S > per_p ? ICS_SCHED_BATCH_S : per_p;
+        double wall0 = 0.0;
         while (st == ICS_OK) {
             /* write the blocks the tasks have finished; free the slots of the blocks the
              * master took once their tasks have run */
@@ -119,7 +164,17 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
             if (more && ics_stop_requested()) more = 0, left = 0;
             /* blocks for this rank */
             if (more && left == 0) {
-                left = ics_sched_take(sched, T, &next);
+                const double now = wall_s();
+                if (ntaken == 0) {
+                    wall0 = now;
+                } else {
+                    const double rate = (double)ntaken / (now - wall0 > 1e-6 ? now - wall0 : 1e-6);
+                    const double w = rate * batch_s < (double)(2 * want) ? rate * batch_s
+                                                                         : (double)(2 * want);
+                    want = w > (double)T ? (int64_t)w : T;
+                }
+                left = ics_sched_take(sched, want, &next);
+                ntaken += left;
                 more = left > 0;
                 if (ops->progress) ops->progress(ctx, ics_sched_peek(sched));
             }
