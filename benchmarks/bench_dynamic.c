@@ -152,9 +152,9 @@ int main(int argc, char **argv)
                      model, steps, b);
             if (ics_model_create(t, &m, &err) || ics_config_parse(yaml, "bench", &cfg, &err) ||
                 ics_plan_create(cfg, t, m, &p, &err) || ics_dyn_create(cfg, t, m, p, &d, &err) ||
+                (ario && (ics__ario_set_dense(d, dense || blas), 0)) || /* the mode's chunk */
                 (ario && chunk >= 0 && (ics__ario_set_chunk(d, chunk), 0)) ||
                 (ario && (ics__ario_set_blas(d, blas), 0)) ||
-                (ario && (ics__ario_set_dense(d, dense), 0)) ||
                 ics_dyn_ws_create(d, b, 0, &w, &err)) {
                 fprintf(stderr, "bench_dynamic: %s\n", err.msg);
                 return 1;

@@ -174,7 +174,36 @@ ICS_SIMD_CLONES void ics_kernel_sparse_cols(int nl, const int *ptr, const int *i
                                             const double *val, const double *R1, const double *R2,
                                             int ldr, double *O1, double *O2)
 {
-    for (int l = 0; l < nl; ++l) {
+    int l = 0;
+    if (R2) /* two links at a time: four independent sums in flight (each in its own order) */
+        for (; l + 2 <= nl; l += 2) {
+            const int e0 = ptr[l], e1 = ptr[l + 1], f1 = ptr[l + 2];
+            const int m = e1 - e0 < f1 - e1 ? e1 - e0 : f1 - e1;
+            v8 a1 = {0}, a2 = {0}, b1 = {0}, b2 = {0};
+            if (m > 0) {
+                const size_t o = (size_t)idx[e0] * ldr, u = (size_t)idx[e1] * ldr;
+                a1 = LD8(R1 + o) * val[e0], a2 = LD8(R2 + o) * val[e0];
+                b1 = LD8(R1 + u) * val[e1], b2 = LD8(R2 + u) * val[e1];
+            }
+            for (int k = 1; k < m; ++k) {
+                const size_t o = (size_t)idx[e0 + k] * ldr, u = (size_t)idx[e1 + k] * ldr;
+                a1 += LD8(R1 + o) * val[e0 + k], a2 += LD8(R2 + o) * val[e0 + k];
+                b1 += LD8(R1 + u) * val[e1 + k], b2 += LD8(R2 + u) * val[e1 + k];
+            }
+            for (int e = e0 + (m > 0 ? m : 0); e < e1; ++e) {
+                const size_t o = (size_t)idx[e] * ldr;
+                if (e == e0) a1 = LD8(R1 + o) * val[e], a2 = LD8(R2 + o) * val[e];
+                else a1 += LD8(R1 + o) * val[e], a2 += LD8(R2 + o) * val[e];
+            }
+            for (int e = e1 + (m > 0 ? m : 0); e < f1; ++e) {
+                const size_t u = (size_t)idx[e] * ldr;
+                if (e == e1) b1 = LD8(R1 + u) * val[e], b2 = LD8(R2 + u) * val[e];
+                else b1 += LD8(R1 + u) * val[e], b2 += LD8(R2 + u) * val[e];
+            }
+            ST8(O1 + (size_t)l * 8, a1), ST8(O2 + (size_t)l * 8, a2);
+            ST8(O1 + (size_t)l * 8 + 8, b1), ST8(O2 + (size_t)l * 8 + 8, b2);
+        }
+    for (; l < nl; ++l) {
         const int e0 = ptr[l], e1 = ptr[l + 1];
         v8 a1 = {0}, a2 = {0};
         if (R2) {

@@ -13,7 +13,7 @@
  * n x b column-major matrices: element (p, j, scenario c) at p*n*b + j + c*n.
  *
  * Chunks: ics_ario_block runs the whole horizon for one chunk of 8-64 scenarios at a time
- * (default_chunk: the chunk's 2 s n inventory and order values per scenario plus z within 1 MiB
+ * (default_chunk: the chunk's 2 s n (links: 2 L) inventory and order values per scenario plus z within 1 MiB
  * of L2), so the state stays in cache across steps; the workspace holds one chunk (ws_cols),
  * reused by the next; any block size works, and results do not depend on it. Per step each s x n x b array is read
  * once: the orders pass also folds the next step's input bound (min over products of kappa
@@ -50,6 +50,9 @@ typedef struct ario_trade {
     int *sup, *buy;
     int *gseg, *goff, *gcnt; /* [ngrp] segment, first row in sup, count */
     double *Z;               /* [nsup * nbuy] column-major */
+    /* the link state: the buyers jj of group g that have a link (gseg[g], buy[jj]), as
+     * kjj[k], kl[k] for k = koff[g] .. koff[g+1]-1 (links_create) */
+    int *koff, *kjj, *kl;
 } ario_trade;
 
 struct ics_ario {
@@ -163,6 +166,7 @@ void ics_ario_destroy(struct ics_ario **ap)
     for (int q = 0; q < a->nq; ++q) {
         ario_trade *r = &a->tr[q];
         free(r->sup), free(r->buy), free(r->gseg), free(r->goff), free(r->gcnt), free(r->Z);
+        free(r->koff), free(r->kjj), free(r->kl);
     }
     free(a->tr);
     free(a);
@@ -225,6 +229,22 @@ static ics_status links_create(struct ics_ario *a, const ics_table *t, ics_error
                 a->ridx[e] = a->lof[(size_t)p * n + jj], a->rval[e++] = a->Z[ii + jj * ld];
     }
     a->rptr[n] = e;
+    for (int q = 0; q < a->nq; ++q) {
+        ario_trade *r = &a->tr[q];
+        const size_t nk = (size_t)(r->ngrp ? r->ngrp : 1) * (r->nbuy ? r->nbuy : 1);
+        ICS_ALLOC(r->koff, r->ngrp + 1, err, "a trade restriction");
+        ICS_ALLOC(r->kjj, nk, err, "a trade restriction");
+        ICS_ALLOC(r->kl, nk, err, "a trade restriction");
+        int k = 0;
+        for (int g = 0; g < r->ngrp; ++g) {
+            r->koff[g] = k;
+            for (int jj = 0; jj < r->nbuy; ++jj) {
+                const int l = a->lof[(size_t)r->gseg[g] * n + r->buy[jj]];
+                if (l >= 0) r->kjj[k] = jj, r->kl[k++] = l;
+            }
+        }
+        r->koff[r->ngrp] = k;
+    }
 done:
     return st;
 }
@@ -964,6 +984,27 @@ ICS_SIMD_CLONES static void orders_links(const struct ics_ario *a, const aws *v,
     }
 }
 
+/* dst[i P + c] = src[i + c n] (i < n, c < cb), and back: 8 x 8 tiles */
+static void to_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+{
+    for (int i0 = 0; i0 < n; i0 += 8)
+        for (int c0 = 0; c0 < cb; c0 += 8) {
+            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
+            for (int c = c0; c < ce; ++c)
+                for (int i = i0; i < ie; ++i) dst[(size_t)i * P + c] = src[i + (size_t)c * n];
+        }
+}
+
+static void from_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+{
+    for (int c0 = 0; c0 < cb; c0 += 8)
+        for (int i0 = 0; i0 < n; i0 += 8) {
+            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
+            for (int i = i0; i < ie; ++i)
+                for (int c = c0; c < ce; ++c) dst[i + (size_t)c * n] = src[(size_t)i * P + c];
+        }
+}
+
 /* The second half of a step on the link state (c0 = 0): per product p and group of 8 lanes, the
  * received and order weights of p's links by kernels/segment.c's sparse product (deviations
  * from W0, as the dense GEMM 2), the restricted links' corrections (the dense loop's, on the
@@ -977,14 +1018,10 @@ static void links_orders(const ics_dyn *d, const aws *v, int cb, int alt, int tr
     const int useW = alt || trade_now;
     for (size_t e = 0; e < (size_t)n * P; ++e) v->limT[e] = INFINITY;
     /* the weights of GEMM 2 and the orders pass's node values by lane */
-    for (int c = 0; c < cb; ++c) {
-        const double *R1 = v->RR + (size_t)c * n, *R2 = R1 + (size_t)n * cb;
-        const double *dx = v->dxa + (size_t)c * n, *xo = v->xopt + (size_t)c * n;
-        for (int i = 0; i < n; ++i) {
-            const size_t e = (size_t)i * P + c;
-            v->R1T[e] = R1[i], v->R2T[e] = R2[i], v->dxaT[e] = dx[i], v->xoT[e] = xo[i];
-        }
-    }
+    to_lanes(n, cb, P, v->RR, v->R1T);
+    if (alt) to_lanes(n, cb, P, v->RR + (size_t)n * cb, v->R2T);
+    to_lanes(n, cb, P, v->dxa, v->dxaT);
+    to_lanes(n, cb, P, v->xopt, v->xoT);
     double *out = v->VWs;
     for (int p = 0; p < s; ++p) {
         const int l0 = a->loff[p], nl = a->loff[p + 1] - l0;
@@ -1010,9 +1047,8 @@ static void links_orders(const ics_dyn *d, const aws *v, int cb, int alt, int tr
                                                    ? v->unc[a->rq_row + (size_t)j * a->nunc]
                                                    : 1.0;
                             const double cw = subst_at(a, p, v->sig[qj], rqm) * v->rq[qj];
-                            for (int jj = 0; jj < r->nbuy; ++jj) { /* deviations from W0 */
-                                const int l = a->lof[(size_t)p * n + r->buy[jj]];
-                                if (l < 0) continue;
+                            for (int kk = r->koff[g]; kk < r->koff[g + 1]; ++kk) {
+                                const int l = r->kl[kk], jj = r->kjj[kk]; /* deviations from W0 */
                                 const size_t e = (size_t)(l - l0) * 8 + jg;
                                 const double w0 = a->lW0[l];
                                 out[e] -= cp * Tc[jj + jl * r->nbuy];
@@ -1029,8 +1065,7 @@ static void links_orders(const ics_dyn *d, const aws *v, int cb, int alt, int tr
             orders_links(a, v, p, g0, out, wofs, useW);
         }
     }
-    for (int c = 0; c < cb; ++c)
-        for (int i = 0; i < n; ++i) v->lim[i + (size_t)c * n] = v->limT[(size_t)i * P + c];
+    from_lanes(n, cb, P, v->limT, v->lim);
 }
 
 /* Step t for scenarios c0 .. c0+cb-1 of a block of bb. Scenarios never interact: every pass is
@@ -1107,12 +1142,12 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     for (int q = 0; q < nq && trade_prev; ++q) {
         const ario_trade *r = &a->tr[q];
         for (int g = 0; g < r->ngrp; ++g) {
-            for (int j = c0; j < c1 && v->sp; ++j) { /* no link: the dense g - 1 is -1 */
-                const int *lf = a->lof + (size_t)r->gseg[g] * n;
-                for (int jj = 0; jj < r->nbuy; ++jj) {
-                    const int l = lf[r->buy[jj]];
-                    v->Tg[jj + (size_t)(j - c0) * r->nbuy] =
-                        l >= 0 ? 1.0 + v->gS[(size_t)l * v->P + (j - c0)] : 0.0;
+            if (v->sp) { /* no link: the dense g - 1 is -1, 1 + g - 1 = 0 */
+                memset(v->Tg, 0, (size_t)r->nbuy * cb * sizeof *v->Tg);
+                for (int kk = r->koff[g]; kk < r->koff[g + 1]; ++kk) {
+                    const double *gl = v->gS + (size_t)r->kl[kk] * v->P;
+                    double *tg = v->Tg + r->kjj[kk];
+                    for (int c = 0; c < cb; ++c) tg[(size_t)c * r->nbuy] = 1.0 + gl[c];
                 }
             }
             for (int j = c0; j < c1 && !v->sp; ++j) {
@@ -1318,8 +1353,12 @@ void ics__ario_set_blas(const ics_dyn *d, int blas)
 
 void ics__ario_set_dense(const ics_dyn *d, int dense)
 {
-    d->ario->dense = dense != 0;
-    for (int q = 0; q < d->ndraws; ++q) d->draws[q]->ario->dense = dense != 0;
+    d->ario->dense = dense != 0; /* and the mode's default chunk (set_chunk after this) */
+    d->ario->chunk = default_chunk(d->ario);
+    for (int q = 0; q < d->ndraws; ++q) {
+        d->draws[q]->ario->dense = dense != 0;
+        d->draws[q]->ario->chunk = default_chunk(d->draws[q]->ario);
+    }
 }
 
 int ics__ario_links(const ics_dyn *d, int *nnz)

@@ -94,7 +94,8 @@ void ics__ario_set_blas(const ics_dyn *d, int blas);
  * dense = 1 keeps the dense s x n state with the dense kernels (the reference for tests and
  * benchmarks; the same sums without their zero terms: identical values), as does set_blas.
  * Set both before any workspace is created (ics_ario_ws_bytes sizes the state of the mode);
- * set_dense acts on the table draws' plans too. ics__ario_links: the links, and Z's nonzeros
+ * set_dense acts on the table draws' plans too and resets the chunk to the mode's default
+ * (call set_chunk after it). ics__ario_links: the links, and Z's nonzeros
  * in *nnz (NULL: not wanted). */
 void ics__ario_set_dense(const ics_dyn *d, int dense);
 int ics__ario_links(const ics_dyn *d, int *nnz);
