@@ -10,9 +10,11 @@
  * against the machine balance (DGEMM GFLOP/s / STREAM GB/s), which says which bound applies.
  * Prints a table with the BLAS core; --json appends records.
  * usage: bench_dynamic [--model diim|ario] [--n LIST] [--b LIST] [--steps T] [--chunk C]
- *                      [--blas] [--dense] [--density D] [--json FILE]   (--chunk: ARIO scenarios
- *                      per chunk, 0 = whole block; --blas: ARIO's segment products by DGEMM;
- *                      --dense: ARIO's dense s x n state and kernels instead of the links;
+ *                      [--blas] [--dense|--links] [--density D] [--json FILE]   (--chunk: ARIO
+ *                      scenarios per chunk, 0 = whole block; --blas: ARIO's segment products by
+ *                      DGEMM; --dense / --links: ARIO's dense s x n state and kernels, or the
+ *                      link state, instead of the plan's choice (links when at most half of
+ *                      the (product, client) pairs trade);
  *                      --density D: the table trades only between a share D of the segment
  *                      pairs, each pair full over all regions, as the built-in table, 20.1 %) */
 #include "ics_ario_internal.h"
@@ -93,7 +95,7 @@ int main(int argc, char **argv)
 {
     const char *model = "diim", *json = NULL;
     int ns[8] = {128, 512}, nn = 2, bs[8] = {256, 1024}, nb = 2, steps = 26, chunk = -1, blas = 0;
-    int dense = 0;
+    int dense = 0, force_links = 0;
     double dens = 1.0;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
@@ -102,6 +104,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) chunk = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--blas")) blas = 1;
         else if (!strcmp(argv[i], "--dense")) dense = 1;
+        else if (!strcmp(argv[i], "--links")) force_links = 1;
         else if (!strcmp(argv[i], "--density") && i + 1 < argc) dens = atof(argv[++i]);
         else if ((!strcmp(argv[i], "--n") || !strcmp(argv[i], "--b")) && i + 1 < argc) {
             int *dst = argv[i][2] == 'n' ? ns : bs, *cnt = argv[i][2] == 'n' ? &nn : &nb;
@@ -110,7 +113,7 @@ int main(int argc, char **argv)
                 dst[(*cnt)++] = atoi(tok);
         } else {
             fprintf(stderr, "usage: %s [--model diim|ario] [--n LIST] [--b LIST] [--steps T] "
-                    "[--chunk C] [--blas] [--dense] [--density D] [--json FILE]\n", argv[0]);
+                    "[--chunk C] [--blas] [--dense|--links] [--density D] [--json FILE]\n", argv[0]);
             return 2;
         }
     }
@@ -152,7 +155,7 @@ int main(int argc, char **argv)
                      model, steps, b);
             if (ics_model_create(t, &m, &err) || ics_config_parse(yaml, "bench", &cfg, &err) ||
                 ics_plan_create(cfg, t, m, &p, &err) || ics_dyn_create(cfg, t, m, p, &d, &err) ||
-                (ario && (ics__ario_set_dense(d, dense || blas), 0)) || /* the mode's chunk */
+                (ario && (dense || blas || force_links) && (ics__ario_set_dense(d, !force_links), 0)) ||
                 (ario && chunk >= 0 && (ics__ario_set_chunk(d, chunk), 0)) ||
                 (ario && (ics__ario_set_blas(d, blas), 0)) ||
                 ics_dyn_ws_create(d, b, 0, &w, &err)) {
@@ -196,7 +199,7 @@ int main(int argc, char **argv)
                        "of s n; state: %s\n", nreg, nseg, nreg * nseg,
                        100.0 * nnz / ((double)nreg * nseg * nreg * nseg),
                        100.0 * links / ((double)nseg * nreg * nseg),
-                       blas ? "dense (DGEMM)" : dense ? "dense" : "links");
+                       blas ? "dense (DGEMM)" : ics__ario_uses_links(d) ? "links" : "dense");
             if (ario)
                 printf("%-5s %5d %5d %5d %4d %12.4g %9.2f %9.2f %8.2f %6.3f %9.2f %9.1f %6.2f %6.2f "
                        "%6.2f  %s\n", model, n, b, steps, ch ? ch : b, sps, fstep * 1e-6, gf, dg,
@@ -220,7 +223,7 @@ int main(int argc, char **argv)
                             "\"state\": \"%s\", ", nreg * nseg,
                             nnz / ((double)nreg * nseg * nreg * nseg),
                             links / ((double)nseg * nreg * nseg),
-                            blas ? "dense_blas" : dense ? "dense" : "links");
+                            blas ? "dense_blas" : ics__ario_uses_links(d) ? "links" : "dense");
                 fprintf(jf, "\"blas_core\": \"%s\", \"ranks\": 1, \"threads\": 1}\n",
                         si.blas_core);
             }

@@ -436,6 +436,9 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
                 }
         }
     ICS_TRY(links_create(a, t, err));
+    /* the link state pays where links are few (measured: 1.6-2.9x the dense step at 20 % links,
+     * 0.7-0.85x at 100 %; docs/performance.md): dense above half of s n, same results */
+    a->dense = (double)a->L > 0.5 * s * (double)n;
     a->chunk = default_chunk(a);
     ics_ario_destroy(&d->ario);
     d->ario = a;
@@ -1359,6 +1362,11 @@ void ics__ario_set_dense(const ics_dyn *d, int dense)
         d->draws[q]->ario->dense = dense != 0;
         d->draws[q]->ario->chunk = default_chunk(d->draws[q]->ario);
     }
+}
+
+int ics__ario_uses_links(const ics_dyn *d)
+{
+    return use_links(d->ario);
 }
 
 int ics__ario_links(const ics_dyn *d, int *nnz)

@@ -90,7 +90,8 @@ void ics__ario_set_chunk(const ics_dyn *d, int chunk);
 void ics__ario_set_blas(const ics_dyn *d, int blas);
 
 /* ics_ario_block keeps the inventory and order state only on the links, the (product p, client
- * j) pairs with some z_ij != 0, i in p, and takes the products over Z's nonzeros (the default);
+ * j) pairs with some z_ij != 0, i in p, and takes the products over Z's nonzeros (the default
+ * when at most half of the s n pairs are links; dense = 0 forces it, whatever the density);
  * dense = 1 keeps the dense s x n state with the dense kernels (the reference for tests and
  * benchmarks; the same sums without their zero terms: identical values), as does set_blas.
  * Set both before any workspace is created (ics_ario_ws_bytes sizes the state of the mode);
@@ -99,6 +100,7 @@ void ics__ario_set_blas(const ics_dyn *d, int blas);
  * in *nnz (NULL: not wanted). */
 void ics__ario_set_dense(const ics_dyn *d, int dense);
 int ics__ario_links(const ics_dyn *d, int *nnz);
+int ics__ario_uses_links(const ics_dyn *d); /* 1: ics_ario_block keeps the link state */
 
 /* Work of one step of a block of b scenarios in which every shock acts, counted from the step's
  * loops and GEMMs: floating-point operations, and bytes the passes read and write (each array
