@@ -10,8 +10,13 @@
  * against the machine balance (DGEMM GFLOP/s / STREAM GB/s), which says which bound applies.
  * Prints a table with the BLAS core; --json appends records.
  * usage: bench_dynamic [--model diim|ario] [--n LIST] [--b LIST] [--steps T] [--chunk C]
- *                      [--blas] [--json FILE]   (--chunk: ARIO scenarios per chunk, 0 = whole
- *                      block; --blas: ARIO's segment products by DGEMM) */
+ *                      [--blas] [--dense|--links] [--density D] [--json FILE]   (--chunk: ARIO
+ *                      scenarios per chunk, 0 = whole block; --blas: ARIO's segment products by
+ *                      DGEMM; --dense / --links: ARIO's dense s x n state and kernels, or the
+ *                      link state, instead of the plan's choice (links when at most half of
+ *                      the (product, client) pairs trade);
+ *                      --density D: the table trades only between a share D of the segment
+ *                      pairs, each pair full over all regions, as the built-in table, 20.1 %) */
 #include "ics_ario_internal.h"
 #include "ics_config.h"
 #include "ics_dynamic.h"
@@ -26,6 +31,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Keep the flows of round(D nseg^2) segment pairs (supplier segment, client segment), chosen
+ * by a fixed shuffle, and zero the others; final demand and value added take up the rest of
+ * each node's output (the table stays productive: flows only fall). */
+static void sparsify(ics_table *t, double dens)
+{
+    const int n = t->n, s = t->nseg, np = s * s;
+    int *pairs = malloc(sizeof *pairs * (size_t)np);
+    unsigned char *keep = calloc((size_t)np, 1);
+    unsigned long long x = 88172645463325252ULL;
+    for (int q = 0; q < np; ++q) pairs[q] = q;
+    for (int q = np - 1; q > 0; --q) { /* Fisher-Yates with xorshift64 */
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const int r = (int)(x % (unsigned long long)(q + 1)), tmp = pairs[q];
+        pairs[q] = pairs[r], pairs[r] = tmp;
+    }
+    const int nk = (int)(dens * np + 0.5);
+    for (int q = 0; q < nk && q < np; ++q) keep[pairs[q]] = 1;
+    for (int j = 0; j < n; ++j)
+        for (int i = 0; i < n; ++i)
+            if (!keep[t->node_segment[i] * s + t->node_segment[j]]) t->Z[i + (size_t)j * n] = 0.0;
+    for (int i = 0; i < n; ++i) {
+        double rs = 0, cs = 0;
+        for (int j = 0; j < n; ++j) rs += t->Z[i + (size_t)j * n], cs += t->Z[j + (size_t)i * n];
+        t->Y[i] = t->x[i] - rs;
+        t->va[i] = t->x[i] - cs;
+    }
+    free(pairs), free(keep);
+}
 
 static double now(void)
 {
@@ -61,12 +95,17 @@ int main(int argc, char **argv)
 {
     const char *model = "diim", *json = NULL;
     int ns[8] = {128, 512}, nn = 2, bs[8] = {256, 1024}, nb = 2, steps = 26, chunk = -1, blas = 0;
+    int dense = 0, force_links = 0;
+    double dens = 1.0;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
         else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) chunk = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--blas")) blas = 1;
+        else if (!strcmp(argv[i], "--dense")) dense = 1;
+        else if (!strcmp(argv[i], "--links")) force_links = 1;
+        else if (!strcmp(argv[i], "--density") && i + 1 < argc) dens = atof(argv[++i]);
         else if ((!strcmp(argv[i], "--n") || !strcmp(argv[i], "--b")) && i + 1 < argc) {
             int *dst = argv[i][2] == 'n' ? ns : bs, *cnt = argv[i][2] == 'n' ? &nn : &nb;
             *cnt = 0;
@@ -74,7 +113,7 @@ int main(int argc, char **argv)
                 dst[(*cnt)++] = atoi(tok);
         } else {
             fprintf(stderr, "usage: %s [--model diim|ario] [--n LIST] [--b LIST] [--steps T] "
-                    "[--chunk C] [--blas] [--json FILE]\n", argv[0]);
+                    "[--chunk C] [--blas] [--dense|--links] [--density D] [--json FILE]\n", argv[0]);
             return 2;
         }
     }
@@ -104,6 +143,7 @@ int main(int argc, char **argv)
             ics_error err;
             ics_error_clear(&err);
             ics_table *t = ics_table_random(nreg, nseg, 7, &err);
+            if (t && dens < 1.0) sparsify(t, dens);
             ics_model *m = NULL;
             ics_config *cfg = NULL;
             ics_plan *p = NULL;
@@ -115,6 +155,7 @@ int main(int argc, char **argv)
                      model, steps, b);
             if (ics_model_create(t, &m, &err) || ics_config_parse(yaml, "bench", &cfg, &err) ||
                 ics_plan_create(cfg, t, m, &p, &err) || ics_dyn_create(cfg, t, m, p, &d, &err) ||
+                (ario && (dense || blas || force_links) && (ics__ario_set_dense(d, !force_links), 0)) ||
                 (ario && chunk >= 0 && (ics__ario_set_chunk(d, chunk), 0)) ||
                 (ario && (ics__ario_set_blas(d, blas), 0)) ||
                 ics_dyn_ws_create(d, b, 0, &w, &err)) {
@@ -151,6 +192,14 @@ int main(int argc, char **argv)
             const double balance = dg / bw;
             const char *bound = ai < balance ? "memory" : "compute";
             const int ch = ario ? ics__ario_chunk(d) : 0;
+            int nnz = 0;
+            const int links = ario ? ics__ario_links(d, &nnz) : 0;
+            if (ario)
+                printf("  table %d x %d = %d nodes: Z nonzeros %.1f %%, links (A^S_pj > 0) %.1f %% "
+                       "of s n; state: %s\n", nreg, nseg, nreg * nseg,
+                       100.0 * nnz / ((double)nreg * nseg * nreg * nseg),
+                       100.0 * links / ((double)nseg * nreg * nseg),
+                       blas ? "dense (DGEMM)" : ics__ario_uses_links(d) ? "links" : "dense");
             if (ario)
                 printf("%-5s %5d %5d %5d %4d %12.4g %9.2f %9.2f %8.2f %6.3f %9.2f %9.1f %6.2f %6.2f "
                        "%6.2f  %s\n", model, n, b, steps, ch ? ch : b, sps, fstep * 1e-6, gf, dg,
@@ -169,6 +218,12 @@ int main(int argc, char **argv)
                             "\"bandwidth_ratio\": %.4g, \"flops_per_byte\": %.4g, "
                             "\"machine_balance\": %.4g, \"bound\": \"%s\", ",
                             ch ? ch : b, bstep, gbs, bw, bw2, gbs / bw, ai, balance, bound);
+                if (ario)
+                    fprintf(jf, "\"nodes\": %d, \"z_density\": %.4g, \"link_density\": %.4g, "
+                            "\"state\": \"%s\", ", nreg * nseg,
+                            nnz / ((double)nreg * nseg * nreg * nseg),
+                            links / ((double)nseg * nreg * nseg),
+                            blas ? "dense_blas" : ics__ario_uses_links(d) ? "links" : "dense");
                 fprintf(jf, "\"blas_core\": \"%s\", \"ranks\": 1, \"threads\": 1}\n",
                         si.blas_core);
             }

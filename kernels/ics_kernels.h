@@ -53,4 +53,18 @@ void ics_kernel_segment_rows(int n, int K, int nc, const double *Z, int ldz, con
 void ics_kernel_segment_cols(int n, int K, int nc, const double *ZT, int ldz, const double *R,
                              int ldr, double *Out, int ldo);
 
+/* The same two products over the nonzeros of Z only (issue 17: real tables are sparse), with
+ * the scenarios as the vectorised dimension: a scenario's values of one link or node are lanes
+ * c of a row, 8 lanes at a time (G, R rows must have >= nc rounded up to 8 readable, finite
+ * lanes). Each sum runs over the row's nonzeros in the order of ptr, which is the order of the
+ * dense kernels with the zero terms left out, so the values are those of the dense kernels
+ * (an exact zero term z g adds nothing; at most the sign of a zero sum differs).
+ * rows: D[i + c ldd] = sum_{e = ptr[i]}^{ptr[i+1]-1} val[e] G[idx[e] ldg + c], i < n, c < nc.
+ * cols: O1[l 8 + c] = sum_e val[e] R1[idx[e] ldr + c] (and O2 from R2 unless R2 is NULL),
+ * l < nl (ptr, idx, val from the first of the nl rows), c < 8. */
+void ics_kernel_sparse_rows(int n, int nc, const int *ptr, const int *idx, const double *val,
+                            const double *G, int ldg, double *D, int ldd);
+void ics_kernel_sparse_cols(int nl, const int *ptr, const int *idx, const double *val,
+                            const double *R1, const double *R2, int ldr, double *O1, double *O2);
+
 #endif

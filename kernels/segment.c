@@ -131,3 +131,95 @@ ICS_SIMD_CLONES void ics_kernel_segment_cols(int n, int K, int nc, const double 
         }
     }
 }
+
+/* Sparse forms (see ics_kernels.h). Lanes are scenarios: each v8 holds 8 scenarios' values of
+ * one row of G or R (contiguous), so every nonzero is one broadcast and one vector load, and
+ * every lane's sum runs over the nonzeros in order, from the first (no reassociation). */
+ICS_SIMD_CLONES void ics_kernel_sparse_rows(int n, int nc, const int *ptr, const int *idx,
+                                            const double *val, const double *G, int ldg,
+                                            double *D, int ldd)
+{
+    const int nc8 = (nc + 7) & ~7;
+    double tmp[32];
+    for (int i = 0; i < n; ++i) {
+        const int e0 = ptr[i], e1 = ptr[i + 1];
+        int c0 = 0;
+        for (; c0 + 32 <= nc8; c0 += 32) { /* four independent sums in flight */
+            v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            if (e0 < e1) {
+                const double *g = G + (size_t)idx[e0] * ldg + c0, z = val[e0];
+                a0 = LD8(g) * z, a1 = LD8(g + 8) * z, a2 = LD8(g + 16) * z, a3 = LD8(g + 24) * z;
+            }
+            for (int e = e0 + 1; e < e1; ++e) {
+                const double *g = G + (size_t)idx[e] * ldg + c0, z = val[e];
+                a0 += LD8(g) * z, a1 += LD8(g + 8) * z, a2 += LD8(g + 16) * z;
+                a3 += LD8(g + 24) * z;
+            }
+            ST8(tmp, a0), ST8(tmp + 8, a1), ST8(tmp + 16, a2), ST8(tmp + 24, a3);
+            const int m = nc - c0 < 32 ? nc - c0 : 32;
+            for (int c = 0; c < m; ++c) D[i + (size_t)(c0 + c) * ldd] = tmp[c];
+        }
+        for (; c0 < nc8; c0 += 8) {
+            v8 a0 = {0};
+            if (e0 < e1) a0 = LD8(G + (size_t)idx[e0] * ldg + c0) * val[e0];
+            for (int e = e0 + 1; e < e1; ++e) a0 += LD8(G + (size_t)idx[e] * ldg + c0) * val[e];
+            ST8(tmp, a0);
+            const int m = nc - c0 < 8 ? nc - c0 : 8;
+            for (int c = 0; c < m; ++c) D[i + (size_t)(c0 + c) * ldd] = tmp[c];
+        }
+    }
+}
+
+ICS_SIMD_CLONES void ics_kernel_sparse_cols(int nl, const int *ptr, const int *idx,
+                                            const double *val, const double *R1, const double *R2,
+                                            int ldr, double *O1, double *O2)
+{
+    int l = 0;
+    if (R2) /* two links at a time: four independent sums in flight (each in its own order) */
+        for (; l + 2 <= nl; l += 2) {
+            const int e0 = ptr[l], e1 = ptr[l + 1], f1 = ptr[l + 2];
+            const int m = e1 - e0 < f1 - e1 ? e1 - e0 : f1 - e1;
+            v8 a1 = {0}, a2 = {0}, b1 = {0}, b2 = {0};
+            if (m > 0) {
+                const size_t o = (size_t)idx[e0] * ldr, u = (size_t)idx[e1] * ldr;
+                a1 = LD8(R1 + o) * val[e0], a2 = LD8(R2 + o) * val[e0];
+                b1 = LD8(R1 + u) * val[e1], b2 = LD8(R2 + u) * val[e1];
+            }
+            for (int k = 1; k < m; ++k) {
+                const size_t o = (size_t)idx[e0 + k] * ldr, u = (size_t)idx[e1 + k] * ldr;
+                a1 += LD8(R1 + o) * val[e0 + k], a2 += LD8(R2 + o) * val[e0 + k];
+                b1 += LD8(R1 + u) * val[e1 + k], b2 += LD8(R2 + u) * val[e1 + k];
+            }
+            for (int e = e0 + (m > 0 ? m : 0); e < e1; ++e) {
+                const size_t o = (size_t)idx[e] * ldr;
+                if (e == e0) a1 = LD8(R1 + o) * val[e], a2 = LD8(R2 + o) * val[e];
+                else a1 += LD8(R1 + o) * val[e], a2 += LD8(R2 + o) * val[e];
+            }
+            for (int e = e1 + (m > 0 ? m : 0); e < f1; ++e) {
+                const size_t u = (size_t)idx[e] * ldr;
+                if (e == e1) b1 = LD8(R1 + u) * val[e], b2 = LD8(R2 + u) * val[e];
+                else b1 += LD8(R1 + u) * val[e], b2 += LD8(R2 + u) * val[e];
+            }
+            ST8(O1 + (size_t)l * 8, a1), ST8(O2 + (size_t)l * 8, a2);
+            ST8(O1 + (size_t)l * 8 + 8, b1), ST8(O2 + (size_t)l * 8 + 8, b2);
+        }
+    for (; l < nl; ++l) {
+        const int e0 = ptr[l], e1 = ptr[l + 1];
+        v8 a1 = {0}, a2 = {0};
+        if (R2) {
+            if (e0 < e1) {
+                const size_t o = (size_t)idx[e0] * ldr;
+                a1 = LD8(R1 + o) * val[e0], a2 = LD8(R2 + o) * val[e0];
+            }
+            for (int e = e0 + 1; e < e1; ++e) {
+                const size_t o = (size_t)idx[e] * ldr;
+                a1 += LD8(R1 + o) * val[e], a2 += LD8(R2 + o) * val[e];
+            }
+            ST8(O2 + (size_t)l * 8, a2);
+        } else {
+            if (e0 < e1) a1 = LD8(R1 + (size_t)idx[e0] * ldr) * val[e0];
+            for (int e = e0 + 1; e < e1; ++e) a1 += LD8(R1 + (size_t)idx[e] * ldr) * val[e];
+        }
+        ST8(O1 + (size_t)l * 8, a1);
+    }
+}

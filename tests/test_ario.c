@@ -227,9 +227,8 @@ static void test_unshocked_columns_exact(void **state)
             assert_int_equal(ics_model_create(t, &m, &err), ICS_OK);
             if (ics_config_parse(yamls[y], "t.yaml", &cfg, &err) ||
                 ics_plan_create(cfg, t, m, &p, &err) || ics_dyn_create(cfg, t, m, p, &d, &err) ||
-                ics_dyn_ws_create(d, b, 1, &w, &err))
+                (ics__ario_set_blas(d, blas), 0) || ics_dyn_ws_create(d, b, 1, &w, &err))
                 fail_msg("%s", err.msg);
-            ics__ario_set_blas(d, blas);
             ics_dyn_block(d, p, m, 0, b, w);
             const int n = t->n, k = d->k, T = d->T;
             int calm = 0, hit = 0;
@@ -477,9 +476,9 @@ static void test_segment_kernels_match_blas(void **state)
     if (ics_config_parse(yaml, "t.yaml", &cfg, &err) || ics_plan_create(cfg, t, m, &p, &err))
         fail_msg("%s", err.msg);
     for (int v = 0; v < 2; ++v) {
-        if (ics_dyn_create(cfg, t, m, p, &d[v], &err) || ics_dyn_ws_create(d[v], b, 0, &w[v], &err))
-            fail_msg("%s", err.msg);
-        ics__ario_set_blas(d[v], v);
+        if (ics_dyn_create(cfg, t, m, p, &d[v], &err)) fail_msg("%s", err.msg);
+        ics__ario_set_blas(d[v], v); /* before the workspace, which holds the mode's state */
+        if (ics_dyn_ws_create(d[v], b, 0, &w[v], &err)) fail_msg("%s", err.msg);
         ics_plan_sample(p, 0, b, w[v]->Theta, w[v]->Raw, w[v]->Occ);
         ics_plan_timing(p, 0, b, w[v]->Start, w[v]->Dur);
         ics_dyn_block(d[v], p, m, 0, b, w[v]);

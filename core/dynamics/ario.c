@@ -13,12 +13,19 @@
  * n x b column-major matrices: element (p, j, scenario c) at p*n*b + j + c*n.
  *
  * Chunks: ics_ario_block runs the whole horizon for one chunk of 8-64 scenarios at a time
- * (default_chunk: the chunk's 2 s n inventory and order values per scenario plus z within 1 MiB
+ * (default_chunk: the chunk's 2 s n (links: 2 L) inventory and order values per scenario plus z within 1 MiB
  * of L2), so the state stays in cache across steps; the workspace holds one chunk (ws_cols),
  * reused by the next; any block size works, and results do not depend on it. Per step each s x n x b array is read
  * once: the orders pass also folds the next step's input bound (min over products of kappa
  * omega) into one n x b array, and each product's received and order weights are computed for
  * a group of 8 scenarios and consumed from L1 by the orders pass.
+ * Links (issue 17): ics_ario_block keeps the inventory and order state only for the (product p,
+ * client j) pairs with some z_ij != 0, i in p (20.1 % of s n on the built-in table), L x P per
+ * chunk with the chunk's scenarios as lanes (P: the chunk rounded up to 8), and takes the two
+ * products over Z's nonzeros (kernels/segment.c's sparse forms, vectorised over scenarios): the
+ * dense sums without their zero terms, in the same order, so the results are the dense path's
+ * bit for bit (tests/test_ario_links.c). The dense state (ics__ario_set_dense, set_blas, and the
+ * probe of ics__ario_begin/step) stays as the reference.
  * Bounds and measurements: docs/performance.md. */
 #include "ics_dynamic.h"
 
@@ -43,6 +50,9 @@ typedef struct ario_trade {
     int *sup, *buy;
     int *gseg, *goff, *gcnt; /* [ngrp] segment, first row in sup, count */
     double *Z;               /* [nsup * nbuy] column-major */
+    /* the link state: the buyers jj of group g that have a link (gseg[g], buy[jj]), as
+     * kjj[k], kl[k] for k = koff[g] .. koff[g+1]-1 (links_create) */
+    int *koff, *kjj, *kl;
 } ario_trade;
 
 struct ics_ario {
@@ -79,6 +89,20 @@ struct ics_ario {
     int chunk;          /* scenarios per chunk in ics_ario_block (ics__ario_chunk) */
     ics__ario_rebuild *rb; /* rebuilding of destroyed capacity (ario_rebuild.c), NULL: off */
     int blas;           /* segment products by DGEMM, not kernels/segment.c (ics__ario_set_blas) */
+    /* Links (issue 17): the (product p, client j) pairs with some z_ij != 0, i in p. Only they
+     * carry state in ics_ario_block (unless dense): elsewhere the inventory stays 0, the orders
+     * per unit of weight -1, and every term they enter is z_ij x (finite) = 0. */
+    int dense;          /* ics_ario_block keeps the dense s x n state (ics__ario_set_dense) */
+    int L, maxl;        /* links, most links of one product */
+    int *loff;          /* [s+1] links of product p: loff[p] .. loff[p+1]-1, clients ascending */
+    int *lcli;          /* [L] client (internal node) of each link */
+    int *lof;           /* [s*n] link of (p, j), -1: none */
+    double *lU, *lT, *lW0, *lK; /* [L] U, tgt, W0, kappa of each link */
+    int nnz;            /* nonzeros of Z */
+    int *rptr, *ridx;   /* [n+1], [nnz]: row i's nonzeros z_ij, j ascending, as links (p(i), j) */
+    double *rval;
+    int *cptr, *cidx;   /* [L+1], [nnz]: link (p, j)'s suppliers i in p with z_ij != 0, ascending */
+    double *cval;
 };
 
 /* Scenarios whose received and order weights of one product are computed and consumed together
@@ -114,9 +138,12 @@ static double curve(int kind, double f)
  * (ARIO_CACHE_BYTES, fixed rather than probed so that every host makes the same choice); 8 to
  * 64 scenarios (measured: 8 and 16 equally fast at n = 128 and 512, 32 slower by 5-10 %). */
 #define ARIO_CACHE_BYTES (1024.0 * 1024.0)
-static int default_chunk(int n, int s)
+static int default_chunk(const struct ics_ario *a)
 {
-    const double per = 8.0 * (2.0 * s * n + 16.0 * n), zb = 2.0 * 8.0 * n * (double)n;
+    const double n = a->n, s = a->s;
+    /* the link state (2 L values per scenario) and the two index copies of Z's nonzeros */
+    const double per = 8.0 * (2.0 * (a->dense ? s * n : a->L) + 16.0 * n);
+    const double zb = a->dense ? 2.0 * 8.0 * n * n : 2.0 * 12.0 * a->nnz;
     double avail = ARIO_CACHE_BYTES - zb;
     if (avail < ARIO_CACHE_BYTES / 4) avail = ARIO_CACHE_BYTES / 4;
     const int cb = (int)(avail / per) & ~7;
@@ -132,14 +159,94 @@ void ics_ario_destroy(struct ics_ario **ap)
     free(a->U), free(a->W0), free(a->kappa), free(a->tgt), free(a->inf);
     free(a->mask), free(a->amax), free(a->lag), free(a->requal);
     free(a->unc_seg), free(a->steps);
+    free(a->loff), free(a->lcli), free(a->lof), free(a->lU), free(a->lT), free(a->lW0);
+    free(a->lK), free(a->rptr), free(a->ridx), free(a->rval), free(a->cptr), free(a->cidx);
+    free(a->cval);
     ics__ario_rebuild_destroy(&a->rb);
     for (int q = 0; q < a->nq; ++q) {
         ario_trade *r = &a->tr[q];
         free(r->sup), free(r->buy), free(r->gseg), free(r->goff), free(r->gcnt), free(r->Z);
+        free(r->koff), free(r->kjj), free(r->kl);
     }
     free(a->tr);
     free(a);
     *ap = NULL;
+}
+
+/* The links of the plan (after Z, U, W0, tgt and kappa): their lists, plan values and the two
+ * index forms of Z's nonzeros (struct ics_ario). */
+static ics_status links_create(struct ics_ario *a, const ics_table *t, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const int n = a->n, s = a->s;
+    const size_t ld = (size_t)a->ldp;
+    ICS_ALLOC(a->loff, s + 1, err, "the ARIO links");
+    ICS_ALLOC(a->lof, (size_t)s * n + 1, err, "the ARIO links");
+    ICS_ALLOC(a->rptr, n + 1, err, "the ARIO links");
+    a->L = a->nnz = 0;
+    for (int p = 0; p < s; ++p) {
+        a->loff[p] = a->L;
+        for (int jj = 0; jj < n; ++jj) {
+            int nz = 0;
+            for (int ii = a->segoff[p]; ii < a->segoff[p + 1]; ++ii) nz += a->Z[ii + jj * ld] != 0.0;
+            a->lof[(size_t)p * n + jj] = nz ? a->L++ : -1;
+            a->nnz += nz;
+        }
+        if (a->L - a->loff[p] > a->maxl) a->maxl = a->L - a->loff[p];
+    }
+    a->loff[s] = a->L;
+    const int L1 = a->L ? a->L : 1, z1 = a->nnz ? a->nnz : 1;
+    ICS_ALLOC(a->lcli, L1, err, "the ARIO links");
+    ICS_ALLOC(a->lU, L1, err, "the ARIO links");
+    ICS_ALLOC(a->lT, L1, err, "the ARIO links");
+    ICS_ALLOC(a->lW0, L1, err, "the ARIO links");
+    ICS_ALLOC(a->lK, L1, err, "the ARIO links");
+    ICS_ALLOC(a->cptr, a->L + 1, err, "the ARIO links");
+    ICS_ALLOC(a->ridx, z1, err, "the ARIO links");
+    ICS_ALLOC(a->rval, z1, err, "the ARIO links");
+    ICS_ALLOC(a->cidx, z1, err, "the ARIO links");
+    ICS_ALLOC(a->cval, z1, err, "the ARIO links");
+    int e = 0;
+    for (int p = 0; p < s; ++p)
+        for (int jj = 0; jj < n; ++jj) {
+            const int l = a->lof[(size_t)p * n + jj];
+            if (l < 0) continue;
+            const size_t pj = (size_t)p * n + jj;
+            a->lcli[l] = jj;
+            a->lU[l] = a->U[pj], a->lT[l] = a->tgt[pj], a->lW0[l] = a->W0[pj];
+            a->lK[l] = a->kappa[pj];
+            a->cptr[l] = e;
+            for (int ii = a->segoff[p]; ii < a->segoff[p + 1]; ++ii)
+                if (a->Z[ii + jj * ld] != 0.0) a->cidx[e] = ii, a->cval[e++] = a->Z[ii + jj * ld];
+        }
+    a->cptr[a->L] = e;
+    e = 0;
+    for (int ii = 0; ii < n; ++ii) {
+        const int p = t->node_segment[a->perm[ii]];
+        a->rptr[ii] = e;
+        for (int jj = 0; jj < n; ++jj)
+            if (a->Z[ii + jj * ld] != 0.0)
+                a->ridx[e] = a->lof[(size_t)p * n + jj], a->rval[e++] = a->Z[ii + jj * ld];
+    }
+    a->rptr[n] = e;
+    for (int q = 0; q < a->nq; ++q) {
+        ario_trade *r = &a->tr[q];
+        const size_t nk = (size_t)(r->ngrp ? r->ngrp : 1) * (r->nbuy ? r->nbuy : 1);
+        ICS_ALLOC(r->koff, r->ngrp + 1, err, "a trade restriction");
+        ICS_ALLOC(r->kjj, nk, err, "a trade restriction");
+        ICS_ALLOC(r->kl, nk, err, "a trade restriction");
+        int k = 0;
+        for (int g = 0; g < r->ngrp; ++g) {
+            r->koff[g] = k;
+            for (int jj = 0; jj < r->nbuy; ++jj) {
+                const int l = a->lof[(size_t)r->gseg[g] * n + r->buy[jj]];
+                if (l >= 0) r->kjj[k] = jj, r->kl[k++] = l;
+            }
+        }
+        r->koff[r->ngrp] = k;
+    }
+done:
+    return st;
 }
 
 ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_model *m,
@@ -328,7 +435,11 @@ ics_status ics_ario_create(const ics_config *cfg, const ics_table *t, const ics_
                                          t->segments[t->node_segment[a->perm[r1->buy[b1]]]]);
                 }
         }
-    a->chunk = default_chunk(n, s);
+    ICS_TRY(links_create(a, t, err));
+    /* the link state pays where links are few (measured: 1.6-2.9x the dense step at 20 % links,
+     * 0.7-0.85x at 100 %; docs/performance.md): dense above half of s n, same results */
+    a->dense = (double)a->L > 0.5 * s * (double)n;
+    a->chunk = default_chunk(a);
     ics_ario_destroy(&d->ario);
     d->ario = a;
     a = NULL;
@@ -342,8 +453,8 @@ done:
 /* Workspace                                                                                   */
 
 typedef struct ario_hdr {
-    int bb, probe;
-    double pad[7]; /* keeps the doubles after it 64-byte aligned relative to the buffer */
+    int bb, probe, sp, spare; /* sp: the link state (ics_ario_block unless dense or blas) */
+    double pad[6]; /* keeps the doubles after it 64-byte aligned relative to the buffer */
 } ario_hdr;
 
 typedef struct aws {
@@ -368,11 +479,21 @@ typedef struct aws {
     double *rbF;            /* rebuilding: nk x nsup x bb share of each order still to deliver */
     double *rbd, *ytr;      /* rebuilding: n x bb reconstruction orders of the step, and final
                                demand plus them */
+    /* link state (sp): lanes are the chunk's scenarios, P = bb rounded up to 8 per row (the
+     * lanes beyond bb hold finite baseline values and are never stored) */
+    int sp, P;
+    double *omS, *gS;       /* L x P: inventories, orders per unit of order weight - 1 */
+    double *limT, *dxaT, *xoT; /* n x P: lim, dxa, xopt by node */
+    double *R1T, *R2T;      /* n x P: the weights of GEMM 2 by node */
+    double *VWs;            /* 2 x maxl x 8: one product's received and order weights - W0, 8 lanes */
+    double *tsS, *ksS;      /* s x P: inventory scales of each product and scenario (inv_scales) */
+    double *zero8;          /* 8 zeros */
 } aws;
 
-static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, aws *v)
+static size_t carve(const struct ics_ario *a, int bb, int probe, int sp, double *base, aws *v)
 {
-    const size_t n = a->n, s = a->s, b = bb, nq = a->nq;
+    const size_t n = a->n, s = a->s, b = bb, nq = a->nq, P = ((size_t)bb + 7) & ~(size_t)7;
+    const size_t sd = sp ? 0 : 1; /* the dense state */
     size_t o = 0, ntc = 0;
     for (int q = 0; q < a->nq; ++q) ntc += (size_t)a->tr[q].ngrp * a->tr[q].nbuy;
 #define TAKE(ptr, cnt)                                                                          \
@@ -383,8 +504,8 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
     TAKE(alpha, n * b); TAKE(rprev, n * b); TAKE(D, n * b); TAKE(xopt, n * b);
     TAKE(xa, n * b); TAKE(cf, n * b); TAKE(yt, n * b); TAKE(rho, n * b); TAKE(lim, n * b);
     TAKE(tinv, n * b);
-    TAKE(omega, s * n * b); TAKE(Gm, s * n * b);
-    TAKE(RR, 2 * n * b + n); TAKE(VW, 2 * n * b);
+    TAKE(omega, sd * s * n * b); TAKE(Gm, sd * s * n * b);
+    TAKE(RR, 2 * n * b + n); TAKE(VW, sd * 2 * n * b);
     TAKE(rq, nq * b); TAKE(rqprev, nq * b); TAKE(sig, nq * b);
     TAKE(Tg, (size_t)a->maxbuy * b); TAKE(Ts, (size_t)a->maxsup * b);
     TAKE(Tv, (size_t)a->maxsup * 2 * b); TAKE(Tc, ntc * 2 * b);
@@ -399,6 +520,16 @@ static size_t carve(const struct ics_ario *a, int bb, int probe, double *base, a
         TAKE(recv, s * n * b);
         TAKE(ord, s * n * b);
     }
+    if (sp) {
+        const size_t L = a->L;
+        if (v) v->sp = 1, v->P = (int)P;
+        TAKE(omS, L * P); TAKE(gS, L * P);
+        TAKE(limT, n * P); TAKE(dxaT, n * P); TAKE(xoT, n * P);
+        TAKE(R1T, n * P); TAKE(R2T, n * P);
+        TAKE(VWs, 2 * (size_t)a->maxl * 8);
+        TAKE(tsS, s * P); TAKE(ksS, s * P);
+        TAKE(zero8, 8);
+    }
 #undef TAKE
     return o;
 }
@@ -412,21 +543,30 @@ static int ws_cols(const struct ics_ario *a, int b)
     return a->chunk > 0 && a->chunk < b ? a->chunk : b;
 }
 
+/* ics_ario_block keeps the link state unless the plan is set dense or to DGEMMs */
+static int use_links(const struct ics_ario *a)
+{
+    return !a->dense && !a->blas;
+}
+
 size_t ics_ario_ws_bytes(const ics_dyn *d, int b)
 {
-    return sizeof(ario_hdr) + carve(d->ario, ws_cols(d->ario, b), 0, NULL, NULL) * sizeof(double);
+    const struct ics_ario *a = d->ario;
+    return sizeof(ario_hdr) + carve(a, ws_cols(a, b), 0, use_links(a), NULL, NULL) * sizeof(double);
 }
 
 size_t ics__ario_probe_bytes(const ics_dyn *d, int b)
 {
-    return sizeof(ario_hdr) + carve(d->ario, b, 1, NULL, NULL) * sizeof(double);
+    /* also room for ics_ario_block's link state of the whole block */
+    const size_t dense = carve(d->ario, b, 1, 0, NULL, NULL), sp = carve(d->ario, b, 0, 1, NULL, NULL);
+    return sizeof(ario_hdr) + (dense > sp ? dense : sp) * sizeof(double);
 }
 
 static void views(const ics_dyn *d, const ics_dyn_ws *w, aws *v, int *bb)
 {
     ario_hdr *h = w->model_ws;
     memset(v, 0, sizeof *v);
-    carve(d->ario, h->bb, h->probe, (double *)(h + 1), v);
+    carve(d->ario, h->bb, h->probe, h->sp, (double *)(h + 1), v);
     v->unc = w->Unc;
     *bb = h->bb;
 }
@@ -461,6 +601,43 @@ static int inv_scales(const struct ics_ario *a, const aws *v, int p, int j, doub
     return 1;
 }
 
+/* The link state's initial values for the chunk's cb scenarios (lanes; c0 = 0), as begin_cols'
+ * dense ones (the same expressions, with ts = ks = 1 where a product is not scaled: x 1.0 is
+ * exact): inventories at target, orders at baseline, the input bound, and lim by column. The
+ * lanes beyond cb hold the unscaled baseline; the node arrays by lane start at 0 there. */
+static void begin_links(const struct ics_ario *a, const aws *v, int cb)
+{
+    const int n = a->n, s = a->s, P = v->P;
+    for (int p = 0; p < s; ++p)
+        for (int c = 0; c < P; ++c) {
+            double ts = 1.0, ks = 1.0;
+            if (c < cb) inv_scales(a, v, p, c, &ts, &ks);
+            v->tsS[(size_t)p * P + c] = ts, v->ksS[(size_t)p * P + c] = ks;
+        }
+    memset(v->dxaT, 0, (size_t)n * P * sizeof *v->dxaT);
+    memset(v->xoT, 0, (size_t)n * P * sizeof *v->xoT);
+    memset(v->R1T, 0, (size_t)n * P * sizeof *v->R1T);
+    memset(v->R2T, 0, (size_t)n * P * sizeof *v->R2T);
+    memset(v->zero8, 0, 8 * sizeof *v->zero8);
+    for (size_t e = 0; e < (size_t)n * P; ++e) v->limT[e] = INFINITY;
+    for (int p = 0; p < s; ++p) {
+        const double *ts = v->tsS + (size_t)p * P, *ks = v->ksS + (size_t)p * P;
+        for (int l = a->loff[p]; l < a->loff[p + 1]; ++l) {
+            const int jj = a->lcli[l];
+            double *om = v->omS + (size_t)l * P, *lt = v->limT + (size_t)jj * P;
+            for (int c = 0; c < P; ++c) {
+                om[c] = a->lT[l] * ts[c] * a->xbar[jj];
+                v->gS[(size_t)l * P + c] = 0.0; /* g - 1: baseline orders = W0 */
+                if (a->inf[p]) continue;
+                const double k = a->lK[l] * ks[c], lim = k > 0.0 ? k * om[c] : INFINITY;
+                lt[c] = lim < lt[c] ? lim : lt[c];
+            }
+        }
+    }
+    for (int c = 0; c < cb; ++c)
+        for (int i = 0; i < n; ++i) v->lim[i + (size_t)c * n] = v->limT[(size_t)i * P + c];
+}
+
 /* Initial state of scenarios c0 .. c0+cb-1 of a block of bb. */
 static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
 {
@@ -469,7 +646,8 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
         v->alpha[e] = v->rprev[e] = 1.0;
         v->tinv[e] = INFINITY;
     }
-    for (int p = 0; p < s; ++p)
+    if (v->sp) begin_links(a, v, cb);
+    for (int p = 0; p < s && !v->sp; ++p)
         for (int j = c0; j < c0 + cb; ++j) {
             const size_t o = st_at(n, s, c0, cb, p, j);
             double ts, ks;
@@ -480,7 +658,7 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
                 v->Gm[o + i] = 0.0; /* g - 1: baseline orders = W0 */
             }
         }
-    for (int j = c0; j < c0 + cb; ++j) {
+    for (int j = c0; j < c0 + cb && !v->sp; ++j) {
         double *lj = v->lim + (size_t)j * n;
         for (int i = 0; i < n; ++i) lj[i] = INFINITY;
         for (int p = 0; p < s; ++p) {
@@ -524,6 +702,7 @@ void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe)
     ario_hdr *h = w->model_ws;
     h->bb = bb;
     h->probe = probe;
+    h->sp = 0; /* the probe keeps the dense state, which ics__ario_view shows */
     aws v;
     int b2;
     views(d, w, &v, &b2);
@@ -759,6 +938,139 @@ static void rebuild_deliver(const struct ics_ario *a, const ics_dyn *d, const ic
     }
 }
 
+/* Receipts, inventories and new orders of one link for 8 lanes: orders_col's arithmetic, with
+ * the link's plan values as scalars and the product's inventory scales per lane (1 where not
+ * scaled: Tp x 1.0 and kp x 1.0 are Tp and kp). */
+static inline __attribute__((always_inline)) void
+orders_lanes(int fin, double itau, double U, double Tp, double w0, double kp,
+             const double *restrict ts, const double *restrict ks, const double *restrict V,
+             const double *restrict Wv, const double *restrict dxa, const double *restrict xo,
+             double *restrict om, double *restrict g, double *restrict lim)
+{
+    for (int c = 0; c < 8; ++c) {
+        const double dg = g[c], dW = Wv[c];
+        const double dv = V[c], drc = dg * (w0 + dv) + dv, dused = dxa[c] * U;
+        double dO = dused;
+        if (fin) {
+            const double tp = Tp * ts[c];
+            const double wv = om[c] + (drc - dused), gap = tp * xo[c] - wv, gi = gap * itau;
+            const double k = kp * ks[c], kw = k * wv;
+            const double l = k > 0.0 ? kw : INFINITY, lo = lim[c];
+            om[c] = wv;
+            lim[c] = l < lo ? l : lo;
+            dO = (gap > 0.0 ? gi : 0.0) + dused;
+        }
+        const double wd = w0 + dW;
+        const int ok = wd > 1e-12 * w0;
+        const double gq = (dO - dW) / (ok ? wd : 1.0);
+        g[c] = ok ? gq : -1.0;
+    }
+}
+
+/* orders_pass over product p's links for the lanes g0 .. g0+7; VW holds their weights (8 lanes
+ * per link), W at VW + wofs (useW; else zeros). */
+ICS_SIMD_CLONES static void orders_links(const struct ics_ario *a, const aws *v, int p, int g0,
+                                         const double *VW, size_t wofs, int useW)
+{
+    const int P = v->P, fin = !a->inf[p], l0 = a->loff[p];
+    const double *ts = v->tsS + (size_t)p * P + g0, *ks = v->ksS + (size_t)p * P + g0;
+    const double itau = a->itau_inv;
+    for (int l = l0; l < a->loff[p + 1]; ++l) {
+        const size_t jo = (size_t)a->lcli[l] * P + g0, lo = (size_t)l * P + g0;
+        const double *V = VW + (size_t)(l - l0) * 8, *Wv = useW ? V + wofs : v->zero8;
+        if (fin)
+            orders_lanes(1, itau, a->lU[l], a->lT[l], a->lW0[l], a->lK[l], ts, ks, V, Wv,
+                         v->dxaT + jo, v->xoT + jo, v->omS + lo, v->gS + lo, v->limT + jo);
+        else
+            orders_lanes(0, itau, a->lU[l], a->lT[l], a->lW0[l], a->lK[l], ts, ks, V, Wv,
+                         v->dxaT + jo, v->xoT + jo, v->omS + lo, v->gS + lo, v->limT + jo);
+    }
+}
+
+/* dst[i P + c] = src[i + c n] (i < n, c < cb), and back: 8 x 8 tiles */
+static void to_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+{
+    for (int i0 = 0; i0 < n; i0 += 8)
+        for (int c0 = 0; c0 < cb; c0 += 8) {
+            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
+            for (int c = c0; c < ce; ++c)
+                for (int i = i0; i < ie; ++i) dst[(size_t)i * P + c] = src[i + (size_t)c * n];
+        }
+}
+
+static void from_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+{
+    for (int c0 = 0; c0 < cb; c0 += 8)
+        for (int i0 = 0; i0 < n; i0 += 8) {
+            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
+            for (int i = i0; i < ie; ++i)
+                for (int c = c0; c < ce; ++c) dst[i + (size_t)c * n] = src[(size_t)i * P + c];
+        }
+}
+
+/* The second half of a step on the link state (c0 = 0): per product p and group of 8 lanes, the
+ * received and order weights of p's links by kernels/segment.c's sparse product (deviations
+ * from W0, as the dense GEMM 2), the restricted links' corrections (the dense loop's, on the
+ * links only: a buyer without a link receives and orders nothing of p either way), then the
+ * orders pass; lim is refolded by lane and written back by column. */
+static void links_orders(const ics_dyn *d, const aws *v, int cb, int alt, int trade,
+                         int trade_now)
+{
+    const struct ics_ario *a = d->ario;
+    const int n = a->n, s = a->s, nq = a->nq, P = v->P, cb8 = (cb + 7) & ~7;
+    const int useW = alt || trade_now;
+    for (size_t e = 0; e < (size_t)n * P; ++e) v->limT[e] = INFINITY;
+    /* the weights of GEMM 2 and the orders pass's node values by lane */
+    to_lanes(n, cb, P, v->RR, v->R1T);
+    if (alt) to_lanes(n, cb, P, v->RR + (size_t)n * cb, v->R2T);
+    to_lanes(n, cb, P, v->dxa, v->dxaT);
+    to_lanes(n, cb, P, v->xopt, v->xoT);
+    double *out = v->VWs;
+    for (int p = 0; p < s; ++p) {
+        const int l0 = a->loff[p], nl = a->loff[p + 1] - l0;
+        const size_t wofs = (size_t)nl * 8;
+        if (!nl) continue;
+        for (int g0 = 0; g0 < cb8; g0 += 8) {
+            const int gs = cb - g0 < 8 ? cb - g0 : 8;
+            ics_kernel_sparse_cols(nl, a->cptr + l0, a->cidx, a->cval, v->R1T + g0,
+                                   alt ? v->R2T + g0 : NULL, P, out, out + wofs);
+            if (!alt && trade_now) /* weights W0: deviation 0 */
+                memset(out + wofs, 0, wofs * sizeof *out);
+            if (trade) {
+                size_t to = 0;
+                for (int q = 0; q < nq; ++q) {
+                    const ario_trade *r = &a->tr[q];
+                    for (int g = 0; g < r->ngrp; to += (size_t)r->nbuy * 2 * cb, ++g) {
+                        if (r->gseg[g] != p) continue;
+                        const double *Tc = v->Tc + to;
+                        for (int j = g0; j < g0 + gs; ++j) {
+                            const size_t jl = j, jg = j - g0, qj = q + (size_t)j * nq;
+                            const double cp = v->rqprev[qj];
+                            const double rqm = a->rq_row >= 0 && v->unc
+                                                   ? v->unc[a->rq_row + (size_t)j * a->nunc]
+                                                   : 1.0;
+                            const double cw = subst_at(a, p, v->sig[qj], rqm) * v->rq[qj];
+                            for (int kk = r->koff[g]; kk < r->koff[g + 1]; ++kk) {
+                                const int l = r->kl[kk], jj = r->kjj[kk]; /* deviations from W0 */
+                                const size_t e = (size_t)(l - l0) * 8 + jg;
+                                const double w0 = a->lW0[l];
+                                out[e] -= cp * Tc[jj + jl * r->nbuy];
+                                if (w0 + out[e] < 0.0) out[e] = -w0;
+                                if (cw > 0.0) {
+                                    double wv = out[e + wofs] - cw * Tc[jj + (cb + jl) * r->nbuy];
+                                    out[e + wofs] = w0 + wv < 0.0 ? -w0 : wv;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            orders_links(a, v, p, g0, out, wofs, useW);
+        }
+    }
+    from_lanes(n, cb, P, v->limT, v->lim);
+}
+
 /* Step t for scenarios c0 .. c0+cb-1 of a block of bb. Scenarios never interact: every pass is
  * per column, and the chunk only sets which columns share a GEMM call. */
 static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int bb, int c0,
@@ -816,6 +1128,9 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
 
     /* GEMM 1: orders reaching each supplier, D_i = sum_j z_ij G_p(i)j (times r_i below), as
      * Z1 + Z (G - 1): Gm holds G - 1, and demand_pass adds Z1 (exactly Z1 at baseline) */
+    if (v->sp) /* over the links: gS holds g - 1 by link and lane */
+        ics_kernel_sparse_rows(n, cb, a->rptr, a->ridx, a->rval, v->gS, v->P, v->D + o0, n);
+    else
     for (int p = 0; p < s; ++p)
         if (a->segn[p] && a->blas)
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, a->segn[p], cb, n, 1.0,
@@ -830,7 +1145,15 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     for (int q = 0; q < nq && trade_prev; ++q) {
         const ario_trade *r = &a->tr[q];
         for (int g = 0; g < r->ngrp; ++g) {
-            for (int j = c0; j < c1; ++j) {
+            if (v->sp) { /* no link: the dense g - 1 is -1, 1 + g - 1 = 0 */
+                memset(v->Tg, 0, (size_t)r->nbuy * cb * sizeof *v->Tg);
+                for (int kk = r->koff[g]; kk < r->koff[g + 1]; ++kk) {
+                    const double *gl = v->gS + (size_t)r->kl[kk] * v->P;
+                    double *tg = v->Tg + r->kjj[kk];
+                    for (int c = 0; c < cb; ++c) tg[(size_t)c * r->nbuy] = 1.0 + gl[c];
+                }
+            }
+            for (int j = c0; j < c1 && !v->sp; ++j) {
                 const double *gj = v->Gm + st_at(n, s, c0, cb, r->gseg[g], j);
                 for (int jj = 0; jj < r->nbuy; ++jj)
                     v->Tg[jj + (size_t)(j - c0) * r->nbuy] = 1.0 + gj[r->buy[jj]];
@@ -910,6 +1233,13 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
      * weights, so 0 exactly at baseline); the restricted links' corrections;
      * receipts, inventories and new orders per unit of order weight. */
     const int useW = alt || trade_now;
+    if (v->sp) {
+        links_orders(d, v, cb, alt, trade, trade_now);
+        if (nq)
+            memcpy(v->rqprev + (size_t)c0 * nq, v->rq + (size_t)c0 * nq,
+                   (size_t)nq * cb * sizeof *v->rq);
+        return;
+    }
     double *out = v->VW; /* [V | W] of one group: n x gs each, W at out + wofs */
     for (size_t e = o0; e < o0 + ncb; ++e) v->lim[e] = INFINITY; /* refolded by the orders pass */
     for (int p = 0; p < s; ++p) {
@@ -989,6 +1319,7 @@ void ics_ario_block(const ics_dyn *d, const ics_plan *p, int64_t first, int bb, 
     const int ch = ws_cols(d->ario, bb);
     h->bb = ch;
     h->probe = 0;
+    h->sp = use_links(d->ario); /* as ics_ario_ws_bytes sized the workspace */
     aws v;
     int b2;
     views(d, w, &v, &b2);
@@ -1021,6 +1352,27 @@ void ics__ario_set_chunk(const ics_dyn *d, int chunk)
 void ics__ario_set_blas(const ics_dyn *d, int blas)
 {
     d->ario->blas = blas != 0;
+}
+
+void ics__ario_set_dense(const ics_dyn *d, int dense)
+{
+    d->ario->dense = dense != 0; /* and the mode's default chunk (set_chunk after this) */
+    d->ario->chunk = default_chunk(d->ario);
+    for (int q = 0; q < d->ndraws; ++q) {
+        d->draws[q]->ario->dense = dense != 0;
+        d->draws[q]->ario->chunk = default_chunk(d->draws[q]->ario);
+    }
+}
+
+int ics__ario_uses_links(const ics_dyn *d)
+{
+    return use_links(d->ario);
+}
+
+int ics__ario_links(const ics_dyn *d, int *nnz)
+{
+    if (nnz) *nnz = d->ario->nnz;
+    return d->ario->L;
 }
 
 const int *ics__ario_perm(const ics_dyn *d)
@@ -1079,8 +1431,13 @@ static void step_work(const ics_dyn *d, int b, double *flops, double *bytes)
     for (int p = 0; p < a->s; ++p) fin += !a->inf[p];
     for (int q = 0; q < a->k; ++q) kact += d->type[q] != ICS_SHOCK_TRADE_RESTRICTION;
     const double nc = alt ? 2.0 * b : b;
-    double F = 0, B = 0;
+    const int sp = use_links(a);
+    double F = 0, B = 0, lfin = 0;
+    for (int p = 0; p < a->s; ++p) lfin += a->inf[p] ? 0 : a->loff[p + 1] - a->loff[p];
     F += (2 * kact + 3) * nb, B += 2 * nb;                        /* shock effects */
+    if (sp) /* the link state: Z's nonzeros (value and index, 1.5 doubles) once per product */
+        F += 2.0 * a->nnz * b, B += 1.5 * a->nnz + a->L * b + nb;
+    else
     F += 2 * n * n * b, B += n * n + s * nb + nb;                 /* GEMM 1 */
     F += ((alt ? 4 : 3) + 12 + alt + 5 + 4 + 1) * nb;             /* per-column pass (+4: the
                                                                      deviations Z1 + D, R - 1,
@@ -1089,11 +1446,19 @@ static void step_work(const ics_dyn *d, int b, double *flops, double *bytes)
     B += (5 + 1 + 9 + 1 + 2) * nb;                                /* (+ the input bound, x^a - xbar,
                                                                      the decision steps) */
     F += 3 * nb, B += 5 * nb;                                     /* ics_dyn_record */
+    if (sp) { /* node values by lane (4 n x b and lim back), sparse GEMM 2, orders on links */
+        B += 2 * 5 * nb;
+        F += 2.0 * a->nnz * nc, B += 1.5 * a->nnz + n * nc + a->L * nc;
+        if (!alt && a->nq) B += a->L * b;
+        F += lfin * 15 * b + (a->L - lfin) * 5 * b;
+        B += lfin * (9 + useW) * b + (a->L - lfin) * (3 + useW) * b;
+    } else {
     F += 2 * n * n * nc, B += n * n + n * nc + s * n * nc;        /* GEMM 2 */
     if (!alt && a->nq) B += s * nb;                               /* zero deviations of W0 written */
     F += fin * 15 * nb + (s - fin) * 5 * nb;                      /* orders, input bound (in
                                                                      deviations from baseline) */
     B += fin * (9 + useW) * nb + (s - fin) * (3 + useW) * nb;
+    }
     for (int q = 0; q < a->nq; ++q) {                             /* trade restrictions */
         const ario_trade *r = &a->tr[q];
         const double ns = r->nsup, nu = r->nbuy, ng = r->ngrp;

@@ -69,7 +69,8 @@ ics_status ics__ario_rebuild_create(const ics_config *cfg, const ics_table *t, c
 void ics__ario_rebuild_destroy(ics__ario_rebuild **rb);
 
 /* begin and step keep the whole block at once, so their workspace must hold
- * ics__ario_probe_bytes(d, b), more than ics_ario_ws_bytes (one chunk), whatever probe is. */
+ * ics__ario_probe_bytes(d, b), more than ics_ario_ws_bytes (one chunk), whatever probe is
+ * (and room for ics_ario_block on the same workspace, in any mode). */
 size_t ics__ario_probe_bytes(const ics_dyn *d, int b);
 void ics__ario_begin(const ics_dyn *d, int bb, ics_dyn_ws *w, int probe);
 void ics__ario_step(const ics_dyn *d, int t, ics_dyn_ws *w);
@@ -87,6 +88,19 @@ void ics__ario_set_chunk(const ics_dyn *d, int chunk);
 /* The two segment products of a step: kernels/segment.c (default) or, with blas = 1, grouped
  * DGEMM calls (the reference for tests and benchmarks; the same sums, in another order). */
 void ics__ario_set_blas(const ics_dyn *d, int blas);
+
+/* ics_ario_block keeps the inventory and order state only on the links, the (product p, client
+ * j) pairs with some z_ij != 0, i in p, and takes the products over Z's nonzeros (the default
+ * when at most half of the s n pairs are links; dense = 0 forces it, whatever the density);
+ * dense = 1 keeps the dense s x n state with the dense kernels (the reference for tests and
+ * benchmarks; the same sums without their zero terms: identical values), as does set_blas.
+ * Set both before any workspace is created (ics_ario_ws_bytes sizes the state of the mode);
+ * set_dense acts on the table draws' plans too and resets the chunk to the mode's default
+ * (call set_chunk after it). ics__ario_links: the links, and Z's nonzeros
+ * in *nnz (NULL: not wanted). */
+void ics__ario_set_dense(const ics_dyn *d, int dense);
+int ics__ario_links(const ics_dyn *d, int *nnz);
+int ics__ario_uses_links(const ics_dyn *d); /* 1: ics_ario_block keeps the link state */
 
 /* Work of one step of a block of b scenarios in which every shock acts, counted from the step's
  * loops and GEMMs: floating-point operations, and bytes the passes read and write (each array

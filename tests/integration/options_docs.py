@@ -33,6 +33,8 @@ FOREIGN = {
     "--blas": "benchmarks/ scripts", "--steps": "benchmarks/ scripts", "--chunk": "benchmarks/ scripts",
     "--keep": "benchmarks/ scripts", "--n": "benchmarks/bench_dynamic", "--b": "benchmarks/bench_dynamic",
     "--update": "tests/integration/options_docs.py",
+    "--links": "benchmarks/bench_dynamic", "--dense": "benchmarks/bench_dynamic",
+    "--density": "benchmarks/bench_dynamic",
     "--png": "docs/img/outage_curve.py", "--ario": "docs/img/outage_curve.py",
     "--set": "benchmarks/cost_model.py", "--sigma": "benchmarks/cost_model.py",
     "--blocks": "benchmarks/bench_counter", "--block-us": "benchmarks/bench_counter",
