@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""BoARIO and `icstress run --model ario` side by side (issue 17, docs/performance.md "BoARIO side
+"""BoARIO and `icstress run` (model: ario) side by side (issue 17, docs/performance.md "BoARIO side
 by side"): the same random sparse table of the built-in kind, the same event, agreement of the
 results and speed per scenario-step.
 
-    /usr/bin/python3 benchmarks/boario_compare.py BOARIO_SRC --pymrio PYMRIO_SRC \\
+    /usr/bin/python3 benchmarks/boario_compare.py BOARIO_SRC [PYMRIO_SRC] \\
         [--icstress build/icstress] [--sizes 48 200 500] [--scenarios 4096] [--json FILE]
 
 BOARIO_SRC and PYMRIO_SRC are source trees (the directories holding the `boario` and `pymrio`
@@ -294,8 +294,9 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 1)[1])
     ap.add_argument("boario", help="BoARIO source tree (holds the 'boario' package)")
-    ap.add_argument("--pymrio", help="pymrio source tree (holds the 'pymrio' package), "
-                    "if pymrio is not installed")
+    ap.add_argument("pymrio_src", nargs="?", help="pymrio source tree (holds the 'pymrio' "
+                    "package), if pymrio is not installed")
+    ap.add_argument("--pymrio", help="the same as PYMRIO_SRC")
     ap.add_argument("--icstress", default=os.path.join(HERE, "..", "build", "icstress"))
     ap.add_argument("--mpiexec", default="mpiexec")
     ap.add_argument("--sizes", type=int, nargs="+", default=[48, 200, 500],
@@ -310,6 +311,7 @@ def main():
     ap.add_argument("--keep", help="write the tables under this directory and keep them")
     ap.add_argument("--json", help="append one JSON record per size and layout to this file")
     a = ap.parse_args()
+    a.pymrio = a.pymrio or a.pymrio_src
     for n in a.sizes:
         if n not in SHAPES:
             die(2, "--sizes %d: not one of %s" % (n, sorted(SHAPES)))
