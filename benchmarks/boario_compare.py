@@ -139,7 +139,8 @@ def import_peers(boario_src, pymrio_src, tmp):
         import boario.event as bev
     except ImportError as e:
         die(1, "BoARIO or pymrio cannot be imported: %s (their dependencies must be Debian "
-            "python3 packages; give --pymrio if pymrio is not installed)" % e)
+            "python3 packages; give the pymrio source tree as the second argument if pymrio "
+            "is not installed)" % e)
     import logging
     import warnings
     logging.getLogger("boario").setLevel(logging.ERROR)
