@@ -116,9 +116,8 @@ def import_peers(boario_src, pymrio_src, tmp):
     if pymrio_src and not os.path.isdir(os.path.join(pymrio_src, "pymrio")):
         die(2, "%s: no 'pymrio' package directory in it (give the pymrio source tree)" % pymrio_src)
     shims = add_shims(tmp)
-    ver = "unknown"
-    m = re.search(r'version\s*=\s*"([^"]+)"', open(os.path.join(boario_src, "pyproject.toml")).read()) \
-        if os.path.exists(os.path.join(boario_src, "pyproject.toml")) else None
+    ver, pp = "unknown", os.path.join(boario_src, "pyproject.toml")
+    m = re.search(r'version\s*=\s*"([^"]+)"', open(pp).read()) if os.path.exists(pp) else None
     if m:
         ver = m.group(1)
     try:
@@ -353,7 +352,8 @@ def main():
                      ag["max_node_output_diff"], ag["max_total_output_diff"]), flush=True)
             cfg = os.path.join(tmp, "ens%d.yaml" % n)
             with open(cfg, "w") as f:
-                f.write(icstress_yaml(os.path.abspath(tdir), a.scenarios, True, ["total_output_loss"]))
+                f.write(icstress_yaml(os.path.abspath(tdir), a.scenarios, True,
+                                      ["total_output_loss"]))
             for ranks, threads in layouts:
                 li = os.getloadavg()
                 r = run_icstress(a, cfg, os.path.join(tmp, "ens.h5"), ranks, threads)
@@ -398,7 +398,8 @@ def main():
                   "| %.2f |"
                   % (r["n"], r["regions"], r["sectors"], 1e3 * r["boario_s_per_step"], r["ranks"],
                      r["threads"], r["icstress_scenario_steps_per_s"] or -1, r["ratio"] or -1,
-                     r["ratio_whole_command"], r["ratio_per_cpu_s_whole_command"], TARGET, "met" if r["met"] else "MISSED",
+                     r["ratio_whole_command"], r["ratio_per_cpu_s_whole_command"], TARGET,
+                     "met" if r["met"] else "MISSED",
                      r["loss_rel_diff"], r["loadavg"]))
         print("icstress commit %s; BoARIO %s" % (commit, os.path.abspath(a.boario)))
         if jf:
