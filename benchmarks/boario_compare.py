@@ -37,7 +37,8 @@ apart and not counted. icstress: one `icstress run` of --scenarios scenarios (ev
 uniform in [0.1, 0.6] per node) x 365 steps per layout (ranks x threads); scenario-steps/s
 from the compute time the run prints ("N scenarios computed in T s": the ensemble, without
 table set-up, statistics and writing) and, beside it, from the whole command's wall time.
-ratio = icstress scenario-steps/s / BoARIO steps/s (BoARIO runs one scenario, on one core).
+ratio = icstress scenario-steps/s / BoARIO steps/s (BoARIO runs one scenario, on one core:
+its numpy's BLAS gets --boario-blas-threads, default 1, as when scenarios run one per core).
 On a shared machine CPU seconds compare better: "ratio per CPU s" is icstress's scenario-steps
 per CPU second of the whole command (all its processes and threads, set-up and writing
 included) over BoARIO's steps per CPU second of its loop.
@@ -56,6 +57,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ORIG_ENV = dict(os.environ)
 SHAPES = {48: (8, 6), 136: (8, 17), 200: (8, 25), 500: (20, 25)}
 EVENT = [("R00", "s000", 0.30), ("R00", "s001", 0.20), ("R01", "s000", 0.40)]
 STEPS = 365
@@ -242,6 +244,11 @@ def icstress_yaml(table, scenarios, random_sizes, store):
 def run_icstress(a, cfg, out, ranks, threads):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OMPI_ALLOW_RUN_AS_ROOT="1",
                OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+    for k in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):   # set for BoARIO's numpy only
+        if k in ORIG_ENV:
+            env[k] = ORIG_ENV[k]
+        else:
+            env.pop(k, None)
     cmd = [a.icstress, "run", cfg, "-o", out]
     if ranks > 1:
         cmd = [a.mpiexec, "-n", str(ranks)] + cmd
@@ -310,8 +317,12 @@ def main():
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--keep", help="write the tables under this directory and keep them")
     ap.add_argument("--json", help="append one JSON record per size and layout to this file")
+    ap.add_argument("--boario-blas-threads", type=int, default=1,
+                    help="BLAS threads of BoARIO's numpy (default 1: one scenario on one core)")
     a = ap.parse_args()
     a.pymrio = a.pymrio or a.pymrio_src
+    for k in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # before numpy is first imported
+        os.environ[k] = str(a.boario_blas_threads)
     for n in a.sizes:
         if n not in SHAPES:
             die(2, "--sizes %d: not one of %s" % (n, sorted(SHAPES)))
