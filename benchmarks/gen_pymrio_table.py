@@ -29,6 +29,25 @@ def write_frame(path, rows, cols, data, colnames):
             f.write(r + "\t" + s + "\t" + fmt % tuple(row))
 
 
+def write_pymrio_dir(out, nodes, cats, Z, Y, name, description):
+    """Z.txt, Y.txt, unit.txt, file_parameters.json and metadata.json of pymrio's saved layout;
+    nodes: (region, sector) labels of Z's rows/columns, cats: (region, category) of Y's columns."""
+    os.makedirs(out, exist_ok=True)
+    write_frame(os.path.join(out, "Z.txt"), nodes, nodes, Z, ("region", "sector"))
+    write_frame(os.path.join(out, "Y.txt"), nodes, cats, Y, ("region", "category"))
+    with open(os.path.join(out, "unit.txt"), "w") as f:
+        f.write("region\tsector\tunit\n")
+        for r, s in nodes:
+            f.write("%s\t%s\tM.EUR\n" % (r, s))
+    files = {k: {"name": k + ".txt", "nr_index_col": "2", "nr_header": h}
+             for k, h in (("Z", "2"), ("Y", "2"), ("unit", "1"))}
+    with open(os.path.join(out, "file_parameters.json"), "w") as f:
+        json.dump({"files": files, "systemtype": "IOSystem"}, f, indent=4)
+    with open(os.path.join(out, "metadata.json"), "w") as f:
+        json.dump({"description": description, "name": name, "system": None, "version": None,
+                   "history": []}, f, indent=4)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out")
@@ -51,22 +70,9 @@ def main():
         sys.exit("gen_pymrio_table: a row sum of Z exceeds its output; change the seed")
     share = rng.uniform(0.1, 1.0, (n, R * K))
     Y = share / share.sum(axis=1, keepdims=True) * fd[:, None]
-    os.makedirs(a.out, exist_ok=True)
-    write_frame(os.path.join(a.out, "Z.txt"), nodes, nodes, Z, ("region", "sector"))
     cats = [(r, "fd%d" % k) for r in regions for k in range(K)]
-    write_frame(os.path.join(a.out, "Y.txt"), nodes, cats, Y, ("region", "category"))
-    with open(os.path.join(a.out, "unit.txt"), "w") as f:
-        f.write("region\tsector\tunit\n")
-        for r, s in nodes:
-            f.write("%s\t%s\tM.EUR\n" % (r, s))
-    files = {k: {"name": k + ".txt", "nr_index_col": "2", "nr_header": h}
-             for k, h in (("Z", "2"), ("Y", "2"), ("unit", "1"))}
-    with open(os.path.join(a.out, "file_parameters.json"), "w") as f:
-        json.dump({"files": files, "systemtype": "IOSystem"}, f, indent=4)
-    with open(os.path.join(a.out, "metadata.json"), "w") as f:
-        json.dump({"description": "random productive table (benchmarks/gen_pymrio_table.py)",
-                   "name": "random%d" % n, "system": None, "version": None, "history": []},
-                  f, indent=4)
+    write_pymrio_dir(a.out, nodes, cats, Z, Y, "random%d" % n,
+                     "random productive table (benchmarks/gen_pymrio_table.py)")
     print("%s: %d regions x %d sectors = %d nodes, %d final-demand columns" % (a.out, R, S, n, R * K))
 
 

@@ -508,6 +508,20 @@ static double triad_gbs(const bench *B, size_t len)
     return best * 24.0 * (double)len * 1e-9;
 }
 
+/* Issue 17's ARIO target: the state (and flows) a step moves, ics__ario_bytes_per_step x steps/s,
+ * at >= 0.8 of the STREAM triad measured in this run (bw). r: the ario_step record just emitted. */
+static void ario_state_record(bench *B, const rec *r, double gbs, double bw, double bstep)
+{
+    rec s = {"ario_state_bw", r->n, r->block, r->sps, -1, -1, bw > 0 ? gbs / bw : -1,
+             "stream_triad", 0.8, ""};
+    xappend(&s, ", \"what\": \"bytes an ARIO step moves (ics__ario_bytes_per_step: its per-scenario "
+            "state and the flows, each array once per pass that reads or writes it) times steps/s, "
+            "over the STREAM triad (x = y + 3 z, 3 x 32 MiB per thread, all workers) of this run\", "
+            "\"bytes_per_step\": %.6g, \"gbytes_per_s\": %.4g, \"stream_triad_gbs\": %.4g",
+            bstep, gbs, bw);
+    emit(B, &s);
+}
+
 static int dyn_case(bench *B, const char *model, int n, int b, double bw, double bw2, ics_error *err)
 {
     const int nseg = n >= 16 ? 16 : n, nreg = n / nseg, ario = !strcmp(model, "ario");
@@ -552,6 +566,7 @@ static int dyn_case(bench *B, const char *model, int n, int b, double bw, double
                     fstep / bstep, dg / bw, fstep / bstep < dg / bw ? "memory" : "compute",
                     ics__ario_chunk(d) ? ics__ario_chunk(d) : b);
             emit(B, &r);
+            ario_state_record(B, &r, gbs, bw, bstep);
             if (B->ctx->rank == 0)
                 printf("%-22s %5s %5s %12s   moves %.1f GB/s = %.2f x STREAM triad (%.1f GB/s); "
                        "%.2f flop/byte vs balance %.2f: %s-bound\n", "", "", "", "", gbs, gbs / bw,

@@ -22,11 +22,18 @@ for r in recs:
     assert r["ranks"] == 1 and r["threads"] >= 1, r
 cases = {r["case"] for r in recs}
 for c in ["propagate_builtin", "propagate_random", "pipeline_static", "diim_step", "ario_step",
-          "coefficient_smw", "hdf5_write_independent", "uncertainty_table"]:
+          "ario_state_bw", "coefficient_smw", "hdf5_write_independent", "uncertainty_table"]:
     assert c in cases, (c, sorted(cases))
 unc = [r for r in recs if r["case"] == "uncertainty_table"][0]
 assert unc["draws"] >= 1 and 0 < unc["ratio"] and unc["fixed_table_scenarios_per_s"] > 0, unc
 assert {r["n"] for r in recs if r["case"] == "propagate_random"} >= {128, 512, 2048}
+# issue 17: the ARIO state-bandwidth target, one record beside each ario_step
+st = [r for r in recs if r["case"] == "ario_state_bw"]
+assert len(st) == len([r for r in recs if r["case"] == "ario_step"]), sorted(cases)
+for r in st:
+    assert r["target"] == 0.8 and r["ratio_vs"] == "stream_triad" and "what" in r, r
+    assert r["bytes_per_step"] > 0 and r["stream_triad_gbs"] > 0, r
+    assert abs(r["ratio"] - r["gbytes_per_s"] / r["stream_triad_gbs"]) <= 2e-3 * r["ratio"], r
 coef = [r for r in recs if r["case"] == "coefficient_smw"][0]
 assert coef["max_rel_err_vs_direct"] <= 1e-10, coef
 print(len(recs), "records OK")
