@@ -24,6 +24,8 @@ typedef struct ics_sched {
     int64_t nranks;    /* ranks sharing the counter */
     int64_t seen;      /* the counter as this rank last saw it (a lower bound) */
     int64_t fetches;   /* atomics this rank issued on the counter (ics_sched_take) */
+    int64_t min_batch; /* the smallest batch while enough is left (ics_sched_run: its threads,
+                          so that they all get a block; 1 after create) */
     /* set by ics_sched_run: CPU seconds of its busiest thread and of all its threads (the
      * master thread: its whole loop, computing, writing and polling; the others: the blocks
      * they computed, not the OpenMP runtime's waits). cpu_busiest_s is about the loop's wall
@@ -33,7 +35,7 @@ typedef struct ics_sched {
 
 /* Collective: a counter over items 0..total-1, starting at 0. */
 int ics_sched_create(ics_sched *s, int64_t total, MPI_Comm comm);
-/* Take a batch of consecutive items: min(want, ceil(R / 2P)) of the R left, at least one;
+/* Take a batch of consecutive items: min(want, max(ceil(R / 2P), min_batch)) of the R left;
  * returns how many (0 when all are taken) and the first. Each item is handed out once. */
 int64_t ics_sched_take(ics_sched *s, int64_t want, int64_t *first);
 /* Items handed out so far (approximate progress; cheap). */

@@ -23,12 +23,15 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* the batch claimed with `left` items left: min(want, ceil(left / 2P)), at least 1 */
-static int64_t batch_size(int64_t left, int64_t nranks, int64_t want)
+/* the batch claimed with `left` items left: min(want, max(ceil(left / 2P), least)), at least 1
+ * (the caller clips it to what is left). `least` keeps every thread of the rank supplied: a
+ * batch of one block on a rank of T threads would be computed by the master alone. */
+static int64_t batch_size(int64_t left, int64_t nranks, int64_t want, int64_t least)
 {
     if (left <= 0) return 0;
     const int64_t P = nranks > 0 ? nranks : 1, guided = (left + 2 * P - 1) / (2 * P);
-    int64_t n = want < guided ? want : guided;
+    const int64_t g = guided > least ? guided : least;
+    int64_t n = want < g ? want : g;
     return n < 1 ? 1 : n;
 }
 
@@ -41,6 +44,7 @@ int ics_sched_create(ics_sched *s, int64_t total, MPI_Comm comm)
     s->nranks = size;
     s->seen = 0;
     s->fetches = 0;
+    s->min_batch = 1;
     s->mem = NULL;
     s->cpu_busiest_s = s->cpu_sum_s = 0.0;
     int rc = MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t),
@@ -59,7 +63,7 @@ int64_t ics_sched_take(ics_sched *s, int64_t want, int64_t *first)
     /* where the counter is: read it (one rank alone knows it) */
     const int64_t cur = s->nranks > 1 ? ics_sched_peek(s) : s->seen;
     if (cur >= s->total) return 0;
-    int64_t n = batch_size(s->total - cur, s->nranks, want), old = 0;
+    int64_t n = batch_size(s->total - cur, s->nranks, want, s->min_batch), old = 0;
     MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, s->win);
     MPI_Fetch_and_op(&n, &old, MPI_INT64_T, 0, 0, MPI_SUM, s->win);
     MPI_Win_unlock(0, s->win);
@@ -134,6 +138,7 @@ ics_status ics_sched_run(ics_sched *sched, int nthreads, int nslots, const int64
     {
         const double cpu0 = thread_cpu_s();
         int64_t next = 0, left = 0, ntaken = 0, want = T;
+        sched->min_batch = T;
         int ntasks = 0, more = 1;
         /* a batch: what this rank computes in batch_s (from its rate so far; at least T, at
          * most twice the last), see the top of this file */
