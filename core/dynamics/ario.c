@@ -865,6 +865,31 @@ static double subst_at(const struct ics_ario *a, int p, double el, double m)
     return a->subst_share * (a->subst_ramp > 0.0 ? fmin(1.0, e / a->subst_ramp) : 1.0);
 }
 
+/* Trade restriction q in scenario j (global column): cp, the restricted share's weight at the
+ * previous step, and cw, the weight its substitutes take (subst_at times the restriction). */
+static inline void trade_weights(const struct ics_ario *a, const aws *v, int p, int q, int j,
+                                 double *cp, double *cw)
+{
+    const int nq = a->nq;
+    const size_t qj = q + (size_t)j * nq;
+    const double rqm = a->rq_row >= 0 && v->unc ? v->unc[a->rq_row + (size_t)j * a->nunc] : 1.0;
+    *cp = v->rqprev[qj];
+    *cw = subst_at(a, p, v->sig[qj], rqm) * v->rq[qj];
+}
+
+/* One restricted buyer's order-weight deviations from W0 (w0): out[e] loses cp t1, out[e + wofs]
+ * (the substitutes') cw t2, neither below -w0 (a weight never turns negative). */
+static inline void trade_correct(double *out, size_t e, size_t wofs, double w0, double cp,
+                                 double cw, double t1, double t2)
+{
+    out[e] -= cp * t1;
+    if (w0 + out[e] < 0.0) out[e] = -w0;
+    if (cw > 0.0) {
+        const double wv = out[e + wofs] - cw * t2;
+        out[e + wofs] = w0 + wv < 0.0 ? -w0 : wv;
+    }
+}
+
 /* Rebuilding (docs/models.md, "Rebuilding") for scenario j at step t. A destroying shock k
  * removes theta_k share_i of node i's capacity from its start until the reconstruction ordered
  * for it is delivered: the destroyed share sum_k theta_k sum_u share_i c_ui F_ku is added to the
@@ -1044,22 +1069,14 @@ static void links_orders(const ics_dyn *d, const aws *v, int cb, int alt, int tr
                         if (r->gseg[g] != p) continue;
                         const double *Tc = v->Tc + to;
                         for (int j = g0; j < g0 + gs; ++j) {
-                            const size_t jl = j, jg = j - g0, qj = q + (size_t)j * nq;
-                            const double cp = v->rqprev[qj];
-                            const double rqm = a->rq_row >= 0 && v->unc
-                                                   ? v->unc[a->rq_row + (size_t)j * a->nunc]
-                                                   : 1.0;
-                            const double cw = subst_at(a, p, v->sig[qj], rqm) * v->rq[qj];
+                            const size_t jl = j, jg = j - g0;
+                            double cp, cw;
+                            trade_weights(a, v, p, q, j, &cp, &cw);
                             for (int kk = r->koff[g]; kk < r->koff[g + 1]; ++kk) {
-                                const int l = r->kl[kk], jj = r->kjj[kk]; /* deviations from W0 */
-                                const size_t e = (size_t)(l - l0) * 8 + jg;
-                                const double w0 = a->lW0[l];
-                                out[e] -= cp * Tc[jj + jl * r->nbuy];
-                                if (w0 + out[e] < 0.0) out[e] = -w0;
-                                if (cw > 0.0) {
-                                    double wv = out[e + wofs] - cw * Tc[jj + (cb + jl) * r->nbuy];
-                                    out[e + wofs] = w0 + wv < 0.0 ? -w0 : wv;
-                                }
+                                const int l = r->kl[kk], jj = r->kjj[kk];
+                                trade_correct(out, (size_t)(l - l0) * 8 + jg, wofs, a->lW0[l], cp,
+                                              cw, Tc[jj + jl * r->nbuy],
+                                              Tc[jj + (cb + jl) * r->nbuy]);
                             }
                         }
                     }
@@ -1272,22 +1289,12 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                         const double *Tc = v->Tc + to;
                         for (int j = c0 + g0; j < c0 + g0 + gs; ++j) {
                             const size_t jl = j - c0, jg = jl - g0;
-                            const double cp = v->rqprev[q + (size_t)j * nq];
-                            const size_t qj = q + (size_t)j * nq;
-                            const double rqm = a->rq_row >= 0 && v->unc
-                                                   ? v->unc[a->rq_row + (size_t)j * a->nunc]
-                                                   : 1.0;
-                            const double cw = subst_at(a, p, v->sig[qj], rqm) * v->rq[qj];
-                            for (int jj = 0; jj < r->nbuy; ++jj) { /* deviations from W0 */
-                                const size_t e = r->buy[jj] + jg * n;
-                                const double w0 = a->W0[(size_t)p * n + r->buy[jj]];
-                                out[e] -= cp * Tc[jj + jl * r->nbuy];
-                                if (w0 + out[e] < 0.0) out[e] = -w0;
-                                if (cw > 0.0) {
-                                    double wv = out[e + wofs] - cw * Tc[jj + (cb + jl) * r->nbuy];
-                                    out[e + wofs] = w0 + wv < 0.0 ? -w0 : wv;
-                                }
-                            }
+                            double cp, cw;
+                            trade_weights(a, v, p, q, j, &cp, &cw);
+                            for (int jj = 0; jj < r->nbuy; ++jj)
+                                trade_correct(out, r->buy[jj] + jg * n, wofs,
+                                              a->W0[(size_t)p * n + r->buy[jj]], cp, cw,
+                                              Tc[jj + jl * r->nbuy], Tc[jj + (cb + jl) * r->nbuy]);
                         }
                     }
                 }
