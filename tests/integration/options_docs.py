@@ -38,6 +38,7 @@ FOREIGN = {
     "--png": "docs/img/outage_curve.py", "--ario": "docs/img/outage_curve.py",
     "--set": "benchmarks/cost_model.py", "--sigma": "benchmarks/cost_model.py",
     "--blocks": "benchmarks/bench_counter", "--block-us": "benchmarks/bench_counter",
+    "--icstress": "benchmarks/boario_compare.py", "--sizes": "benchmarks/boario_compare.py",
     "--scen": "docs/cli.md's example of an abbreviation, which icstress refuses",
     "--column": "python3 -m icstress plot", "--by": "python3 -m icstress plot",
     "--output-name": "python3 -m icstress plot", "--dpi": "python3 -m icstress plot",
