@@ -5,10 +5,11 @@
  * as P N0 / b, 10^7 serialised atomics on rank 0 for 1,024 ranks of the aggregate shortcut.
  * Now a rank asks for as many items as it computes in ICS_SCHED_BATCH_S (at least its T threads'
  * worth; more ranks: longer batches, P x 0.1 ms, so the counter's load P / batch time stays
- * bounded), and the counter gives at most ceil(R / 2P) of the R items left (guided
+ * bounded), and the counter gives at most max(ceil(R / 2P), T) of the R items left (guided
  * self-scheduling, Polychronopoulos and Kuck, IEEE Trans. Comput. 36(12), 1987, with factoring's
  * halving, Hummel, Schonberg and Flynn, CACM 35(8), 1992): large batches while much is left,
- * single blocks at the end, so the ranks still finish together. A batch is sized from the
+ * a block per thread at the end, so the ranks still finish together (not a single block: the
+ * master would compute it alone while the other threads wait). A batch is sized from the
  * counter read just before (on one rank, from its own last batch) and claimed by one
  * fetch-and-add, so every item is handed out exactly once; when other ranks took items between
  * the read and the add the batch is at most the size computed from the read (a compare-and-swap
