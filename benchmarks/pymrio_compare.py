@@ -10,8 +10,11 @@ PATH is a checkout of pymrio (https://github.com/IndEcol/pymrio, never committed
 put first on sys.path. Prints wall and CPU seconds (CPU: this process, all BLAS threads), and
 per scenario, from which docs/performance.md extrapolates N scenarios linearly."""
 import argparse
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 
@@ -19,10 +22,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("table")
     ap.add_argument("--pymrio", required=True)
-    ap.add_argument("--stubs", help="directory with stand-ins for pymrio's download-only imports")
+    ap.add_argument("--stubs", help="directory with stand-ins for pymrio's download-only imports "
+                    "(default: boario_compare.py's, made only for the modules that are missing)")
     ap.add_argument("--scenarios", type=int, nargs="*", default=[1])
     a = ap.parse_args()
-    sys.path[:0] = [a.pymrio] + ([a.stubs] if a.stubs else [])
+    stubs = a.stubs
+    if not stubs:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from boario_compare import add_shims
+        stubs = tempfile.mkdtemp(prefix="pymrio_compare_")
+        atexit.register(shutil.rmtree, stubs, ignore_errors=True)
+        add_shims(stubs)
+    sys.path[:0] = [a.pymrio, stubs]
     import numpy as np
     import pymrio
 

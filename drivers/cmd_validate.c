@@ -10,7 +10,6 @@
 #include "ics_prepare.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -45,24 +44,14 @@ static ics_status parse_args(int argc, char **argv, ics_run_request *rq, ics_err
 }
 
 
-/* The table's density (issue 17): nonzero flows of Z, and the (product, client) pairs with a
- * flow, which are the pairs ARIO keeps inventory and order state for. */
-static void print_density(const ics_table *t)
+/* The table's density (issue 17, ics_table_density): nonzero flows, and the (product, client)
+ * pairs ARIO keeps state for. */
+static void print_density(const ics_table *t, int64_t nnz, int64_t links)
 {
-    const size_t n = (size_t)t->n, s = (size_t)t->nseg;
-    size_t nnz = 0, links = 0;
-    unsigned char *pj = calloc(s * n + 1, 1);
-    for (size_t j = 0; j < n; ++j)
-        for (size_t i = 0; i < n; ++i)
-            if (t->Z[i + j * n] != 0.0) {
-                ++nnz;
-                if (pj) pj[(size_t)t->node_segment[i] * n + j] = 1;
-            }
-    for (size_t e = 0; pj && e < s * n; ++e) links += pj[e];
-    printf("  density: %zu of %zu flows nonzero (%.1f %%); %zu of %zu (product, client) pairs "
-           "linked (%.1f %%)\n", nnz, n * n, n ? 100.0 * nnz / ((double)n * n) : 0.0, links,
-           s * n, n && s ? 100.0 * links / ((double)s * n) : 0.0);
-    free(pj);
+    const double n = t->n, sn = (double)t->nseg * t->n;
+    printf("  density: %lld of %.0f flows nonzero (%.1f %%); %lld of %.0f (product, client) pairs "
+           "linked (%.1f %%)\n", (long long)nnz, n * n, n > 0 ? 100.0 * (double)nnz / (n * n) : 0.0,
+           (long long)links, sn, sn > 0 ? 100.0 * (double)links / sn : 0.0);
 }
 
 int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)
@@ -95,10 +84,12 @@ int ics_cmd_validate(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         opts.balance_rtol = cfg->balance_rtol;
         ICS_TRY(ics_table_validate(t, &opts, &rep, err));
     }
+    int64_t nnz, links;
+    ICS_TRY(ics_table_density(t, &nnz, &links, err));
     if (ctx->rank == 0) {
         printf("table %s: %d regions x %d segments, %d nodes, %d final-demand columns\n",
                t->source, t->nreg, t->nseg, t->n, t->ny);
-        print_density(t);
+        print_density(t, nnz, links);
         printf("  balance: worst row %.3g (node %d), worst column %.3g (node %d), tolerance %.3g\n",
                rep.worst_row_balance, rep.worst_row_node, rep.worst_col_balance,
                rep.worst_col_node, opts.balance_rtol);

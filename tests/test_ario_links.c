@@ -179,6 +179,11 @@ static void test_links_equal_dense_builtin(void **state)
         result_free(&ref);
         result_free(&r);
     }
+    /* `icstress validate`'s count (ics_table_density, on the table's own order) is the plan's */
+    int64_t nnz = 0, links = 0;
+    assert_int_equal(ics_table_density(t, &nnz, &links, &err), ICS_OK);
+    assert_int_equal(links, 464);
+    assert_int_equal(nnz, 3712);
     ics_table_destroy(&t);
 }
 

@@ -601,6 +601,27 @@ static int inv_scales(const struct ics_ario *a, const aws *v, int p, int j, doub
     return 1;
 }
 
+/* dst[i P + c] = src[i + c n] (i < n, c < cb), and back: 8 x 8 tiles */
+static void to_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+{
+    for (int i0 = 0; i0 < n; i0 += 8)
+        for (int c0 = 0; c0 < cb; c0 += 8) {
+            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
+            for (int c = c0; c < ce; ++c)
+                for (int i = i0; i < ie; ++i) dst[(size_t)i * P + c] = src[i + (size_t)c * n];
+        }
+}
+
+static void from_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+{
+    for (int c0 = 0; c0 < cb; c0 += 8)
+        for (int i0 = 0; i0 < n; i0 += 8) {
+            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
+            for (int i = i0; i < ie; ++i)
+                for (int c = c0; c < ce; ++c) dst[i + (size_t)c * n] = src[(size_t)i * P + c];
+        }
+}
+
 /* The link state's initial values for the chunk's cb scenarios (lanes; c0 = 0), as begin_cols'
  * dense ones (the same expressions, with ts = ks = 1 where a product is not scaled: x 1.0 is
  * exact): inventories at target, orders at baseline, the input bound, and lim by column. The
@@ -634,20 +655,15 @@ static void begin_links(const struct ics_ario *a, const aws *v, int cb)
             }
         }
     }
-    for (int c = 0; c < cb; ++c)
-        for (int i = 0; i < n; ++i) v->lim[i + (size_t)c * n] = v->limT[(size_t)i * P + c];
+    from_lanes(n, cb, P, v->limT, v->lim);
 }
 
-/* Initial state of scenarios c0 .. c0+cb-1 of a block of bb. */
-static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
+/* The dense state's initial values for scenarios c0 .. c0+cb-1: inventories at target, orders
+ * at baseline, and the input bound. */
+static void begin_dense(const struct ics_ario *a, const aws *v, int c0, int cb)
 {
     const int n = a->n, s = a->s;
-    for (size_t e = (size_t)c0 * n; e < (size_t)(c0 + cb) * n; ++e) {
-        v->alpha[e] = v->rprev[e] = 1.0;
-        v->tinv[e] = INFINITY;
-    }
-    if (v->sp) begin_links(a, v, cb);
-    for (int p = 0; p < s && !v->sp; ++p)
+    for (int p = 0; p < s; ++p)
         for (int j = c0; j < c0 + cb; ++j) {
             const size_t o = st_at(n, s, c0, cb, p, j);
             double ts, ks;
@@ -658,7 +674,7 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
                 v->Gm[o + i] = 0.0; /* g - 1: baseline orders = W0 */
             }
         }
-    for (int j = c0; j < c0 + cb && !v->sp; ++j) {
+    for (int j = c0; j < c0 + cb; ++j) {
         double *lj = v->lim + (size_t)j * n;
         for (int i = 0; i < n; ++i) lj[i] = INFINITY;
         for (int p = 0; p < s; ++p) {
@@ -675,6 +691,18 @@ static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
             }
         }
     }
+}
+
+/* Initial state of scenarios c0 .. c0+cb-1 of a block of bb. */
+static void begin_cols(const struct ics_ario *a, const aws *v, int c0, int cb)
+{
+    const int n = a->n;
+    for (size_t e = (size_t)c0 * n; e < (size_t)(c0 + cb) * n; ++e) {
+        v->alpha[e] = v->rprev[e] = 1.0;
+        v->tinv[e] = INFINITY;
+    }
+    if (v->sp) begin_links(a, v, cb);
+    else begin_dense(a, v, c0, cb);
     if (a->nq) memset(v->rqprev + (size_t)c0 * a->nq, 0, (size_t)a->nq * cb * sizeof *v->rqprev);
     if (a->rb) {
         const size_t m = (size_t)a->rb->nk * a->rb->nsup;
@@ -1012,27 +1040,6 @@ ICS_SIMD_CLONES static void orders_links(const struct ics_ario *a, const aws *v,
     }
 }
 
-/* dst[i P + c] = src[i + c n] (i < n, c < cb), and back: 8 x 8 tiles */
-static void to_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
-{
-    for (int i0 = 0; i0 < n; i0 += 8)
-        for (int c0 = 0; c0 < cb; c0 += 8) {
-            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
-            for (int c = c0; c < ce; ++c)
-                for (int i = i0; i < ie; ++i) dst[(size_t)i * P + c] = src[i + (size_t)c * n];
-        }
-}
-
-static void from_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
-{
-    for (int c0 = 0; c0 < cb; c0 += 8)
-        for (int i0 = 0; i0 < n; i0 += 8) {
-            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
-            for (int i = i0; i < ie; ++i)
-                for (int c = c0; c < ce; ++c) dst[i + (size_t)c * n] = src[(size_t)i * P + c];
-        }
-}
-
 /* The second half of a step on the link state (c0 = 0): per product p and group of 8 lanes, the
  * received and order weights of p's links by kernels/segment.c's sparse product (deviations
  * from W0, as the dense GEMM 2), the restricted links' corrections (the dense loop's, on the
@@ -1169,11 +1176,12 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
                     double *tg = v->Tg + r->kjj[kk];
                     for (int c = 0; c < cb; ++c) tg[(size_t)c * r->nbuy] = 1.0 + gl[c];
                 }
-            }
-            for (int j = c0; j < c1 && !v->sp; ++j) {
-                const double *gj = v->Gm + st_at(n, s, c0, cb, r->gseg[g], j);
-                for (int jj = 0; jj < r->nbuy; ++jj)
-                    v->Tg[jj + (size_t)(j - c0) * r->nbuy] = 1.0 + gj[r->buy[jj]];
+            } else {
+                for (int j = c0; j < c1; ++j) {
+                    const double *gj = v->Gm + st_at(n, s, c0, cb, r->gseg[g], j);
+                    for (int jj = 0; jj < r->nbuy; ++jj)
+                        v->Tg[jj + (size_t)(j - c0) * r->nbuy] = 1.0 + gj[r->buy[jj]];
+                }
             }
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, r->gcnt[g], cb, r->nbuy, 1.0,
                         r->Z + r->goff[g], r->nsup, v->Tg, r->nbuy, 0.0, v->Ts, r->gcnt[g]);

@@ -81,6 +81,11 @@ typedef struct ics_validate_report {
 ics_status ics_table_validate(const ics_table *t, const ics_validate_opts *opts,
                               ics_validate_report *rep, ics_error *err);
 
+/* The table's density: *nnz nonzero flows of Z (of n^2), and *links (product, client) pairs
+ * (segment p, node j) with some z_ij != 0, i in p (of nseg x n): the pairs ARIO keeps inventory
+ * and order state for. ICS_ENOMEM. */
+ics_status ics_table_density(const ics_table *t, int64_t *nnz, int64_t *links, ics_error *err);
+
 /* Spectral radius (largest eigenvalue modulus) of the n x n column-major matrix A with leading
  * dimension lda, from its eigenvalues (LAPACK dgeev on a copy; A is not modified). Used by
  * ics_table_validate; public so that the check can be tested on matrices whose radius is known.

@@ -231,6 +231,28 @@ done:
     return st;
 }
 
+ics_status ics_table_density(const ics_table *t, int64_t *nnz, int64_t *links, ics_error *err)
+{
+    ics_status st = ICS_OK;
+    const size_t n = (size_t)t->n;
+    unsigned char *seen = NULL; /* the segments already counted for client j */
+    *nnz = *links = 0;
+    ICS_ALLOC(seen, t->nseg > 0 ? t->nseg : 1, err, "the table's density");
+    for (size_t j = 0; j < n; ++j) {
+        memset(seen, 0, (size_t)t->nseg);
+        for (size_t i = 0; i < n; ++i)
+            if (t->Z[i + j * n] != 0.0) {
+                const int p = t->node_segment[i];
+                ++*nnz;
+                *links += !seen[p];
+                seen[p] = 1;
+            }
+    }
+done:
+    free(seen);
+    return st;
+}
+
 ics_status ics_table_validate(const ics_table *t, const ics_validate_opts *opts,
                               ics_validate_report *rep, ics_error *err)
 {
