@@ -3,6 +3,7 @@
 #include "ics_kernels.h"
 
 #include <cblas.h>
+#include <stddef.h>
 
 void ics_kernel_leontief(int n, int b, const double *L, const double *dY, double *dX)
 {
@@ -22,6 +23,21 @@ void ics_kernel_iim(int n, int b, const double *Sinv, const double *Cstar, doubl
     for (long k = 0; k < total; ++k) {
         double q = Q[k];
         Q[k] = q < 0.0 ? 0.0 : q > 1.0 ? 1.0 : q;
+    }
+}
+
+void ics_kernel_product(int m, int b, int k, const double *A, const double *B, double *Out)
+{
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, b, k, 1.0, A, m, B, k, 0.0, Out, m);
+}
+
+void ics_kernel_gather_rows(int nr, int b, const int *rows, const double *Src, int lds,
+                            double *Dst)
+{
+    for (int j = 0; j < b; ++j) {
+        const double *s = Src + (size_t)j * lds;
+        double *d = Dst + (size_t)j * nr;
+        for (int r = 0; r < nr; ++r) d[r] = s[rows[r]];
     }
 }
 

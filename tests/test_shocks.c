@@ -522,6 +522,66 @@ static void test_unshocked_exact_zero(void **state)
     }
 }
 
+/* Issue 17: a static block propagates through the shock support only (the rows of P with a
+ * nonzero) when that leaves out a quarter of the nodes. The result must be the full product by
+ * the inverse, checked against dense solves with (I - A), (I - B)^T and (I - A*) written out here,
+ * for leontief, ghosh and iim; the support must be exactly the shocked nodes, and the path must
+ * really be taken (nsup <= 3n/4). A support that missed a shocked node, or gathered the wrong
+ * rows, changes X far beyond the tolerance. */
+static void test_shock_support(void **state)
+{
+    fixture *f = *state;
+    enum { B = 16 };
+    static const char *const models[3] = {"leontief", "ghosh", "iim"};
+    for (int model = 0; model < 3; ++model) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 "model: %s\nshocks:\n"
+                 "  - {name: d1, type: %s, segments: [a], change: {dist: uniform, min: -0.4, "
+                 "max: 0.2}}\n"
+                 "  - {name: d2, type: %s, regions: [R2], segments: [c], change: {dist: normal, "
+                 "mean: -0.1, sd: 0.1}, probability: 0.5}\n",
+                 models[model], model == 1 ? "value_added" : "final_demand",
+                 model == 1 ? "value_added" : "final_demand");
+        ics_plan *p = plan_ok(f, yaml);
+        /* the support: R1/a, R2/a, R2/c, ascending */
+        assert_int_equal(p->nsup, 3);
+        assert_int_equal(p->sup[0], node(0, 0));
+        assert_int_equal(p->sup[1], node(1, 0));
+        assert_int_equal(p->sup[2], node(1, 2));
+        assert_true(4 * p->nsup <= 3 * N && N <= ICS_SUPPORT_MAX_N && f->m->L && f->m->G);
+        assert_true(ics_plan_workspace_bytes(p, B) >= sizeof(double) * 3 * (N + B));
+        double X[N * B], Q[N * B], Theta[2 * B];
+        run_block(p, f->m, 5, B, Theta, X, model == 2 ? Q : NULL);
+        int moved = 0;
+        for (int j = 0; j < B; ++j) {
+            double u[N], M[N * N];
+            for (int i = 0; i < N; ++i)
+                u[i] = p->P[i] * Theta[2 * j] + p->P[i + N] * Theta[2 * j + 1];
+            for (int c = 0; c < N; ++c)
+                for (int r = 0; r < N; ++r) {
+                    /* leontief (I - A) dx = dy; ghosh (I - B)^T dx = dv; iim (I - A*) q = c*,
+                     * A* = diag(x)^-1 A diag(x) = B */
+                    const double a = model == 0 ? f->A[r + c * N]
+                                     : model == 1 ? f->B[c + r * N] : f->B[r + c * N];
+                    M[r + c * N] = (r == c) - a;
+                }
+            dense_solve(N, M, u);
+            if (model == 2) {
+                for (int i = 0; i < N; ++i) {
+                    const double q = u[i] < 0.0 ? 0.0 : u[i] > 1.0 ? 1.0 : u[i];
+                    assert_close(&Q[i + j * N], &q, 1, 1e-13);
+                    u[i] = -q * f->t->x[i];
+                }
+            }
+            assert_close(X + j * N, u, N, 1e-12 * xmax(f));
+            for (int i = 0; i < N; ++i) moved += X[i + j * N] != 0.0;
+        }
+        assert_true(moved > B);
+        ics_plan_destroy(&p);
+    }
+}
+
 static void test_composition(void **state)
 {
     fixture *f = *state;
@@ -667,6 +727,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_coefficient_leontief_smw_dense, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coefficient_ghosh_iim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unshocked_exact_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shock_support, setup, teardown),
         cmocka_unit_test_setup_teardown(test_composition, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),

@@ -47,6 +47,11 @@ typedef struct ics_plan {
     double *lo, *hi;       /* [k] range a sampled value is clipped to (-inf/inf = none) */
     unsigned char *lowrank;/* [k] 1 = the shock changes the system matrix (not in P) */
     ics_lowrank lr;        /* the low-rank part (lr.r = 0 when there is none) */
+    /* the shock support: the nsup rows of P with a nonzero, ascending. U = P Theta is zero on
+     * every other row, so a propagation by an explicit inverse needs only those columns of it
+     * (ics_static_propagate) */
+    int nsup;
+    int *sup;              /* [nsup] */
     /* the design: one dimension per random `change`/`loss` and per shock with probability < 1 */
     ics_sampler *sampler;  /* mc, lhs or sobol over ndims dimensions and N points */
     int ndims;

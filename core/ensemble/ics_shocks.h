@@ -62,13 +62,19 @@ ics_status ics_plan_set_lowrank(struct ics_plan *p, const ics_model *m, int meth
                                 ics_error *err);
 void ics_lowrank_free(ics_lowrank *lr);
 
+/* Tables up to this size may propagate through the shock support (ics_plan.sup): the
+ * explicit inverse's support columns are packed per block, n x nsup doubles of workspace. */
+#define ICS_SUPPORT_MAX_N 1024
+
 /* Bytes of workspace ics_static_propagate needs for blocks of up to b scenarios (0 when the
- * plan has no low-rank shock; then work may be NULL). Align: the buffer must be suitably aligned
+ * plan has no low-rank shock and no shock support narrower than the table; then work may be
+ * NULL, and the product then runs over every node). Align: the buffer must be suitably aligned
  * for double (malloc is). */
 size_t ics_plan_workspace_bytes(const struct ics_plan *p, int b);
 
 /* Propagate one block through the static model of the plan (replaces the kernel call):
- *   U (n x bb)     the linear model input P * Theta (dY, dV or c*)
+ *   U (n x bb)     the linear model input P * Theta (dY, dV or c*): zero outside the plan's
+ *                  shock support (the rows of P with a nonzero)
  *   Theta (k x bb) the sampled scalars (ics_plan_sample)
  *   X (n x bb)     out: output change dx
  *   Q (n x bb)     out: inoperability (iim; may be NULL for the other models)

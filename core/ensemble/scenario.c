@@ -528,6 +528,13 @@ static ics_status plan_create(const ics_config *cfg, const ics_table *t, const i
         const char *why;
         ics_shock_domain(cfg->shocks[s].type, &p->lo[s], &p->hi[s], &why);
     }
+    ICS_ALLOC(p->sup, n, err, "the shock support");
+    for (int i = 0; i < n; ++i)
+        for (int s = 0; s < k; ++s)
+            if (p->P[i + (size_t)s * n] != 0.0) {
+                p->sup[p->nsup++] = i;
+                break;
+            }
     if (!dynamic) {
         ICS_TRY(check_productive(cfg, p, m, thmax, err));
         ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
@@ -556,6 +563,7 @@ void ics_plan_destroy(ics_plan **pp)
     free(p->lo);
     free(p->hi);
     free(p->lowrank);
+    free(p->sup);
     ics_lowrank_free(&p->lr);
     ics_sampler_destroy(&p->sampler);
     ics_copula_destroy(&p->copula);

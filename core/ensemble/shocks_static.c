@@ -188,30 +188,62 @@ done:
     return st;
 }
 
-/* Workspace layout: doubles first, then ints. */
+/* The shock support is used when it leaves out at least a quarter of the nodes, on tables small
+ * enough to keep the explicit inverses (the only propagation it changes). */
+static int support_used(const ics_plan *p)
+{
+    return p->sup && p->n <= ICS_SUPPORT_MAX_N && 4 * (int64_t)p->nsup <= 3 * (int64_t)p->n;
+}
+
+/* Workspace layout: doubles first, then ints. The low-rank part uses it after the product by
+ * the inverse, the support's packed copies (n x nsup of the inverse, nsup x b of U) before, so
+ * the two share it. */
 static size_t ws_doubles(const ics_plan *p, int b)
 {
     const size_t r = (size_t)p->lr.r, n = (size_t)p->n;
-    if (r == 0) return 0;
-    if (p->lr.method == ICS_LOWRANK_DENSE) return n * n + n;
-    return 3 * r * (size_t)b + r * r;
+    if (r > 0 && p->lr.method == ICS_LOWRANK_DENSE) return n * n + n;
+    const size_t lr = r ? 3 * r * (size_t)b + r * r : 0;
+    const size_t sp = support_used(p) ? (size_t)p->nsup * (n + (size_t)b) : 0;
+    return lr > sp ? lr : sp;
 }
 
 size_t ics_plan_workspace_bytes(const ics_plan *p, int b)
 {
-    if (p->lr.r == 0) return 0;
-    const size_t ints = p->lr.method == ICS_LOWRANK_DENSE ? (size_t)p->n : (size_t)p->lr.r;
-    return ws_doubles(p, b) * sizeof(double) + ints * sizeof(int);
+    const size_t d = ws_doubles(p, b);
+    if (d == 0) return 0;
+    const size_t ints = p->lr.r == 0 ? 0
+                        : p->lr.method == ICS_LOWRANK_DENSE ? (size_t)p->n : (size_t)p->lr.r;
+    return d * sizeof(double) + ints * sizeof(int);
 }
 
-/* Y = C U with the model's explicit inverse C (L, G^T or G) when it holds it; 0 when not. */
+/* Y = C U with the model's explicit inverse C (L, G^T or G) when it holds it; 0 when not.
+ * With a shock support (support_used) only the support's columns of C and rows of U enter: the
+ * product without its zero terms, nsup/n of the flops (same results up to rounding: only the
+ * order of the partial sums inside the GEMM can differ, and it depends on the plan alone). */
 static int static_by_inverse(const ics_plan *p, const ics_model *m, const double *U, double *Y,
-                             int bb)
+                             int bb, double *work)
 {
-    if (p->model == ICS_MODEL_LEONTIEF && m->L) ics_kernel_leontief(p->n, bb, m->L, U, Y);
-    else if (p->model == ICS_MODEL_GHOSH && m->G) ics_kernel_ghosh(p->n, bb, m->G, U, Y);
-    else if (p->model == ICS_MODEL_IIM && m->G) ics_kernel_leontief(p->n, bb, m->G, U, Y);
-    else return 0;
+    const int n = p->n, ghosh = p->model == ICS_MODEL_GHOSH;
+    const double *C = p->model == ICS_MODEL_LEONTIEF ? m->L : m->G;
+    if (!C) return 0;
+    if (!work || !support_used(p)) {
+        if (ghosh) ics_kernel_ghosh(n, bb, C, U, Y);
+        else ics_kernel_leontief(n, bb, C, U, Y);
+        return 1;
+    }
+    const int ns = p->nsup;
+    double *Cs = work, *Us = Cs + (size_t)n * ns;
+    /* column c of Cs: column sup[c] of C, or for ghosh (C^T) row sup[c] of G */
+    for (int c = 0; c < ns; ++c) {
+        const int j = p->sup[c];
+        double *dst = Cs + (size_t)c * n;
+        if (ghosh)
+            for (int i = 0; i < n; ++i) dst[i] = C[j + (size_t)i * n];
+        else
+            memcpy(dst, C + (size_t)j * n, sizeof *dst * (size_t)n);
+    }
+    ics_kernel_gather_rows(ns, bb, p->sup, U, n, Us);
+    ics_kernel_product(n, bb, ns, Cs, Us, Y);
     return 1;
 }
 
@@ -246,7 +278,7 @@ void ics_static_propagate(const ics_plan *p, const ics_model *m, int bb, const d
         /* leontief: L U; ghosh: G^T U; iim: the unclipped G c* (clipped below); by a product
          * with the explicit inverse when the model holds it (small tables: one DGEMM runs at
          * the roofline, two dtrsm at n = 136 reach 0.65-0.85 of it), else by solves */
-        if (!static_by_inverse(p, m, U, Y, bb)) {
+        if (!static_by_inverse(p, m, U, Y, bb, work)) {
             memcpy(Y, U, sizeof *Y * (size_t)n * bb);
             ics_model_apply_inverse(m, p->model, bb, Y, n);
         }
