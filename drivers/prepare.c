@@ -113,7 +113,8 @@ static void estimate(const ics_run_setup *s, int nthreads, ics_run_estimate *e)
         if (s->dyn && s->dyn->ops->ws_bytes)
             ws += (double)s->dyn->ops->ws_bytes(s->dyn, cfg->block_size);
     } else {
-        ws = 8.0 * b * (3 * k + n * (2 + s->store[OUT_INOPERABILITY]) + s->as->m);
+        ws = 8.0 * b * (3 * k + n * (2 + s->store[OUT_INOPERABILITY]) + s->as->m) +
+             (double)ics_plan_workspace_bytes(s->plan, cfg->block_size);
     }
     if (with_mom) ws += 8.0 * (b / ICS_STATS_WINDOW) * stat_cols * ICS_WINDOW_FIELDS;
     e->memory_bytes = 8.0 * (2 + (s->m->A != NULL) + (s->m->B != NULL) + 2 * (s->m->L != NULL)) * n * n +

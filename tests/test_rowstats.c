@@ -279,6 +279,58 @@ static void test_segments_and_ties(void **state)
     free(x);
 }
 
+/* Issue 17: the narrow passes read unfiltered native-double datasets straight from the file's
+ * bytes (pread, one segment per thread). The same numbers stored contiguous, in chunks of 4096
+ * rows (a result file's) and of 1000 rows (chunks straddling the segments), gzip-compressed and
+ * as float64 big-endian (both through HDF5) give bit-identical statistics, which match the
+ * sorted reference; the first three are read directly, the last two not. */
+static void test_direct_reads(void **state)
+{
+    (void)state;
+    const int64_t n = 150011, m = 3;
+    double *x = malloc((size_t)(n * m) * sizeof *x);
+    assert_non_null(x);
+    for (int64_t i = 0; i < n; ++i) {
+        x[i * m + 0] = 1e6 * exp(0.5 * nrand());
+        x[i * m + 1] = floor(20 * urand()) * 0.25 - 2.0;
+        x[i * m + 2] = -1e3 + nrand();
+    }
+    hid_t f = temp_file();
+    ics_error err;
+    ics_error_clear(&err);
+    static const char *const names[5] = {"/contig", "/chunk4096", "/chunk1000", "/gzip", "/be"};
+    const int64_t chunk[4] = {0, 4096, 1000, 4096}, dims[2] = {n, m};
+    for (int k = 0; k < 4; ++k) {
+        hid_t d;
+        assert_int_equal(ics_h5_dataset(f, names[k], 2, dims, chunk[k], k == 3 ? 1 : 0, &d, &err),
+                         ICS_OK);
+        assert_int_equal(ics_h5_write_rows(d, 0, n, m, x, H5P_DEFAULT, &err), ICS_OK);
+        H5Dclose(d);
+    }
+    {
+        const hsize_t hd[2] = {(hsize_t)n, (hsize_t)m};
+        hid_t sp = H5Screate_simple(2, hd, NULL);
+        hid_t d = H5Dcreate2(f, names[4], H5T_IEEE_F64BE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        assert_true(d >= 0);
+        assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
+        H5Dclose(d);
+        H5Sclose(sp);
+    }
+    assert_true(H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0);
+    ics_stats_request q = full_request();
+    ics_column_stats_result *r[5];
+    for (int k = 0; k < 5; ++k) {
+        const int64_t before = ics__rowstats_direct();
+        r[k] = rows_ok(f, names[k], &q, NULL);
+        assert_int_equal(ics__rowstats_direct() - before, k < 3 ? 1 : 0);
+        if (k) assert_same(r[0], r[k]);
+    }
+    check_against_reference(r[0], x, n, m, &q, (ref_opts){1, 1});
+    for (int k = 0; k < 5; ++k) ics_column_stats_free(&r[k]);
+    close_temp(f);
+    free(x);
+}
+
 static void test_hard_distributions(void **state)
 {
     (void)state;
@@ -719,6 +771,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_segments_and_ties),
+        cmocka_unit_test(test_direct_reads),
         cmocka_unit_test(test_hard_distributions),
         cmocka_unit_test(test_bad_and_tiny),
         cmocka_unit_test(test_r7_published_and_es_by_hand),

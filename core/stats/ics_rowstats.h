@@ -81,4 +81,9 @@ ics_status ics_rowstats(hid_t file, const char *dataset, const ics_stats_request
                         const int64_t *hist, const ics_stats_comm *comm,
                         ics_column_stats_result **out, int *peer_failed, ics_error *err);
 
+/* Internal, for the tests: how many datasets ics_rowstats has read with direct reads (pread of
+ * the dataset's bytes: native doubles, unfiltered, contiguous or chunked by whole rows) rather
+ * than through H5Dread. */
+int64_t ics__rowstats_direct(void);
+
 #endif
