@@ -557,8 +557,8 @@ static void pass_values(rs *x, const pass *p, int64_t c, const double *col, int6
         if (cnt) { /* exceedance: the number of thresholds below v */
             int64_t g;
             if (gsc > 0.0) { /* evenly spaced: guess, then correct exactly */
-                const double u = ceil((v - glo) * gsc);
-                g = u <= 0.0 ? 0 : u >= (double)K ? K : (int64_t)u;
+                const double u = (v - glo) * gsc; /* ceil(u) or one more */
+                g = u <= 0.0 ? 0 : u >= (double)K ? K : (int64_t)u + 1;
                 while (g > 0 && tc[g - 1] >= v) --g;
                 while (g < K && tc[g] < v) ++g;
             } else {
@@ -576,8 +576,7 @@ static void pass_values(rs *x, const pass *p, int64_t c, const double *col, int6
         }
         if (mode == MODE_NONE && t1 == t0) continue;
         const uint64_t key = ics_stats_key(v);
-        for (int64_t t = t0; t < t1; ++t)
-            if (key > tkhi[t]) ks_add(&ts[t], v);
+        for (int64_t t = t0; t < t1 && key > tkhi[t]; ++t) ks_add(&ts[t], v); /* khi ascending */
         if (mode == MODE_BIN) {
             const uint32_t ent = ft[key >> 48];
             ++sub[(ent & 0x7fffffffu) + ((key >> 38) & (SUB_BINS - 1))];
@@ -739,6 +738,16 @@ static ics_status pass_setup(rs *x, pass *ps, const double *thr, int K, int64_t 
             }
             if (e->tail && e->kind != CELL_REFINE) e->tslot = nt, ps->tcell[nt++] = i;
         }
+        /* the column's tail slots by ascending khi, so that pass_values stops at the first
+         * one above a value (each slot keeps its own sum: the order of the slots changes no
+         * bit) */
+        for (int64_t j = ps->toff[c] + 1; j < nt; ++j)
+            for (int64_t i = j; i > ps->toff[c] &&
+                                x->cells[ps->tcell[i - 1]].khi > x->cells[ps->tcell[i]].khi; --i) {
+                const int64_t tmp = ps->tcell[i];
+                ps->tcell[i] = ps->tcell[i - 1], ps->tcell[i - 1] = tmp;
+                x->cells[ps->tcell[i]].tslot = i, x->cells[ps->tcell[i - 1]].tslot = i - 1;
+            }
         if (na - ps->aoff[c] > 65535)
             ICS_FAIL(x->err, ICS_EINTERNAL, "%s: too many order statistics per column", x->name);
         for (int64_t j = na - 1; j >= ps->aoff[c]; --j)
