@@ -21,15 +21,13 @@ void ics_kernel_ghosh(int n, int b, const double *G, const double *dV, double *d
  * Q: inoperability (shares of baseline output, 0 = normal, 1 = fully inoperable). */
 void ics_kernel_iim(int n, int b, const double *Sinv, const double *Cstar, double *Q);
 
-/* Out (m x b) = A (m x k) * B (k x b); A and B column-major with leading dimensions m and k.
- * The static propagation over a shock support: A = the support's columns of the inverse. */
-void ics_kernel_product(int m, int b, int k, const double *A, const double *B, double *Out);
-
 /* Dst (nr x b, leading dimension nr) = rows rows[0..nr-1] of Src (leading dimension lds). */
 void ics_kernel_gather_rows(int nr, int b, const int *rows, const double *Src, int lds,
                             double *Dst);
 
-/* Aggregates: Out (m x b) = S (m x n) * X (n x b); S column-major with leading dimension m. */
+/* Aggregates: Out (m x b) = S (m x n) * X (n x b); S column-major with leading dimension m, X
+ * with n. Also the static propagation over a shock support (S = the support's n columns of the
+ * inverse, X = the support's rows of the block). */
 void ics_kernel_aggregate(int m, int n, int b, const double *S, const double *X, double *Out);
 
 /* Low-rank change of the system matrix (Sherman-Morrison-Woodbury), applied to a block.

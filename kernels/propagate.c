@@ -26,11 +26,6 @@ void ics_kernel_iim(int n, int b, const double *Sinv, const double *Cstar, doubl
     }
 }
 
-void ics_kernel_product(int m, int b, int k, const double *A, const double *B, double *Out)
-{
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, b, k, 1.0, A, m, B, k, 0.0, Out, m);
-}
-
 void ics_kernel_gather_rows(int nr, int b, const int *rows, const double *Src, int lds,
                             double *Dst)
 {

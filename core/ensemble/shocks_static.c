@@ -243,7 +243,7 @@ static int static_by_inverse(const ics_plan *p, const ics_model *m, const double
             memcpy(dst, C + (size_t)j * n, sizeof *dst * (size_t)n);
     }
     ics_kernel_gather_rows(ns, bb, p->sup, U, n, Us);
-    ics_kernel_product(n, bb, ns, Cs, Us, Y);
+    ics_kernel_aggregate(n, ns, bb, Cs, Us, Y);
     return 1;
 }
 

@@ -97,7 +97,6 @@ typedef struct cell {
     int64_t col, count, below;
     uint64_t klo, khi;
     int shift, kind, state, tail, sub_shift; /* sub-bin of key: (key - klo) >> sub_shift */
-    int64_t tslot;         /* tail-sum slot in the active pass, or -1 */
     int64_t ridx;          /* refine cells: index among the active pass's refine cells */
     int64_t *sub;          /* [SUB_BINS] counts of the next 12 bits (refine) */
     double *vals;          /* local gathered values, then all of them sorted */
@@ -459,7 +458,6 @@ static ics_status new_cell(rs *x, int64_t col, uint64_t klo, int shift, int64_t 
     e->kind = shift == 0 ? CELL_KNOWN : count <= GATHER_CAP ? CELL_GATHER : CELL_REFINE;
     e->sub_shift = shift > SUB_BITS ? shift - SUB_BITS : 0;
     e->state = PENDING;
-    e->tslot = -1;
     *id = x->ncells++;
     return ICS_OK;
 }
@@ -610,56 +608,56 @@ done:
     return st;
 }
 
-/* One read of the own rows feeding every active cell, tail slot and (first pass) threshold:
- * the master thread reads batches of chunks (serial HDF5), the next while the threads share
- * out the current one's (column, chunk) pairs; when a chunk is a whole segment, a segment's
- * tail sums are still made by one thread in row order. Thread-private counts are summed at
- * the end. */
-static ics_status pass_read(rs *x, pass *p, const double *thr)
+/* Direct reads (direct_setup): each thread reads whole segments into its own part of buf and
+ * feeds them column by column in tiles of rows that stay in L1/L2 (a segment's tail sums are
+ * still made by one thread in row order). */
+static ics_status pass_read_direct(rs *x, pass *p, const double *thr)
 {
     ics_status st = ICS_OK;
     const int64_t m = x->m;
-    const int T = p->nthreads;
+    const int64_t nseg = (x->r1 - x->r0 + x->seg_rows - 1) / x->seg_rows;
+    const int64_t tile = m < 8192 ? 8192 / m : 1;
+#pragma omp parallel num_threads(p->nthreads)
+    {
+        const int th = omp_get_thread_num();
+        double *buf = x->buf + (size_t)th * (size_t)x->read_rows * (size_t)m;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t j = 0; j < nseg; ++j) {
+            ics_status sj;
+#pragma omp atomic read
+            sj = st;
+            if (sj != ICS_OK) continue;
+            const int64_t f = x->r0 + j * x->seg_rows;
+            const int64_t rows = x->r1 - f < x->seg_rows ? x->r1 - f : x->seg_rows;
+            sj = read_rows_to(x, f, rows, buf);
+            if (sj != ICS_OK) {
+#pragma omp atomic write
+                st = sj;
+                continue;
+            }
+            const int64_t sg = f / x->seg_rows - x->s0;
+            for (int64_t r = 0; r < rows; r += tile)
+                for (int64_t c = 0; c < m; ++c)
+                    pass_values(x, p, c, buf + r * m + c, rows - r < tile ? rows - r : tile, m,
+                                thr, p->tsum + sg * p->ntail, p->psub + th * p->sublen,
+                                p->pep ? p->pep + th * p->eplen : NULL);
+        }
+    }
+    return st;
+}
+
+/* Reads through HDF5 (serial): the master thread reads batches of chunks, the next while the
+ * threads share out the current one's (column, chunk) pairs; when a chunk is a whole segment, a
+ * segment's tail sums are still made by one thread in row order. */
+static ics_status pass_read_batches(rs *x, pass *p, const double *thr)
+{
+    ics_status st = ICS_OK;
+    const int64_t m = x->m;
     const int64_t nb = x->read_rows == x->seg_rows ? x->nbuf : 1; /* chunks per batch */
     const int64_t nbatch = (x->r1 - x->r0 + nb * x->read_rows - 1) / (nb * x->read_rows);
     int64_t k1 = 0, k1next = 0;
-    if (x->fd >= 0 && x->read_rows == x->seg_rows && T <= 2 * x->nbuf) {
-        /* direct reads: each thread reads whole segments into its own part of buf and feeds
-         * them column by column in tiles of rows that stay in L1/L2 (a segment's tail sums
-         * are still made by one thread in row order) */
-        const int64_t nseg = (x->r1 - x->r0 + x->seg_rows - 1) / x->seg_rows;
-        const int64_t tile = m < 8192 ? 8192 / m : 1;
-#pragma omp parallel num_threads(T)
-        {
-            const int th = omp_get_thread_num();
-            double *buf = x->buf + (size_t)th * (size_t)x->read_rows * (size_t)m;
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t j = 0; j < nseg; ++j) {
-                ics_status sj;
-#pragma omp atomic read
-                sj = st;
-                if (sj != ICS_OK) continue;
-                const int64_t f = x->r0 + j * x->seg_rows;
-                const int64_t rows = x->r1 - f < x->seg_rows ? x->r1 - f : x->seg_rows;
-                sj = read_rows_to(x, f, rows, buf);
-                if (sj != ICS_OK) {
-#pragma omp atomic write
-                    st = sj;
-                    continue;
-                }
-                const int64_t sg = f / x->seg_rows - x->s0;
-                for (int64_t r = 0; r < rows; r += tile)
-                    for (int64_t c = 0; c < m; ++c)
-                        pass_values(x, p, c, buf + r * m + c, rows - r < tile ? rows - r : tile, m,
-                                    thr, p->tsum + sg * p->ntail, p->psub + th * p->sublen,
-                                    p->pep ? p->pep + th * p->eplen : NULL);
-            }
-        }
-        if (st != ICS_OK) goto done;
-        goto sum;
-    }
     if (nbatch > 0) ICS_TRY(read_batch(x, 0, nb, &k1));
-#pragma omp parallel num_threads(T)
+#pragma omp parallel num_threads(p->nthreads)
     for (int64_t k = 0; k < nbatch; ++k) {
 #pragma omp master
         if (k + 1 < nbatch) {
@@ -685,8 +683,20 @@ static ics_status pass_read(rs *x, pass *p, const double *thr)
         k1 = k1next;
         if (st != ICS_OK) break;
     }
-    if (st != ICS_OK) goto done;
-sum:
+done:
+    return st;
+}
+
+/* One read of the own rows feeding every active cell, tail slot and (first pass) threshold,
+ * directly when the dataset allows it (and every thread has a segment's room in buf), else
+ * through HDF5; the thread-private counts are summed at the end. */
+static ics_status pass_read(rs *x, pass *p, const double *thr)
+{
+    const int T = p->nthreads;
+    const ics_status st = x->fd >= 0 && x->read_rows == x->seg_rows && T <= 2 * x->nbuf
+                              ? pass_read_direct(x, p, thr)
+                              : pass_read_batches(x, p, thr);
+    if (st != ICS_OK) return st;
     /* the threads' counts, summed (integers: the order does not matter) */
     for (int64_t i = 0; i < x->ncells; ++i) {
         cell *e = &x->cells[i];
@@ -699,8 +709,7 @@ sum:
     if (p->pep)
         for (int th = 0; th < T; ++th)
             for (int64_t j = 0; j < p->eplen; ++j) p->epos[j] += p->pep[th * p->eplen + j];
-done:
-    return st;
+    return ICS_OK;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -736,7 +745,7 @@ static ics_status pass_setup(rs *x, pass *ps, const double *thr, int K, int64_t 
                     ps->act[j] = ps->act[j - 1], --j;
                 ps->act[j] = i;
             }
-            if (e->tail && e->kind != CELL_REFINE) e->tslot = nt, ps->tcell[nt++] = i;
+            if (e->tail && e->kind != CELL_REFINE) ps->tcell[nt++] = i;
         }
         /* the column's tail slots by ascending khi, so that pass_values stops at the first
          * one above a value (each slot keeps its own sum: the order of the slots changes no
@@ -746,7 +755,6 @@ static ics_status pass_setup(rs *x, pass *ps, const double *thr, int K, int64_t 
                                 x->cells[ps->tcell[i - 1]].khi > x->cells[ps->tcell[i]].khi; --i) {
                 const int64_t tmp = ps->tcell[i];
                 ps->tcell[i] = ps->tcell[i - 1], ps->tcell[i - 1] = tmp;
-                x->cells[ps->tcell[i]].tslot = i, x->cells[ps->tcell[i - 1]].tslot = i - 1;
             }
         if (na - ps->aoff[c] > 65535)
             ICS_FAIL(x->err, ICS_EINTERNAL, "%s: too many order statistics per column", x->name);
