@@ -8,6 +8,8 @@
 #   agg     leontief with the aggregate shortcut (one normal final-demand shock, the aggregates
 #           stored), weak scaling 1 -> 2 ranks x 1 thread only, SCEN_AGG per rank (issue 17:
 #           the whole command at 10^7 scenarios per rank, target 0.9)
+#   aggonly the same with output.store_only: total_output_loss alone instead of 9 columns
+#           (not in the default set: WORKLOADS="agg aggonly")
 # Weak scaling: SCEN x workers scenarios (workers = ranks x threads), efficiency
 #   E_w = rate(p) / (p x rate(1)); strong scaling: a fixed 2 x SCEN scenarios, E_s = T(1) / (p T(p)).
 # For each run: the compute phase (sample, propagate, aggregates, writes; icstress's own
@@ -62,6 +64,7 @@ shocks:
 output:
   store: [total_output_loss]
 YAML
+sed -e '$a\  store_only: true' "$tmp/agg.yaml" > "$tmp/aggonly.yaml"
 info=$("$ics" info)
 core=$(sed -n 's/^BLAS core: *//p' <<<"$info")
 cpu=$(sed -n 's/^CPU: *//p' <<<"$info")
@@ -80,9 +83,9 @@ done
 for model in $workloads; do
   per=$per_static
   [ $model = diim ] && per=$per_diim
-  [ $model = agg ] && per=$per_agg
+  [ $model = agg ] || [ $model = aggonly ] && per=$per_agg
   modes="weak strong" cfgs="1x1 2x1 1x2 2x2 4x1"
-  [ $model = agg ] && modes=weak cfgs="1x1 2x1"
+  [ $model = agg ] || [ $model = aggonly ] && modes=weak cfgs="1x1 2x1"
   for mode in $modes; do
     for cfg in $cfgs; do
       np=${cfg%x*}
@@ -100,6 +103,7 @@ for model in $workloads; do
              grep "scenarios computed")
       cpus=$(awk '{ printf "%.3f", $1 + $2 }' "$tmp/cpu")
       t1=$(date +%s.%N)
+      bytes=$(stat -c %s "$tmp/out.h5")
       rm -f "$tmp/out.h5"
       c=$(sed -n 's/.*computed in \([0-9.e+-]*\) s.*/\1/p' <<<"$line")
       w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
@@ -114,7 +118,7 @@ for model in $workloads; do
       rw=$(awk -v n="$N" -v t="$w" 'BEGIN { printf "%.4g", n / t }')
       printf "%-7s %-6s %-5s %-7s %-9s %-9s %-12s %-8s %-12s %-8s %s\n" $model $mode $np $th $N \
         "$c" "$rc" "$w" "$rw" "$e" "$ew"
-      echo "{\"case\": \"scaling_${model}_$mode\", \"n\": 136, \"block\": $([ $model = diim ] && echo 256 || echo 1024), \"scenarios\": $N, \"ranks\": $np, \"threads\": $th, \"compute_s\": $c, \"wall_s\": $w, \"cpu_s\": $cpus, \"scenarios_per_s\": $rc, \"wall_scenarios_per_s\": $rw, \"efficiency\": $e, \"efficiency_wall\": $ew, \"oversubscribed\": $([ $p -gt "$(nproc)" ] && echo true || echo false), \"loadavg_1min\": $(cut -d" " -f1 /proc/loadavg), \"blas_core\": \"$core\", \"machine\": \"$cpu\", \"commit\": \"$commit\", \"timestamp\": \"$(date -u +%FT%TZ)\"}" >> "$json"
+      echo "{\"case\": \"scaling_${model}_$mode\", \"n\": 136, \"block\": $([ $model = diim ] && echo 256 || echo 1024), \"scenarios\": $N, \"ranks\": $np, \"threads\": $th, \"compute_s\": $c, \"wall_s\": $w, \"cpu_s\": $cpus, \"file_bytes\": $bytes, \"scenarios_per_s\": $rc, \"wall_scenarios_per_s\": $rw, \"efficiency\": $e, \"efficiency_wall\": $ew, \"oversubscribed\": $([ $p -gt "$(nproc)" ] && echo true || echo false), \"loadavg_1min\": $(cut -d" " -f1 /proc/loadavg), \"blas_core\": \"$core\", \"machine\": \"$cpu\", \"commit\": \"$commit\", \"timestamp\": \"$(date -u +%FT%TZ)\"}" >> "$json"
     done
   done
 done

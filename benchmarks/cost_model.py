@@ -29,8 +29,8 @@ split into the compute phase and the rest by the phases' wall-time shares (one t
 slicing slows both alike): t_c + t_w = cpu * compute/wall / N; s0 + N*t_f = the rest, two sizes
 giving s0 and t_f (one size: s0 taken from the static workload). Without cpu_s, the wall times.
 usage: cost_model.py [bench-scaling.jsonl] [--set MODEL=TCW_US,TF_US,S0_S ...] [--sigma US]
-  --set takes a workload's parameters as given instead of fitting them; MODEL is static, diim
-  or agg. --sigma: the counter's service time per atomic (e.g. from bench_counter).
+  --set takes a workload's parameters as given instead of fitting them; MODEL is static, diim,
+  agg or aggonly (agg with output.store_only). --sigma: the counter's service time per atomic (e.g. from bench_counter).
 """
 import json
 import math
@@ -41,6 +41,8 @@ ASSUME = dict(
     beta_static=100.0,  # bytes per scenario stored (total + regional aggregates + parameters)
     beta_diim=180.0,    # the same with regional recovery times and unmet demand
     beta_agg=81.0,      # aggregate shortcut, bench_scaling's agg run (measured: 168.9 MB / 2^21)
+    beta_aggonly=17.0,  # the same with output.store_only (total_output_loss, the parameter, its
+                        # occurrence flag; checked against bench_scaling's file_bytes)
     B_fs=100e9,      # "total": aggregate parallel file system write bandwidth, B/s
     B_node=10e9,     # "per node": one client node's write bandwidth, B/s (Lustre: 15 GB/s per client
                      # known in production on HDR InfiniBand; 10 TB/s aggregate, Lustre manual)
@@ -62,7 +64,7 @@ PS = (64, 1024)
 
 
 def fit(recs, model, s0_given=None):
-    one = [r for r in recs if r["case"].startswith("scaling_" + model) and r["ranks"] == 1
+    one = [r for r in recs if r["case"].startswith("scaling_%s_" % model) and r["ranks"] == 1
            and r["threads"] == 1]
     if not one:
         return None
@@ -148,7 +150,8 @@ def main():
     s0_static = None
     workloads = (("static", 1024, ASSUME["beta_static"], ASSUME["C_static"], (10**6, 10**8)),
                  ("diim", 256, ASSUME["beta_diim"], ASSUME["C_diim"], (4 * 10**4, 4 * 10**6)),
-                 ("agg", 1024, ASSUME["beta_agg"], ASSUME["C_static"], (10**7, 10**9)))
+                 ("agg", 1024, ASSUME["beta_agg"], ASSUME["C_static"], (10**7, 10**9)),
+                 ("aggonly", 1024, ASSUME["beta_aggonly"], 1, (10**7, 10**9)))
     variants = (("columns, single counter, fs total (before 17)",
                  dict(rows=False, fs="total", sched="single", overlap=False)),
                 ("rows, single counter, fs total (before)",
@@ -165,7 +168,7 @@ def main():
         tcw, t_f, s0 = got
         if model == "static":
             s0_static = s0
-        mine = [r for r in recs if r["case"].startswith("scaling_" + model)]
+        mine = [r for r in recs if r["case"].startswith("scaling_%s_" % model)]
         how = "given" if model in given else \
             "fitted, %s" % ("CPU time" if mine and all("cpu_s" in r for r in mine) else "wall time")
         print("\n%s: t_c+t_w = %.3g us/scenario, t_f = %.3g us/scenario (statistics), s0 = %.3g s (%s)"

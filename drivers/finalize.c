@@ -230,7 +230,7 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
         ICS_TRY(ics_h5_set_attr_i64(h5->file, "complete", 1, err));
         ICS_TRY(ics_h5_finish(&h5, 1, err));
 
-        if (!fi->quiet && tot && va) {
+        if (!fi->quiet && tot) {
             const ics_table *t = fi->t;
             printf("icstress: %lld scenarios, model %s, table %s\n", (long long)tot->count,
                    ics_model_name(fi->model), t->source);
@@ -239,9 +239,11 @@ int ics_finalize_run(const ics_finalize_info *fi, ics_error *err)
             printf("  total output loss: mean %.6g, sd %.6g, min %.6g, max %.6g, 5%%..95%% [%.6g, "
                    "%.6g], CVaR95 %.6g (%s)\n", tot->mean[0], tot->sd[0], tot->min[0],
                    tot->max[0], tot->quantiles[1], tot->quantiles[7], tot->cvar[1], unit);
-            printf("  value-added loss by region (mean):");
-            for (int r = 0; r < t->nreg; ++r) printf(" %s %.4g", t->regions[r], va->mean[r]);
-            printf("\n");
+            if (va) {
+                printf("  value-added loss by region (mean):");
+                for (int r = 0; r < t->nreg; ++r) printf(" %s %.4g", t->regions[r], va->mean[r]);
+                printf("\n");
+            }
             ics_print_gdp_summary(t, fi->model, unit, gdp, gdps);
             printf("  wrote %s\n", fi->out);
         }

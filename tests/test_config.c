@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "ics_aggregate.h"
 #include "ics_config.h"
 
 #include <stdio.h>
@@ -199,6 +200,40 @@ static void test_defaults(void **state)
     assert_string_equal(cfg->sens_targets[0], "total_output_loss");
     assert_true(cfg->sens_samples > 1);
     ics_config_destroy(&cfg);
+}
+
+/* output.store_only: va_loss_by_region (always built otherwise) only when store lists it or a
+ * sensitivity target names it. */
+static void test_store_only(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *yaml;
+        int only, va;
+    } cases[] = {
+        {"output: {store: [total_output_loss]}\n", 0, 1},
+        {"output: {store: [total_output_loss], store_only: false}\n", 0, 1},
+        {"output: {store: [total_output_loss], store_only: true}\n", 1, 0},
+        {"output: {store: [output_change], store_only: yes}\n", 1, 0},
+        {"output: {store: [total_output_loss, va_loss_by_region], store_only: true}\n", 1, 1},
+        {"output: {store: va_loss_by_region, store_only: true}\n", 1, 1},
+        {"output: {store: [va_loss_by_region_segment], store_only: true}\n", 1, 0},
+        {"output: {store: [total_output_loss], store_only: true}\n"
+         "sensitivity: {method: morris, targets: [total_output_loss, va_loss_by_region/TW]}\n", 1, 1},
+        {"output: {store: [total_output_loss], store_only: true}\n"
+         "sensitivity: {method: morris, targets: [va_loss_by_region]}\n", 1, 1},
+        {"output: {store: [total_output_loss], store_only: true}\n"
+         "sensitivity: {method: morris, targets: [output_loss_by_region/TW]}\n", 1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        ics_config *cfg = parse_ok(cases[i].yaml);
+        if (cfg->store_only != cases[i].only || ics_aggset_wants_va(cfg) != cases[i].va)
+            fail_msg("case %zu: %s: store_only %d, wants_va %d", i, cases[i].yaml, cfg->store_only,
+                     ics_aggset_wants_va(cfg));
+        ics_config_destroy(&cfg);
+    }
+    check_error("output: {store_only: maybe}\n",
+                "t.yaml:1: output: key 'store_only': expected true or false, got 'maybe'", NULL);
 }
 
 static void test_forms(void **state)
@@ -571,6 +606,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interface_example),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_store_only),
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_table_path),
         cmocka_unit_test(test_errors_keys),

@@ -31,7 +31,7 @@ static const char *const top_keys[] = {"table",   "model",      "scenarios",    
 static const char *const shock_keys[] = {"name",   "type",        "from",  "to",
                                          "regions", "segments",   "change", "loss",
                                          "probability", "start",  "duration", "recovery"};
-static const char *const output_keys[] = {"file", "store", "compression", "table"};
+static const char *const output_keys[] = {"file", "store", "store_only", "compression", "table"};
 static const char *const corr_keys[] = {"factors", "matrix"};
 static const char *const sens_keys[] = {"method", "targets", "samples", "groups", "sampler",
                                         "second_order", "levels", "bootstrap", "ci_target",
@@ -733,6 +733,9 @@ static ics_status parse_output(const pctx *c, yaml_node_t *v, ics_config *cfg)
     yaml_node_t *s = map_get(c, v, "store");
     if (s && (st = get_name_list(c, s, "output: key 'store'", "output", store_names,
                                  NELEM(store_names), &cfg->store, &cfg->nstore)) != ICS_OK)
+        return st;
+    yaml_node_t *so = map_get(c, v, "store_only");
+    if (so && (st = get_bool(c, so, "output: key 'store_only'", &cfg->store_only)) != ICS_OK)
         return st;
     yaml_node_t *z = map_get(c, v, "compression");
     if (z && (st = get_int(c, z, "output: key 'compression' (gzip level)", 0, 9,

@@ -109,6 +109,9 @@ typedef struct ics_config {
     ics_aggdef *aggs; int naggs; /* `aggregates:` section */
     int compression;       /* output.compression: gzip level 0..9 (0 = none; default) */
     int table_reference;   /* output.table: 0 copy (default), 1 reference (path + SHA-256) */
+    int store_only;        /* output.store_only: va_loss_by_region and the GDP outputs only when
+                              store lists them (or a sensitivity target names them); default 0:
+                              always stored (the GDP outputs on a full-economy table) */
     int fast_aggregates;   /* `fast_aggregates`: aggregates as (S L P) Theta when no node output
                               is stored and the model is linear (default true) */
     /* correlation section: a Gaussian copula over the named shocks' parameters */

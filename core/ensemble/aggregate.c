@@ -18,9 +18,22 @@ static ics_status add_out(ics_aggset *a, const char *name, int row, int width, i
     return ICS_OK;
 }
 
+int ics_aggset_wants_va(const ics_config *cfg)
+{
+    if (!cfg->store_only) return 1;
+    for (int j = 0; j < cfg->nstore; ++j)
+        if (!strcmp(cfg->store[j], "va_loss_by_region")) return 1;
+    const size_t k = strlen("va_loss_by_region");
+    for (int j = 0; cfg->has_sensitivity && j < cfg->sens_ntargets; ++j) /* a target needs it */
+        if (!strncmp(cfg->sens_targets[j], "va_loss_by_region", k) &&
+            (cfg->sens_targets[j][k] == '\0' || cfg->sens_targets[j][k] == '/'))
+            return 1;
+    return 0;
+}
+
 int ics_aggset_wants_gdp(const ics_config *cfg, const ics_table *t)
 {
-    if (ics_table_is_full_economy(t)) return 1;
+    if (ics_table_is_full_economy(t) && !cfg->store_only) return 1;
     for (int j = 0; j < cfg->nstore; ++j)
         if (!strcmp(cfg->store[j], "gdp_loss_by_region") ||
             !strcmp(cfg->store[j], "va_loss_by_region_segment"))
@@ -79,8 +92,8 @@ ics_status ics_aggset_create(const ics_config *cfg, const ics_table *t, const ic
     unsigned char *mask = NULL;
     const int n = t->n, R = t->nreg, S = t->nseg;
     const int ghosh = cfg->model == ICS_MODEL_GHOSH;
-    const int gdp = ics_aggset_wants_gdp(cfg, t);
-    const int rows = 1 + R + (by_region ? R : 0) + (by_segment ? S : 0) + (gdp ? 2 * R + n : 0) +
+    const int gdp = ics_aggset_wants_gdp(cfg, t), va = ics_aggset_wants_va(cfg);
+    const int rows = 1 + (va ? R : 0) + (by_region ? R : 0) + (by_segment ? S : 0) + (gdp ? 2 * R + n : 0) +
                      cfg->naggs;
     ICS_ALLOC(a, 1, err, "the aggregates");
     a->m = rows, a->n = n;
@@ -94,14 +107,16 @@ ics_status ics_aggset_create(const ics_config *cfg, const ics_table *t, const ic
     ICS_TRY(add_out(a, "total_output_loss", row, 1, err));
     for (int j = 0; j < n; ++j) SX(row, j) = -1.0;
     row += 1;
-    ICS_TRY(add_out(a, "va_loss_by_region", row, R, err));
-    for (int j = 0; j < n; ++j) {
-        if (ghosh)
-            SU(row + t->node_region[j], j) = -1.0;
-        else
-            SX(row + t->node_region[j], j) = m->x[j] != 0.0 ? -m->va[j] / m->x[j] : 0.0;
+    if (va) {
+        ICS_TRY(add_out(a, "va_loss_by_region", row, R, err));
+        for (int j = 0; j < n; ++j) {
+            if (ghosh)
+                SU(row + t->node_region[j], j) = -1.0;
+            else
+                SX(row + t->node_region[j], j) = m->x[j] != 0.0 ? -m->va[j] / m->x[j] : 0.0;
+        }
+        row += R;
     }
-    row += R;
     if (by_region) {
         ICS_TRY(add_out(a, "output_loss_by_region", row, R, err));
         for (int j = 0; j < n; ++j) SX(row + t->node_region[j], j) = -1.0;

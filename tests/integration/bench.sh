@@ -22,7 +22,8 @@ for r in recs:
     assert r["ranks"] == 1 and r["threads"] >= 1, r
 cases = {r["case"] for r in recs}
 for c in ["propagate_builtin", "propagate_random", "pipeline_static", "diim_step", "ario_step",
-          "ario_state_bw", "coefficient_smw", "hdf5_write_independent", "uncertainty_table"]:
+          "ario_state_bw", "coefficient_smw", "hdf5_write_independent", "uncertainty_table",
+          "whole_aggregates", "whole_store_only"]:
     assert c in cases, (c, sorted(cases))
 unc = [r for r in recs if r["case"] == "uncertainty_table"][0]
 assert unc["draws"] >= 1 and 0 < unc["ratio"] and unc["fixed_table_scenarios_per_s"] > 0, unc

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The default config on the built-in table: the file has the INTERFACE.md layout, the result
 # file is itself a valid table, and the stored totals equal an independent numpy solve built
-# from the /table group and the stored parameters (linearity of the Leontief model).
+# from the /table group and the stored parameters (linearity of the Leontief model); with
+# output.store_only it holds only what store lists.
 set -euo pipefail
 : "${ICS:?path to the icstress binary}" "${ICS_SOURCE_DIR:?source tree}"
 tmp=$(mktemp -d)
@@ -15,6 +16,31 @@ grep -q "wrote $tmp/out.h5" "$tmp/stdout"
 for cfg in ghosh iim; do
   "$ICS" run "$ICS_SOURCE_DIR/configs/$cfg.yaml" -o "$tmp/$cfg.h5" --scenarios 500 --quiet
 done
+# output.store_only: the file holds total_output_loss alone (no va_loss_by_region, its
+# statistics or its summary line), with the same totals as the run that stores everything
+sed -e 's/^  store: .*/  store: [total_output_loss]\n  store_only: true/' \
+  "$ICS_SOURCE_DIR/configs/default.yaml" > "$tmp/only.yaml"
+grep -q "store_only: true" "$tmp/only.yaml"
+"$ICS" run "$tmp/only.yaml" -o "$tmp/only.h5" --scenarios 3000 > "$tmp/only.out"
+cat "$tmp/only.out"
+grep -q "total output loss" "$tmp/only.out"
+if grep -q "value-added loss by region" "$tmp/only.out"; then
+  echo "store_only: the summary still prints value added by region"; exit 1
+fi
+/usr/bin/python3 - "$tmp/out.h5" "$tmp/only.h5" <<'PY'
+import sys, h5py, numpy as np
+full, only = (h5py.File(p, "r") for p in sys.argv[1:3])
+assert sorted(k for k in only["/scenarios"] if k not in ("parameters", "scenario")) == ["total_output_loss"], list(only["/scenarios"])
+assert sorted(only["/statistics"]) == ["total_output_loss"], list(only["/statistics"])
+assert "va_loss_by_region" in full["/scenarios"] and "va_loss_by_region" in full["/statistics"]
+a, b = full["/scenarios/total_output_loss"][...], only["/scenarios/total_output_loss"][...]
+err = np.abs(a - b).max() / np.abs(a).max()
+print(f"store_only: total_output_loss vs the full run, max rel diff {err:.1e}")
+assert err < 1e-12
+for k in ("mean", "quantiles", "cvar"):
+    x, y = full[f"/statistics/total_output_loss/{k}"][...], only[f"/statistics/total_output_loss/{k}"][...]
+    assert np.allclose(x, y, rtol=1e-12, atol=0), k
+PY
 /usr/bin/python3 - "$tmp/out.h5" <<'PY'
 import sys, fnmatch, h5py, numpy as np, yaml
 f = h5py.File(sys.argv[1], "r")
