@@ -544,22 +544,25 @@ static void pass_values(rs *x, const pass *p, int64_t c, const double *col, int6
                         int64_t stride, const double *thr, ksum *ts, int64_t *sub, int64_t *ep0)
 {
     const int64_t K = p->K, t0 = p->toff[c], t1 = p->toff[c + 1];
-    const uint64_t *tkhi = p->tkhi;
-    const double *tc = thr ? thr + c * K : NULL;
-    int64_t *cnt = ep0 ? ep0 + c * (K + 1) : NULL;
-    const double glo = p->glo ? p->glo[c] : 0.0, gsc = p->gsc ? p->gsc[c] : 0.0;
     const int mode = p->mode[c];
-    const uint32_t *ft = p->ftab ? p->ftab + c * ICS_KEYHIST_BINS : NULL;
-    for (int64_t r = 0; r < rows; ++r) {
-        const double v = col[r * stride];
-        if (cnt) { /* exceedance: the number of thresholds below v */
-            int64_t g;
-            if (gsc > 0.0) { /* evenly spaced: guess, then correct exactly */
+    /* each part in its own loop over the rows: fewer live values per loop, and the tail sums
+     * still take the rows in order */
+    if (ep0) { /* exceedance: per value, the number of thresholds below it */
+        const double *tc = thr + c * K;
+        int64_t *cnt = ep0 + c * (K + 1);
+        const double glo = p->glo[c], gsc = p->gsc[c];
+        if (gsc > 0.0) /* evenly spaced: guess, then correct exactly */
+            for (int64_t r = 0; r < rows; ++r) {
+                const double v = col[r * stride];
                 const double u = (v - glo) * gsc; /* ceil(u) or one more */
-                g = u <= 0.0 ? 0 : u >= (double)K ? K : (int64_t)u + 1;
+                int64_t g = u <= 0.0 ? 0 : u >= (double)K ? K : (int64_t)u + 1;
                 while (g > 0 && tc[g - 1] >= v) --g;
                 while (g < K && tc[g] < v) ++g;
-            } else {
+                ++cnt[g];
+            }
+        else
+            for (int64_t r = 0; r < rows; ++r) {
+                const double v = col[r * stride];
                 int64_t lo = 0, hi = K;
                 while (lo < hi) {
                     const int64_t mid = lo + (hi - lo) / 2;
@@ -568,24 +571,42 @@ static void pass_values(rs *x, const pass *p, int64_t c, const double *col, int6
                     else
                         hi = mid;
                 }
-                g = lo;
+                ++cnt[lo];
             }
-            ++cnt[g];
+    }
+    if (t1 > t0) { /* tail sums: slots by ascending khi, so a value stops at the first above it */
+        const uint64_t *tkhi = p->tkhi, kmin = tkhi[t0];
+        for (int64_t r = 0; r < rows; ++r) {
+            const double v = col[r * stride];
+            const uint64_t key = ics_stats_key(v);
+            if (key <= kmin) continue;
+            for (int64_t t = t0; t < t1 && key > tkhi[t]; ++t) ks_add(&ts[t], v);
         }
-        if (mode == MODE_NONE && t1 == t0) continue;
-        const uint64_t key = ics_stats_key(v);
-        for (int64_t t = t0; t < t1 && key > tkhi[t]; ++t) ks_add(&ts[t], v); /* khi ascending */
-        if (mode == MODE_BIN) {
+    }
+    const uint32_t *ft = p->ftab ? p->ftab + c * ICS_KEYHIST_BINS : NULL;
+    if (mode == MODE_BIN) {
+        for (int64_t r = 0; r < rows; ++r) {
+            const double v = col[r * stride];
+            const uint64_t key = ics_stats_key(v);
             const uint32_t ent = ft[key >> 48];
             ++sub[(ent & 0x7fffffffu) + ((key >> 38) & (SUB_BINS - 1))];
             if (ent >> 31) {
                 cell *e = find_cell(x, p, c, key);
                 if (e) cell_take(e, sub, key, v);
             }
-        } else if (mode == MODE_SUBBIN) {
-            const uint32_t j = p->stab[(int64_t)ft[key >> 48] * SUB_BINS + ((key >> 38) & (SUB_BINS - 1))];
+        }
+    } else if (mode == MODE_SUBBIN) {
+        const uint32_t *st = p->stab;
+        for (int64_t r = 0; r < rows; ++r) {
+            const double v = col[r * stride];
+            const uint64_t key = ics_stats_key(v);
+            const uint32_t j = st[(int64_t)ft[key >> 48] * SUB_BINS + ((key >> 38) & (SUB_BINS - 1))];
             if (j) cell_take(&x->cells[p->act[j - 1]], sub, key, v);
-        } else if (mode == MODE_GENERAL) {
+        }
+    } else if (mode == MODE_GENERAL) {
+        for (int64_t r = 0; r < rows; ++r) {
+            const double v = col[r * stride];
+            const uint64_t key = ics_stats_key(v);
             cell *e = find_cell(x, p, c, key);
             if (e) cell_take(e, sub, key, v);
         }
