@@ -69,8 +69,10 @@ const int64_t *const *ics_stream_hist_finish(ics_stream_hist *h, int nres)
     if (!h->res) h->res = calloc((size_t)(nres > 0 ? nres : 1), sizeof *h->res);
     if (!h->res || nres < h->nd) return NULL;
     const int64_t len = h->off[h->nd] * ICS_KEYHIST_BINS;
-    for (int s = 1; s < h->nslots; ++s)
-        for (int64_t i = 0; i < len; ++i) h->slot[0][i] += h->slot[s][i], h->slot[s][i] = 0;
+    /* integer sums: the same for any split over the threads */
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < len; ++i)
+        for (int s = 1; s < h->nslots; ++s) h->slot[0][i] += h->slot[s][i], h->slot[s][i] = 0;
     for (int d = 0; d < h->nd; ++d) h->res[d] = h->slot[0] + h->off[d] * ICS_KEYHIST_BINS;
     return h->res;
 }
