@@ -30,7 +30,8 @@ slicing slows both alike): t_c + t_w = cpu * compute/wall / N; s0 + N*t_f = the 
 giving s0 and t_f (one size: s0 taken from the static workload). Without cpu_s, the wall times.
 usage: cost_model.py [bench-scaling.jsonl] [--set MODEL=TCW_US,TF_US,S0_S ...] [--sigma US]
   --set takes a workload's parameters as given instead of fitting them; MODEL is static, diim,
-  agg or aggonly (agg with output.store_only). --sigma: the counter's service time per atomic (e.g. from bench_counter).
+  agg or aggonly (agg with output.store_only). --sigma: the counter's service time per atomic
+  (e.g. from bench_counter).
 """
 import json
 import math

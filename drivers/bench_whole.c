@@ -27,11 +27,11 @@
 #include <unistd.h>
 
 
-#define WHOLE_YAML                                                                                \
-    "table: builtin\nmodel: leontief\nseed: 1\nscenarios: 1024\nblock_size: 1024\n"                  \
-    "shocks:\n"                                                                                   \
-    "  - {name: demand, type: final_demand, segments: [\"end_*\"], change: {dist: normal, mean: "  \
-    "-0.1, sd: 0.05}}\n"                                                                          \
+#define WHOLE_YAML                                                                         \
+    "table: builtin\nmodel: leontief\nseed: 1\nscenarios: 1024\nblock_size: 1024\n"           \
+    "shocks:\n"                                                                            \
+    "  - {name: demand, type: final_demand, segments: [\"end_*\"], change: {dist: normal, "  \
+    "mean: -0.1, sd: 0.05}}\n"                                                             \
     "output:\n  store: [total_output_loss]\n"
 /* the case: total_output_loss and the always-stored va_loss_by_region (9 columns) */
 static const char whole_yaml[] = WHOLE_YAML;

@@ -93,8 +93,8 @@ ics_status ics_aggset_create(const ics_config *cfg, const ics_table *t, const ic
     const int n = t->n, R = t->nreg, S = t->nseg;
     const int ghosh = cfg->model == ICS_MODEL_GHOSH;
     const int gdp = ics_aggset_wants_gdp(cfg, t), va = ics_aggset_wants_va(cfg);
-    const int rows = 1 + (va ? R : 0) + (by_region ? R : 0) + (by_segment ? S : 0) + (gdp ? 2 * R + n : 0) +
-                     cfg->naggs;
+    const int rows = 1 + (va ? R : 0) + (by_region ? R : 0) + (by_segment ? S : 0) +
+                     (gdp ? 2 * R + n : 0) + cfg->naggs;
     ICS_ALLOC(a, 1, err, "the aggregates");
     a->m = rows, a->n = n;
     ICS_ALLOC(a->Sx, (size_t)rows * n, err, "the aggregation matrix");
