@@ -601,22 +601,62 @@ static int inv_scales(const struct ics_ario *a, const aws *v, int p, int j, doub
     return 1;
 }
 
-/* dst[i P + c] = src[i + c n] (i < n, c < cb), and back: 8 x 8 tiles */
-static void to_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+/* One 8 x 8 tile transposed: d[k ld + j] = s[j ls + k] (loads and stores of 8 contiguous
+ * doubles, three rounds of shuffles). Pointers, not vectors, cross the call: a vector argument
+ * would have another calling convention in each clone. */
+typedef double lv8 __attribute__((vector_size(64)));
+typedef double lv8u __attribute__((vector_size(64), aligned(8), may_alias));
+typedef long long lv8i __attribute__((vector_size(64)));
+static inline __attribute__((always_inline)) void
+tile8(const double *restrict s, size_t ls, double *restrict d, size_t ld)
+{
+    const lv8i a0 = {0, 8, 2, 10, 4, 12, 6, 14}, a1 = {1, 9, 3, 11, 5, 13, 7, 15};
+    const lv8i b0 = {0, 1, 8, 9, 4, 5, 12, 13}, b1 = {2, 3, 10, 11, 6, 7, 14, 15};
+    const lv8i c0 = {0, 1, 2, 3, 8, 9, 10, 11}, c1 = {4, 5, 6, 7, 12, 13, 14, 15};
+    lv8 r[8], u[8], v[8];
+    for (int j = 0; j < 8; ++j) r[j] = *(const lv8u *)(s + (size_t)j * ls);
+    for (int j = 0; j < 8; j += 2) { /* u[j], u[j+1]: rows j, j+1 interleaved, even/odd columns */
+        u[j] = __builtin_shuffle(r[j], r[j + 1], a0);
+        u[j + 1] = __builtin_shuffle(r[j], r[j + 1], a1);
+    }
+    for (int h = 0; h < 8; h += 4) /* four rows, columns {k, k+4} for k = 0..3 */
+        for (int q = 0; q < 2; ++q) {
+            v[h + q] = __builtin_shuffle(u[h + q], u[h + q + 2], b0);
+            v[h + q + 2] = __builtin_shuffle(u[h + q], u[h + q + 2], b1);
+        }
+    for (int k = 0; k < 4; ++k) {
+        *(lv8u *)(d + (size_t)k * ld) = __builtin_shuffle(v[k], v[k + 4], c0);
+        *(lv8u *)(d + (size_t)(k + 4) * ld) = __builtin_shuffle(v[k], v[k + 4], c1);
+    }
+}
+
+/* n x cb by column (src[i + c n]) to lanes (dst[i P + c]), and back: 8 x 8 tiles, the edges
+ * element by element. Copies only: no value changes. */
+ICS_SIMD_CLONES static void to_lanes(int n, int cb, int P, const double *restrict src,
+                                     double *restrict dst)
 {
     for (int i0 = 0; i0 < n; i0 += 8)
         for (int c0 = 0; c0 < cb; c0 += 8) {
             const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
+            if (ie - i0 == 8 && ce - c0 == 8) {
+                tile8(src + i0 + (size_t)c0 * n, (size_t)n, dst + (size_t)i0 * P + c0, (size_t)P);
+                continue;
+            }
             for (int c = c0; c < ce; ++c)
                 for (int i = i0; i < ie; ++i) dst[(size_t)i * P + c] = src[i + (size_t)c * n];
         }
 }
 
-static void from_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+ICS_SIMD_CLONES static void from_lanes(int n, int cb, int P, const double *restrict src,
+                                       double *restrict dst)
 {
     for (int c0 = 0; c0 < cb; c0 += 8)
         for (int i0 = 0; i0 < n; i0 += 8) {
             const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
+            if (ie - i0 == 8 && ce - c0 == 8) {
+                tile8(src + (size_t)i0 * P + c0, (size_t)P, dst + i0 + (size_t)c0 * n, (size_t)n);
+                continue;
+            }
             for (int i = i0; i < ie; ++i)
                 for (int c = c0; c < ce; ++c) dst[i + (size_t)c * n] = src[(size_t)i * P + c];
         }
