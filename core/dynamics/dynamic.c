@@ -174,7 +174,7 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
     ICS_ALLOC(w->rec, (size_t)n * b, err, "recovery times");
     ICS_ALLOC(w->peak, (size_t)n * b, err, "peak losses");
     ICS_ALLOC(w->rec_region, (size_t)(d->nreg ? d->nreg : 1) * b, err, "recovery times");
-    ICS_ALLOC(w->regloss, d->nreg ? d->nreg : 1, err, "regional losses");
+    ICS_ALLOC(w->regloss, 4 * (d->nreg ? d->nreg : 1), err, "regional losses");
     ICS_ALLOC(w->unmet, b, err, "unmet demand");
     if (with_traj) ICS_ALLOC(w->traj, (size_t)n * (d->T + 1) * b, err, "trajectories");
     if (d->ops->ws_bytes) {
@@ -331,21 +331,49 @@ ICS_SIMD_CLONES static void record_nodes(int n, int cum, double tnext, double th
     }
 }
 
+/* lr[u R + r] = sum over the nodes i of region r, in ascending i, of xs[i] q[u n + i], for the
+ * nj <= 4 scenarios u: each sum in a register while the nodes stay in one region (the order of
+ * lr[reg[i]] += ..., without its store and reload per node), four scenarios' sums in flight. */
+static void region_losses(int n, int R, const int *restrict reg, const double *restrict xs,
+                          const double *restrict q, int nj, double *restrict lr)
+{
+    memset(lr, 0, (size_t)4 * R * sizeof *lr);
+    if (n == 0) return;
+    const double *q1 = q + (size_t)(nj > 1) * n, *q2 = q + (size_t)(nj > 2) * 2 * n,
+                 *q3 = q + (size_t)(nj > 3) * 3 * n; /* (unused rows repeat the first) */
+    double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+    int rc = reg[0];
+    for (int i = 0; i < n; ++i) {
+        const int r = reg[i];
+        if (r != rc) {
+            lr[rc] = a0, lr[R + rc] = a1, lr[2 * R + rc] = a2, lr[3 * R + rc] = a3;
+            rc = r;
+            a0 = lr[r], a1 = lr[R + r], a2 = lr[2 * R + r], a3 = lr[3 * R + r];
+        }
+        const double x = xs[i];
+        a0 += x * q[i], a1 += x * q1[i], a2 += x * q2[i], a3 += x * q3[i];
+    }
+    lr[rc] = a0, lr[R + rc] = a1, lr[2 * R + rc] = a2, lr[3 * R + rc] = a3;
+}
+
 void ics_dyn_record(const ics_dyn *d, int t, int bb, const double *share, ics_dyn_ws *w)
 {
     const int n = d->n, T = d->T, R = d->nreg;
     const double thr = 1.0 - d->level;
     /* a share lost above 1 - level is "not recovered" */
-    for (int j = 0; j < bb; ++j) {
-        const double *q = share + (size_t)j * n;
-        double *rr = w->rec_region + (size_t)j * R;
-        double *lr = w->regloss;
-        record_nodes(n, t < T, t + 1, thr, d->xstep, q, w->X + (size_t)j * n,
-                     w->peak + (size_t)j * n, w->rec + (size_t)j * n);
-        memset(lr, 0, (size_t)R * sizeof *lr);
-        for (int i = 0; i < n; ++i) lr[d->node_region[i]] += d->xstep[i] * q[i];
-        for (int r = 0; r < R; ++r)
-                if (d->xreg[r] > 0.0 && lr[r] > thr * d->xreg[r]) rr[r] = t + 1;
-        if (w->traj) memcpy(w->traj + (size_t)j * (T + 1) * n + (size_t)t * n, q, n * sizeof *q);
+    for (int j0 = 0; j0 < bb; j0 += 4) {
+        const int nj = bb - j0 < 4 ? bb - j0 : 4;
+        double *lr = w->regloss; /* 4 x R: the rows beyond nj are scratch */
+        region_losses(n, R, d->node_region, d->xstep, share + (size_t)j0 * n, nj, lr);
+        for (int u = 0; u < nj; ++u) {
+            const int j = j0 + u;
+            const double *q = share + (size_t)j * n, *lu = lr + (size_t)u * R;
+            double *rr = w->rec_region + (size_t)j * R;
+            record_nodes(n, t < T, t + 1, thr, d->xstep, q, w->X + (size_t)j * n,
+                         w->peak + (size_t)j * n, w->rec + (size_t)j * n);
+            for (int r = 0; r < R; ++r)
+                if (d->xreg[r] > 0.0 && lu[r] > thr * d->xreg[r]) rr[r] = t + 1;
+            if (w->traj) memcpy(w->traj + (size_t)j * (T + 1) * n + (size_t)t * n, q, n * sizeof *q);
+        }
     }
 }
