@@ -167,11 +167,18 @@ static ics_status check_existing(const char *out, ics_error *err)
 
 /* ---- the lock ---- */
 
-/* The holder's "pid N on HOST since TIME" from an open lock file, or from F_GETLK. */
+/* The holder's "pid N on HOST since TIME" from an open lock file, or from F_GETLK. The holder
+ * writes its description just after taking the lock: an empty file is read again for up to
+ * 50 ms before the pid alone is given. */
 static void describe_holder(int fd, const struct flock *held, char *buf, size_t len)
 {
     char text[256] = "";
-    const ssize_t r = pread(fd, text, sizeof text - 1, 0);
+    ssize_t r = pread(fd, text, sizeof text - 1, 0);
+    for (int k = 0; k < 50 && r == 0; ++k) {
+        const struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        r = pread(fd, text, sizeof text - 1, 0);
+    }
     if (r > 0) {
         text[r] = '\0';
         text[strcspn(text, "\n")] = '\0';
