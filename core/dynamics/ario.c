@@ -602,31 +602,29 @@ static int inv_scales(const struct ics_ario *a, const aws *v, int p, int j, doub
 }
 
 /* One 8 x 8 tile transposed: d[k ld + j] = s[j ls + k] (loads and stores of 8 contiguous
- * doubles, three rounds of shuffles). Pointers, not vectors, cross the call: a vector argument
- * would have another calling convention in each clone. */
+ * doubles, three rounds of shuffles; __builtin_shufflevector: GCC >= 12 and clang). Pointers,
+ * not vectors, cross the call: a vector argument would have another calling convention in each
+ * clone. */
 typedef double lv8 __attribute__((vector_size(64)));
 typedef double lv8u __attribute__((vector_size(64), aligned(8), may_alias));
-typedef long long lv8i __attribute__((vector_size(64)));
 static inline __attribute__((always_inline)) void
 tile8(const double *restrict s, size_t ls, double *restrict d, size_t ld)
 {
-    const lv8i a0 = {0, 8, 2, 10, 4, 12, 6, 14}, a1 = {1, 9, 3, 11, 5, 13, 7, 15};
-    const lv8i b0 = {0, 1, 8, 9, 4, 5, 12, 13}, b1 = {2, 3, 10, 11, 6, 7, 14, 15};
-    const lv8i c0 = {0, 1, 2, 3, 8, 9, 10, 11}, c1 = {4, 5, 6, 7, 12, 13, 14, 15};
     lv8 r[8], u[8], v[8];
     for (int j = 0; j < 8; ++j) r[j] = *(const lv8u *)(s + (size_t)j * ls);
     for (int j = 0; j < 8; j += 2) { /* u[j], u[j+1]: rows j, j+1 interleaved, even/odd columns */
-        u[j] = __builtin_shuffle(r[j], r[j + 1], a0);
-        u[j + 1] = __builtin_shuffle(r[j], r[j + 1], a1);
+        u[j] = __builtin_shufflevector(r[j], r[j + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+        u[j + 1] = __builtin_shufflevector(r[j], r[j + 1], 1, 9, 3, 11, 5, 13, 7, 15);
     }
     for (int h = 0; h < 8; h += 4) /* four rows, columns {k, k+4} for k = 0..3 */
         for (int q = 0; q < 2; ++q) {
-            v[h + q] = __builtin_shuffle(u[h + q], u[h + q + 2], b0);
-            v[h + q + 2] = __builtin_shuffle(u[h + q], u[h + q + 2], b1);
+            v[h + q] = __builtin_shufflevector(u[h + q], u[h + q + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+            v[h + q + 2] = __builtin_shufflevector(u[h + q], u[h + q + 2], 2, 3, 10, 11, 6, 7, 14, 15);
         }
     for (int k = 0; k < 4; ++k) {
-        *(lv8u *)(d + (size_t)k * ld) = __builtin_shuffle(v[k], v[k + 4], c0);
-        *(lv8u *)(d + (size_t)(k + 4) * ld) = __builtin_shuffle(v[k], v[k + 4], c1);
+        *(lv8u *)(d + (size_t)k * ld) = __builtin_shufflevector(v[k], v[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        *(lv8u *)(d + (size_t)(k + 4) * ld) =
+            __builtin_shufflevector(v[k], v[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
     }
 }
 
