@@ -173,12 +173,10 @@ static ics_status check_existing(const char *out, ics_error *err)
 static void describe_holder(int fd, const struct flock *held, char *buf, size_t len)
 {
     char text[256] = "";
-    ssize_t r = pread(fd, text, sizeof text - 1, 0);
-    for (int k = 0; k < 50 && r == 0; ++k) {
-        const struct timespec ms = {0, 1000000};
+    const struct timespec ms = {0, 1000000};
+    ssize_t r;
+    for (int k = 0; (r = pread(fd, text, sizeof text - 1, 0)) == 0 && k < 50; ++k)
         nanosleep(&ms, NULL);
-        r = pread(fd, text, sizeof text - 1, 0);
-    }
     if (r > 0) {
         text[r] = '\0';
         text[strcspn(text, "\n")] = '\0';

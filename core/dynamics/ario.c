@@ -628,36 +628,32 @@ tile8(const double *restrict s, size_t ls, double *restrict d, size_t ld)
     }
 }
 
-/* n x cb by column (src[i + c n]) to lanes (dst[i P + c]), and back: 8 x 8 tiles, the edges
- * element by element. Copies only: no value changes. */
-ICS_SIMD_CLONES static void to_lanes(int n, int cb, int P, const double *restrict src,
-                                     double *restrict dst)
+/* dst[j + i ldd] = src[i + j lds] (i < m, j < k): 8 x 8 tiles, the edges element by element.
+ * Copies only: no value changes. */
+ICS_SIMD_CLONES static void transpose(int m, int k, const double *restrict src, size_t lds,
+                                      double *restrict dst, size_t ldd)
 {
-    for (int i0 = 0; i0 < n; i0 += 8)
-        for (int c0 = 0; c0 < cb; c0 += 8) {
-            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
-            if (ie - i0 == 8 && ce - c0 == 8) {
-                tile8(src + i0 + (size_t)c0 * n, (size_t)n, dst + (size_t)i0 * P + c0, (size_t)P);
+    for (int i0 = 0; i0 < m; i0 += 8)
+        for (int j0 = 0; j0 < k; j0 += 8) {
+            const int ie = i0 + 8 < m ? i0 + 8 : m, je = j0 + 8 < k ? j0 + 8 : k;
+            if (ie - i0 == 8 && je - j0 == 8) {
+                tile8(src + i0 + j0 * lds, lds, dst + j0 + i0 * ldd, ldd);
                 continue;
             }
-            for (int c = c0; c < ce; ++c)
-                for (int i = i0; i < ie; ++i) dst[(size_t)i * P + c] = src[i + (size_t)c * n];
+            for (int j = j0; j < je; ++j)
+                for (int i = i0; i < ie; ++i) dst[j + i * ldd] = src[i + j * lds];
         }
 }
 
-ICS_SIMD_CLONES static void from_lanes(int n, int cb, int P, const double *restrict src,
-                                       double *restrict dst)
+/* n x cb by column (src[i + c n]) to lanes (dst[i P + c]), and back */
+static void to_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
 {
-    for (int c0 = 0; c0 < cb; c0 += 8)
-        for (int i0 = 0; i0 < n; i0 += 8) {
-            const int ie = i0 + 8 < n ? i0 + 8 : n, ce = c0 + 8 < cb ? c0 + 8 : cb;
-            if (ie - i0 == 8 && ce - c0 == 8) {
-                tile8(src + (size_t)i0 * P + c0, (size_t)P, dst + i0 + (size_t)c0 * n, (size_t)n);
-                continue;
-            }
-            for (int i = i0; i < ie; ++i)
-                for (int c = c0; c < ce; ++c) dst[i + (size_t)c * n] = src[(size_t)i * P + c];
-        }
+    transpose(n, cb, src, (size_t)n, dst, (size_t)P);
+}
+
+static void from_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
+{
+    transpose(cb, n, src, (size_t)P, dst, (size_t)n);
 }
 
 /* The link state's initial values for the chunk's cb scenarios (lanes; c0 = 0), as begin_cols'

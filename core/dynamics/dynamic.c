@@ -360,10 +360,10 @@ void ics_dyn_record(const ics_dyn *d, int t, int bb, const double *share, ics_dy
 {
     const int n = d->n, T = d->T, R = d->nreg;
     const double thr = 1.0 - d->level;
+    double *lr = w->regloss; /* 4 x R: the rows beyond nj are scratch */
     /* a share lost above 1 - level is "not recovered" */
     for (int j0 = 0; j0 < bb; j0 += 4) {
         const int nj = bb - j0 < 4 ? bb - j0 : 4;
-        double *lr = w->regloss; /* 4 x R: the rows beyond nj are scratch */
         region_losses(n, R, d->node_region, d->xstep, share + (size_t)j0 * n, nj, lr);
         for (int u = 0; u < nj; ++u) {
             const int j = j0 + u;
