@@ -551,8 +551,21 @@ static void test_shock_support(void **state)
         assert_int_equal(p->sup[2], node(1, 2));
         assert_true(4 * p->nsup <= 3 * N && N <= ICS_SUPPORT_MAX_N && f->m->L && f->m->G);
         assert_true(ics_plan_workspace_bytes(p, B) >= sizeof(double) * 3 * (N + B));
-        double X[N * B], Q[N * B], Theta[2 * B];
+        double X[N * B], Q[N * B], Theta[2 * B], Xt[N * B], Qt[N * B];
         run_block(p, f->m, 5, B, Theta, X, model == 2 ? Q : NULL);
+        /* the same block from Theta alone (U formed on the support only) must take that path
+         * and agree with the product through U to rounding */
+        void *work = malloc(ics_plan_workspace_bytes(p, B));
+        assert_non_null(work);
+        assert_int_equal(ics_static_propagate_theta(p, f->m, B, Theta, Xt, model == 2 ? Qt : NULL,
+                                                    work), 1);
+        assert_close(Xt, X, N * B, 1e-14 * xmax(f));
+        if (model == 2) assert_close(Qt, Q, N * B, 1e-14);
+        /* ... and decline (doing nothing) without a workspace */
+        Xt[0] = 12345.0;
+        assert_int_equal(ics_static_propagate_theta(p, f->m, B, Theta, Xt, Qt, NULL), 0);
+        assert_true(Xt[0] == 12345.0);
+        free(work);
         int moved = 0;
         for (int j = 0; j < B; ++j) {
             double u[N], M[N * N];
@@ -580,6 +593,17 @@ static void test_shock_support(void **state)
         assert_true(moved > B);
         ics_plan_destroy(&p);
     }
+    /* a shock on every node: no support to run through, so the Theta path declines */
+    ics_plan *p = plan_ok(f, "model: leontief\nshocks:\n"
+                             "  - {name: all, type: final_demand, change: -0.1}\n");
+    assert_int_equal(p->nsup, N);
+    double X[N * B], Theta[B];
+    void *work = malloc(ics_plan_workspace_bytes(p, B) + 1);
+    assert_non_null(work);
+    ics_plan_sample(p, 0, B, Theta, NULL, NULL);
+    assert_int_equal(ics_static_propagate_theta(p, f->m, B, Theta, X, NULL, work), 0);
+    free(work);
+    ics_plan_destroy(&p);
 }
 
 static void test_composition(void **state)

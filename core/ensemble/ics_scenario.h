@@ -52,6 +52,7 @@ typedef struct ics_plan {
      * (ics_static_propagate) */
     int nsup;
     int *sup;              /* [nsup] */
+    double *Psup;          /* [nsup*k] column-major: those rows of P (U on the support = Psup Theta) */
     /* the design: one dimension per random `change`/`loss` and per shock with probability < 1 */
     ics_sampler *sampler;  /* mc, lhs or sobol over ndims dimensions and N points */
     int ndims;

@@ -85,4 +85,15 @@ size_t ics_plan_workspace_bytes(const struct ics_plan *p, int b);
 void ics_static_propagate(const struct ics_plan *p, const ics_model *m, int bb,
                           const double *Theta, const double *U, double *X, double *Q, void *work);
 
+/* The same from Theta alone, where the propagation runs through the shock support (a small
+ * table's explicit inverse, a support that leaves out a quarter of the nodes, no per-scenario
+ * dense solve): U is formed on the support only (Psup Theta, nsup x bb, in work), never as the
+ * n x bb block, so the product P Theta and the gathering of its support's rows are saved.
+ * Returns 1 with X (and Q) as U = P Theta followed by ics_static_propagate would give them up to
+ * rounding (the product by Psup may round differently from P's; results still depend on the
+ * plan alone); 0 with nothing done when the plan does not take this path (then form U and call
+ * ics_static_propagate). */
+int ics_static_propagate_theta(const struct ics_plan *p, const ics_model *m, int bb,
+                               const double *Theta, double *X, double *Q, void *work);
+
 #endif

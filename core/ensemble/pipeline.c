@@ -148,7 +148,9 @@ void ics_static_block(const ics_plan *p, const ics_model *m, const ics_aggset *a
     }
     if (p->draws) {
         draws_propagate(p, bb, w);
-    } else {
+    } else if (as->Su || !ics_static_propagate_theta(p, m, bb, w->Theta, w->X, w->Q, w->work)) {
+        /* (U is needed whole for Su U, the ghosh value-added aggregate, or where the
+         * propagation does not run through the shock support) */
         if (k > 0)
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, bb, k, 1.0, p->P, n,
                         w->Theta, k, 0.0, w->U, n);

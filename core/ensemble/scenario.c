@@ -535,6 +535,11 @@ static ics_status plan_create(const ics_config *cfg, const ics_table *t, const i
                 p->sup[p->nsup++] = i;
                 break;
             }
+    ICS_ALLOC(p->Psup, (size_t)(p->nsup ? p->nsup : 1) * (size_t)(k ? k : 1), err,
+              "the shock support");
+    for (int s = 0; s < k; ++s)
+        for (int c = 0; c < p->nsup; ++c)
+            p->Psup[c + (size_t)s * p->nsup] = p->P[p->sup[c] + (size_t)s * n];
     if (!dynamic) {
         ICS_TRY(check_productive(cfg, p, m, thmax, err));
         ICS_TRY(ics_plan_set_lowrank(p, m, ICS_LOWRANK_AUTO, err));
@@ -564,6 +569,7 @@ void ics_plan_destroy(ics_plan **pp)
     free(p->hi);
     free(p->lowrank);
     free(p->sup);
+    free(p->Psup);
     ics_lowrank_free(&p->lr);
     ics_sampler_destroy(&p->sampler);
     ics_copula_destroy(&p->copula);

@@ -216,22 +216,18 @@ size_t ics_plan_workspace_bytes(const ics_plan *p, int b)
     return d * sizeof(double) + ints * sizeof(int);
 }
 
-/* Y = C U with the model's explicit inverse C (L, G^T or G) when it holds it; 0 when not.
- * With a shock support (support_used) only the support's columns of C and rows of U enter: the
- * product without its zero terms, nsup/n of the flops (same results up to rounding: only the
- * order of the partial sums inside the GEMM can differ, and it depends on the plan alone). */
-static int static_by_inverse(const ics_plan *p, const ics_model *m, const double *U, double *Y,
-                             int bb, double *work)
+/* The model's explicit inverse C for this plan (L, or G used as G^T for ghosh and G for iim),
+ * or NULL when the model holds none. */
+static const double *explicit_inverse(const ics_plan *p, const ics_model *m)
 {
-    const int n = p->n, ghosh = p->model == ICS_MODEL_GHOSH;
-    const double *C = p->model == ICS_MODEL_LEONTIEF ? m->L : m->G;
-    if (!C) return 0;
-    if (!work || !support_used(p)) {
-        if (ghosh) ics_kernel_ghosh(n, bb, C, U, Y);
-        else ics_kernel_leontief(n, bb, C, U, Y);
-        return 1;
-    }
-    const int ns = p->nsup;
+    return p->model == ICS_MODEL_LEONTIEF ? m->L : m->G;
+}
+
+/* Y = Cs Us: the support's columns of C (or for ghosh, of C^T = rows of G) packed into the
+ * workspace, times Us (nsup x bb, the support's rows of U, at work + n nsup). */
+static void support_product(const ics_plan *p, const double *C, int bb, double *Y, double *work)
+{
+    const int n = p->n, ns = p->nsup, ghosh = p->model == ICS_MODEL_GHOSH;
     double *Cs = work, *Us = Cs + (size_t)n * ns;
     /* column c of Cs: column sup[c] of C, or for ghosh (C^T) row sup[c] of G */
     for (int c = 0; c < ns; ++c) {
@@ -242,8 +238,68 @@ static int static_by_inverse(const ics_plan *p, const ics_model *m, const double
         else
             memcpy(dst, C + (size_t)j * n, sizeof *dst * (size_t)n);
     }
-    ics_kernel_gather_rows(ns, bb, p->sup, U, n, Us);
     ics_kernel_aggregate(n, ns, bb, Cs, Us, Y);
+}
+
+/* Y = C U with the model's explicit inverse C (L, G^T or G) when it holds it; 0 when not.
+ * With a shock support (support_used) only the support's columns of C and rows of U enter: the
+ * product without its zero terms, nsup/n of the flops (same results up to rounding: only the
+ * order of the partial sums inside the GEMM can differ, and it depends on the plan alone). */
+static int static_by_inverse(const ics_plan *p, const ics_model *m, const double *U, double *Y,
+                             int bb, double *work)
+{
+    const int n = p->n;
+    const double *C = explicit_inverse(p, m);
+    if (!C) return 0;
+    if (!work || !support_used(p)) {
+        if (p->model == ICS_MODEL_GHOSH) ics_kernel_ghosh(n, bb, C, U, Y);
+        else ics_kernel_leontief(n, bb, C, U, Y);
+        return 1;
+    }
+    ics_kernel_gather_rows(p->nsup, bb, p->sup, U, n, work + (size_t)n * p->nsup);
+    support_product(p, C, bb, Y, work);
+    return 1;
+}
+
+/* After Y = Cinv U: the exact change of the inverse under the coefficient shocks (the low-rank
+ * part by SMW), when there is one. */
+static void lowrank_update(const ics_plan *p, int bb, const double *Theta, double *Y, void *work)
+{
+    const ics_lowrank *lr = &p->lr;
+    if (lr->r <= 0) return;
+    const int r = lr->r, k = p->k;
+    double *Th = work, *kw = Th + (size_t)r * bb;
+    int *ipiv = (int *)((double *)work + ws_doubles(p, bb));
+    for (int j = 0; j < bb; ++j)
+        for (int c = 0; c < r; ++c) Th[c + (size_t)j * r] = Theta[lr->col_shock[c] + (size_t)j * k];
+    ics_kernel_lowrank(p->n, r, bb, lr->W, lr->Vt, lr->K, lr->vxb, lr->sgn, Th, Y, kw, ipiv);
+}
+
+/* iim: Q = clip(q, 0, 1) in place and X = -Q x. */
+static void iim_clip(const ics_model *m, int n, int bb, double *X, double *Q)
+{
+    const size_t total = (size_t)n * bb;
+    for (size_t e = 0; e < total; ++e) {
+        const double q = Q[e];
+        Q[e] = q < 0.0 ? 0.0 : q > 1.0 ? 1.0 : q; /* NaN stays NaN */
+        X[e] = 0.0 - Q[e] * m->x[e % (size_t)n]; /* 0.0, not -0.0, where q = 0 */
+    }
+}
+
+int ics_static_propagate_theta(const ics_plan *p, const ics_model *m, int bb,
+                               const double *Theta, double *X, double *Q, void *work)
+{
+    const double *C = explicit_inverse(p, m);
+    if (!C || !work || p->k <= 0 || p->nsup <= 0 || !support_used(p) ||
+        (p->lr.r > 0 && p->lr.method == ICS_LOWRANK_DENSE) || (p->model == ICS_MODEL_IIM && !Q))
+        return 0;
+    double *Y = p->model == ICS_MODEL_IIM ? Q : X;
+    double *Us = (double *)work + (size_t)p->n * p->nsup;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, p->nsup, bb, p->k, 1.0, p->Psup,
+                p->nsup, Theta, p->k, 0.0, Us, p->nsup);
+    support_product(p, C, bb, Y, work);
+    lowrank_update(p, bb, Theta, Y, work);
+    if (p->model == ICS_MODEL_IIM) iim_clip(m, p->n, bb, X, Q);
     return 1;
 }
 
@@ -282,22 +338,7 @@ void ics_static_propagate(const ics_plan *p, const ics_model *m, int bb, const d
             memcpy(Y, U, sizeof *Y * (size_t)n * bb);
             ics_model_apply_inverse(m, p->model, bb, Y, n);
         }
-        if (lr->r > 0) {
-            const int r = lr->r;
-            double *Th = work, *kw = Th + (size_t)r * bb;
-            int *ipiv = (int *)((double *)work + ws_doubles(p, bb));
-            for (int j = 0; j < bb; ++j)
-                for (int c = 0; c < r; ++c)
-                    Th[c + (size_t)j * r] = Theta[lr->col_shock[c] + (size_t)j * k];
-            ics_kernel_lowrank(n, r, bb, lr->W, lr->Vt, lr->K, lr->vxb, lr->sgn, Th, Y, kw, ipiv);
-        }
+        lowrank_update(p, bb, Theta, Y, work);
     }
-    if (iim) {
-        const size_t total = (size_t)n * bb;
-        for (size_t e = 0; e < total; ++e) {
-            const double q = Q[e];
-            Q[e] = q < 0.0 ? 0.0 : q > 1.0 ? 1.0 : q; /* NaN stays NaN */
-            X[e] = 0.0 - Q[e] * m->x[e % (size_t)n]; /* 0.0, not -0.0, where q = 0 */
-        }
-    }
+    if (iim) iim_clip(m, n, bb, X, Q);
 }
