@@ -407,6 +407,8 @@ typedef struct run_loop {
     int64_t N;
     int b, n, k, nthreads, nslots, dynamic;
     ics_stream_hist *sh;    /* histograms streamed with the blocks, or NULL */
+    int64_t *trunc;         /* [k] draws at their domain's bounds in the blocks written (master
+                               thread), or NULL when the run does not compute every block */
 } run_loop;
 
 static blockview view_of(const run_loop *L, int s)
@@ -462,6 +464,7 @@ static ics_status write_slot(const run_loop *L, int64_t blockid, int s, ics_erro
                         first, bb, &v, L->mom ? L->mom[s] : NULL, L->pbuf, L->dxpl, err));
     /* the flag goes last: a flagged block has all its rows on disk */
     ICS_TRY(ics_h5_write_u8(L->done_ds, blockid, 1, L->dxpl, err));
+    if (L->trunc) ics_truncation_count(L->plan, v.par[0], bb, L->trunc);
 done:
     return st;
 }
@@ -511,6 +514,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     hid_t fapl = H5I_INVALID_HID, dxpl = H5I_INVALID_HID, done_ds = H5I_INVALID_HID;
     hid_t dsets[OUT_COUNT], *pdsets = NULL, *adsets = NULL, *mdsets = NULL;
     double *pbuf = NULL, **mom = NULL;
+    int64_t *trunc = NULL;
     ics_aggset *as = NULL;
     ics_static_ws **ws = NULL;
     ics_static_agg *fast = NULL;
@@ -674,8 +678,12 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
         ICS_ALLOC(pbuf, (size_t)maxw * b, err, "a write buffer");
     }
 
-    /* a resumed run has blocks it did not compute: the finalization histograms the file */
-    if (npending == nblocks) ICS_TRY(ics_stream_hist_create(as, store, width, nws, &sh, err));
+    /* a resumed run has blocks it did not compute: the finalization histograms the file, and
+     * the truncated draws are counted from it */
+    if (npending == nblocks) {
+        ICS_TRY(ics_stream_hist_create(as, store, width, nws, &sh, err));
+        ICS_ALLOC(trunc, k ? k : 1, err, "truncation counts");
+    }
     if (ics_sched_create(&sched, npending, MPI_COMM_WORLD) != MPI_SUCCESS)
         ICS_FAIL(err, ICS_EINTERNAL, "cannot create the MPI block counter");
     sched_live = 1;
@@ -687,7 +695,7 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
     {
         const run_loop L = {plan, m, as, fast, dyn, ws, dws, dagg, mom, pending, store, width,
                             dsets, adsets, pdsets, mdsets, done_ds, dxpl, pbuf, N, b, n, k,
-                            nthreads, nws, dynamic, sh};
+                            nthreads, nws, dynamic, sh, trunc};
         ICS_TRY(ics_agree(run_blocks(&L, &sched, &pr, pending_scen, &nwritten, err), err));
     }
     MPI_Allreduce(MPI_IN_PLACE, &nwritten, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
@@ -717,7 +725,8 @@ int ics_cmd_run(ics_ctx *ctx, int argc, char **argv, ics_error *err)
                  ics_stop_reason(why, sizeof why), (long long)(nblocks - npending + nwritten),
                  (long long)nblocks, out, o.config, out);
     }
-    ICS_TRY(ics_truncation_record(out, cfg, plan, N, &truncated, err));
+    if (trunc) MPI_Allreduce(MPI_IN_PLACE, trunc, k, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    ICS_TRY(ics_truncation_record(out, cfg, plan, N, trunc, &truncated, err));
     if (pr.enabled) progress_show(&pr, pending_scen, 1);
     {
         /* node outputs get moments; the regional recovery times and unmet demand, full
@@ -789,7 +798,7 @@ done:
     ics_stream_hist_destroy(&sh);
     free(adsets);
     ics_aggset_destroy(&as);
-    free(pdsets); free(pbuf); free(done_flags); free(pending);
+    free(pdsets); free(pbuf); free(done_flags); free(pending); free(trunc);
     ics_plan_destroy(&plan);
     ics_model_destroy(&m);
     ics_table_destroy(&t);

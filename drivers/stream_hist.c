@@ -69,10 +69,14 @@ const int64_t *const *ics_stream_hist_finish(ics_stream_hist *h, int nres)
     if (!h->res) h->res = calloc((size_t)(nres > 0 ? nres : 1), sizeof *h->res);
     if (!h->res || nres < h->nd) return NULL;
     const int64_t len = h->off[h->nd] * ICS_KEYHIST_BINS;
-    /* integer sums: the same for any split over the threads */
+    /* integer sums: the same for any split over the threads; only nonzero counts are moved, so
+     * that the pages no value reached (most of each column's 2^16 bins) stay untouched */
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < len; ++i)
-        for (int s = 1; s < h->nslots; ++s) h->slot[0][i] += h->slot[s][i], h->slot[s][i] = 0;
+        for (int s = 1; s < h->nslots; ++s) {
+            const int64_t c = h->slot[s][i];
+            if (c) h->slot[0][i] += c, h->slot[s][i] = 0;
+        }
     for (int d = 0; d < h->nd; ++d) h->res[d] = h->slot[0] + h->off[d] * ICS_KEYHIST_BINS;
     return h->res;
 }
