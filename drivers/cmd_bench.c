@@ -370,18 +370,24 @@ static int case_pipeline(bench *B, ics_error *err)
     best_pair(B, run_block, &bt, run_block, &st, &rb, &rs);
     rb *= 1024, rs *= 1024;
 
-    /* the run itself: the same code path as `icstress run CONFIG -o OUT --scenarios N --quiet` */
+    /* the run itself: the same code path as `icstress run CONFIG -o OUT --scenarios N --quiet`;
+     * the faster of two runs (one with --quick), as the in-process figures are best of five */
     char nbuf[32];
     snprintf(nbuf, sizeof nbuf, "%lld", (long long)N);
-    char *argv[] = {"run", cfgpath, "-o", outpath, "--scenarios", nbuf, "--quiet", NULL};
-    ics_ctx c2 = *B->ctx;
-    MPI_Barrier(MPI_COMM_WORLD);
-    const double t0 = MPI_Wtime();
-    code = ics_cmd_run(&c2, 7, argv, err);
-    MPI_Barrier(MPI_COMM_WORLD);
-    const double el = MPI_Wtime() - t0;
+    double el = INFINITY;
+    const int runs = B->quick ? 1 : 2;
+    for (int rep = 0; rep < runs && !code; ++rep) {
+        char *argv[] = {"run", cfgpath, "-o", outpath, "--scenarios", nbuf, "--quiet", NULL};
+        ics_ctx c2 = *B->ctx;
+        MPI_Barrier(MPI_COMM_WORLD);
+        const double t0 = MPI_Wtime();
+        code = ics_cmd_run(&c2, 7, argv, err);
+        MPI_Barrier(MPI_COMM_WORLD);
+        const double e = MPI_Wtime() - t0;
+        if (e < el) el = e;
+        if (B->ctx->rank == 0) unlink(outpath);
+    }
     if (code) goto done;
-    if (B->ctx->rank == 0) unlink(outpath);
     const double rate = (double)N / el, fl = 2.0 * 136.0 * 136.0;
     rec r1 = {"pipeline_compute", 136, 1024, rb, rb * fl * 1e-9, -1, rb / B->prop136,
               "propagation", 0, ""};
@@ -392,10 +398,10 @@ static int case_pipeline(bench *B, ics_error *err)
     rec r2 = {"pipeline_static", 136, 1024, rate, rate * fl * 1e-9, -1, rate / B->prop136,
               "propagation", 0.8, ""};
     xappend(&r2, ", \"what\": \"icstress run, builtin table, total_output_loss stored, exact "
-            "statistics, fast_aggregates false\", \"scenarios\": %lld, \"wall_s\": %.4g, "
+            "statistics, fast_aggregates false (the faster of %d runs)\", \"scenarios\": %lld, \"wall_s\": %.4g, "
             "\"compute_scenarios_per_s\": %.6g, \"sampling_scenarios_per_s\": %.6g, "
             "\"propagation_scenarios_per_s\": %.6g, \"io_stats_s_est\": %.4g",
-            (long long)N, el, rb, rs, B->prop136, el - (double)N / rb);
+            runs, (long long)N, el, rb, rs, B->prop136, el - (double)N / rb);
     emit(B, &r2);
 done:
     if (B->ctx->rank == 0) unlink(cfgpath);
