@@ -7,6 +7,7 @@
 # (both reported, neither fails the test). Any other failure fails the test.
 # usage: ICS=path/to/icstress bash bad_inputs.sh [CASE...]    (default: every case)
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=${ICS_SOURCE_DIR:-$here/../..}/tests/bad-inputs
@@ -59,7 +60,7 @@ run_one() {
       > "$log/stdout" 2> "$log/stderr" < /dev/null; rc=$?; } 2> /dev/null
   local secs=$((SECONDS - t0))
   snapshot "$w" > "$log/after"
-  mapfile -t err < "$log/stderr"
+  mapfile -t err < <(not_env "$log/stderr")
   lines=${#err[@]}
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then why="timed out after ${ICS_CASE_TIMEOUT}s"
   elif [ "$rc" != "$want" ]; then why="exit $rc, want $want"
@@ -83,7 +84,8 @@ run_one() {
   fi
   rm -rf "$w"
 }
-export -f run_one snapshot
+export -f run_one snapshot not_env
+export ICS_ENV_WARNING
 
 if [ $# -gt 0 ]; then printf '%s\n' "$@" > "$tmp/list"
 else (cd "$corpus/cases" && ls -1) > "$tmp/list"

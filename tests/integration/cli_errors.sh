@@ -3,6 +3,7 @@
 # Cases: unbalanced table, negative flow, NaN, non-productive A, unknown config key, unknown
 # label, missing file (config, table), plus bad usage.
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
@@ -101,7 +102,7 @@ expect2() { # name, then the command
   "$@" -o "$out" >"$tmp/stdout" 2>"$tmp/stderr"
   local rc=$?
   local lines
-  lines=$(wc -l < "$tmp/stderr")
+  lines=$(err_lines "$tmp/stderr")
   if [ "$rc" -ne 2 ]; then echo "FAIL $name: exit $rc, want 2"; cat "$tmp/stderr"; fail=1; return; fi
   if [ "$lines" -ne 1 ]; then echo "FAIL $name: $lines stderr lines, want 1"; cat "$tmp/stderr"; fail=1; return; fi
   if ls "$tmp"/out_"$name".h5* >/dev/null 2>&1; then echo "FAIL $name: output file appeared"; fail=1; return; fi
@@ -135,6 +136,6 @@ done
 [ -f "$tmp/good.h5" ] && [ ! -e "$tmp/good.h5.partial" ] && [ ! -e "$tmp/good.h5.lock" ] || { echo "FAIL: good output"; fail=1; }
 # ... and is not overwritten by the next run without --force (tests/integration/exclusive_output.sh has the rest)
 "$ICS" run "$tmp/ok.yaml" -o "$tmp/good.h5" --quiet 2>"$tmp/stderr"; rc=$?
-[ $rc -eq 2 ] && [ "$(wc -l < "$tmp/stderr")" -eq 1 ] && grep -q "add --force (-f) to overwrite it" "$tmp/stderr" \
+[ $rc -eq 2 ] && [ "$(err_lines "$tmp/stderr")" -eq 1 ] && grep -q "add --force (-f) to overwrite it" "$tmp/stderr" \
   || { echo "FAIL: existing result: exit $rc"; cat "$tmp/stderr"; fail=1; }
 exit $fail

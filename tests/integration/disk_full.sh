@@ -8,6 +8,7 @@
 # the same checks run with the fault-injection build's ICS_FAULT_H5WRITE (an injected full disk),
 # and without either the test is skipped (exit 77).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}" "${ICS_MPIEXEC:?path to mpiexec}"
 tmp=$(mktemp -d)
 mnt="$tmp/mnt"
@@ -47,7 +48,7 @@ check() {
   local np=$1 phase=$2 out=$3
   cat "$tmp/err"
   [ "$rc" = 1 ] || { echo "FAIL ($phase, $np): exit $rc, expected 1"; exit 1; }
-  [ "$(wc -l < "$tmp/err")" = 1 ] || { echo "FAIL ($phase, $np): not one stderr line"; exit 1; }
+  [ "$(err_lines "$tmp/err")" = 1 ] || { echo "FAIL ($phase, $np): not one stderr line"; exit 1; }
   grep -qF "$out.partial" "$tmp/err" || { echo "FAIL ($phase, $np): the file is not named"; exit 1; }
   grep -q "no space left on device" "$tmp/err" || { echo "FAIL ($phase, $np): no reason"; exit 1; }
   [ -e "$out.partial" ] && [ ! -e "$out" ] || { echo "FAIL ($phase, $np): partial not kept"; exit 1; }

@@ -10,6 +10,7 @@
 # - --force overwrites a complete result; a lock file left by a killed run does not block;
 # - the same checks in `sensitivity` and `chokepoints`.
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d) errd=$(mktemp -d)   # stderr goes outside $tmp, whose state is compared
@@ -39,7 +40,7 @@ elif [ "$ra" = 2 ] && [ "$rb" = 0 ]; then win=22; winpid=$pb; loser="$tmp/errA"
 else echo "FAIL: expected one run to succeed and one to be refused"; cat "$tmp/errA" "$tmp/errB"; exit 1; fi
 # (the winner describes itself in the lock file just after taking it; a refusal that still
 # finds the file empty after 50 ms names the pid alone)
-if [ "$(wc -l < "$loser")" -ne 1 ] || ! grep -Eq "both.h5: another icstress run is writing this output \(pid $winpid( on |;)" "$loser"; then
+if [ "$(err_lines "$loser")" -ne 1 ] || ! grep -Eq "both.h5: another icstress run is writing this output \(pid $winpid( on |;)" "$loser"; then
   echo "FAIL: the refusal is not one line naming pid $winpid:"; cat "$loser"; fail=1
 else echo "ok refused: $(cat "$loser")"; fi
 "$ICS" run "$tmp/run.yaml" -o "$tmp/lone.h5" --seed $win --quiet || exit 1
@@ -74,7 +75,7 @@ refused() {
   t0=$(date +%s.%N)
   (cd "$tmp" && timeout 120 "$@") > /dev/null 2> "$errd/err"; rc=$?
   t1=$(date +%s.%N)
-  lines=$(wc -l < "$errd/err")
+  lines=$(err_lines "$errd/err")
   after=$(state)
   if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$frag" "$errd/err"; then
     echo "FAIL: $name: exit $rc, $lines line(s), expected 2 and one line with '$frag':"

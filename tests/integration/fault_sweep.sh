@@ -9,6 +9,7 @@
 # `--resume` (fault removed) completes identically to an uninterrupted run (h5diff /scenarios
 # /statistics). FAULT_STRIDE (default 37) tests every so-many N to keep the suite short.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}" "${ICS_MPIEXEC:?path to mpiexec}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -85,7 +86,7 @@ sweep() { # sweep MODEL KIND NP STRIDE: N = 1, 1 + STRIDE, ... up to the last ca
     check_sanitizers
     runs=$((runs + 1))
     [ "$rc" -le 1 ] || fail "exit status $rc (a signal or an abort?)"
-    lines=$(wc -l < "$tmp/err")
+    lines=$(err_lines "$tmp/err")
     if [ "$rc" = 0 ]; then
       # past the last call, or a failure the program may absorb (an optional look-up)
       [ "$lines" = 0 ] || fail "exit 0 with stderr output"

@@ -4,6 +4,7 @@
 # line, nothing created, in seconds. A `truncate: true` law runs and its count of clipped draws
 # equals the count of stored parameters at the bound and the law's expectation.
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 logs=$(mktemp -d)
 tmp=$(mktemp -d)
@@ -22,7 +23,7 @@ expect_refused() {
   rc=$?
   t1=$(date +%s)
   after=$(find "$tmp" | sort)
-  lines=$(wc -l <"$logs/err")
+  lines=$(err_lines "$logs/err")
   [ "$rc" -eq 2 ] || { echo "FAIL: $name: exit $rc, expected 2"; cat "$logs/err"; fail=1; }
   [ "$lines" -eq 1 ] || { echo "FAIL: $name: $lines stderr lines, expected 1"; cat "$logs/err"; fail=1; }
   grep -qF -- "$frag" "$logs/err" || { echo "FAIL: $name: no '$frag' in: $(cat "$logs/err")"; fail=1; }

@@ -6,6 +6,7 @@
 # exits 1 whatever the ranks return (docs/hpc.md), and passes SIGTERM on to the ranks with a
 # SIGKILL 1 s later, which the ranks beat by dropping their blocks in flight.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
@@ -30,7 +31,7 @@ OMP_NUM_THREADS=1 "$ICS" run cfg.yaml -o ref.h5 --quiet
 check() { # check NAME EXPECTED_STATUS GOT_STATUS
   local err=$1.err
   [ "$3" = "$2" ] || { echo "interrupt: $1 ended with status $3, expected $2" >&2; cat "$err" >&2; exit 1; }
-  [ "$(grep -c '^icstress' "$err")" -eq 1 ] && grep -q '^icstress: interrupted: .*--resume' "$err" \
+  [ "$(not_env "$err" | grep -c '^icstress')" -eq 1 ] && grep -q '^icstress: interrupted: .*--resume' "$err" \
     || { echo "interrupt: $1: expected one 'interrupted' line" >&2; cat "$err" >&2; exit 1; }
   test -f "$1.h5.partial" && ! test -e "$1.h5"
   OMP_NUM_THREADS=1 "$ICS" run cfg.yaml -o "$1.h5" --resume --quiet

@@ -5,6 +5,7 @@
 # source, so they cannot drift); the generated bash completion completes commands and options;
 # bad usage is one line and exit 2.
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -34,13 +35,13 @@ done
 for a in --help -h; do "$ICS" $a | grep -q "^commands:" || bad "icstress $a"; done
 for a in --version -V; do "$ICS" $a | grep -q "^icstress [0-9]" || bad "icstress $a"; done
 "$ICS" help nosuch >/dev/null 2>"$tmp/err"; rc=$?
-[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] || bad "help nosuch: exit $rc"
+[ $rc -eq 2 ] && [ "$(err_lines "$tmp/err")" -eq 1 ] || bad "help nosuch: exit $rc"
 
 # ---- bad usage: one line, exit 2, naming the option
 one_line2() { # expected fragment, then the command
   local frag=$1; shift
   "$@" >/dev/null 2>"$tmp/err"; local rc=$?
-  if [ $rc -ne 2 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -qF -- "$frag" "$tmp/err"; then
+  if [ $rc -ne 2 ] || [ "$(err_lines "$tmp/err")" -ne 1 ] || ! grep -qF -- "$frag" "$tmp/err"; then
     bad "$*: exit $rc, want 2 and one line with '$frag':"; cat "$tmp/err"
   fi
 }

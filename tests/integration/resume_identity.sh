@@ -7,6 +7,7 @@
 # unreadable one is replaced with one warning line. Then the unchanged resume completes and its
 # /scenarios and /statistics equal those of an uninterrupted run.
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}" "${ICS_MPIEXEC:?path to mpiexec}"
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
@@ -80,7 +81,7 @@ refused() {
   t1=$(date +%s.%N)
   local lines
   # (under mpiexec, count our lines only: Open MPI adds its own notice of the exit status)
-  if [ "$1" = "$ICS_MPIEXEC" ]; then lines=$(grep -c '^icstress' "$tmp/err"); else lines=$(wc -l < "$tmp/err"); fi
+  if [ "$1" = "$ICS_MPIEXEC" ]; then lines=$(not_env "$tmp/err" | grep -c '^icstress'); else lines=$(err_lines "$tmp/err"); fi
   if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$frag" "$tmp/err"; then
     echo "FAIL: $name: exit $rc, $lines stderr line(s), expected 2 and 1 line with '$frag':"
     cat "$tmp/err"; fail=1
@@ -126,14 +127,14 @@ refused "changed scenario count" "cannot resume: the scenario count differs (800
 cp "$tmp/cut.h5.partial" "$tmp/old.h5.partial"
 /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r+'); del f.attrs['run_identity']" "$tmp/old.h5.partial"
 "$ICS" run "$tmp/run.yaml" -o "$tmp/old.h5" --resume --quiet 2> "$tmp/err"; rc=$?
-if [ "$rc" -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "old.h5.partial: cannot resume: it records no run_identity" "$tmp/err"; then
+if [ "$rc" -eq 2 ] && [ "$(err_lines "$tmp/err")" -eq 1 ] && grep -q "old.h5.partial: cannot resume: it records no run_identity" "$tmp/err"; then
   echo "ok older partial: $(cat "$tmp/err")"
 else echo "FAIL: older partial: exit $rc"; cat "$tmp/err"; fail=1; fi
 
 # an unreadable partial holds no finished block: one warning line naming it, then a new run
 head -c 4096 /dev/urandom > "$tmp/junk.h5.partial"
 "$ICS" run "$tmp/run.yaml" -o "$tmp/junk.h5" --scenarios 2000 --resume --quiet 2> "$tmp/err"; rc=$?
-if [ "$rc" -eq 0 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "junk.h5.partial is not a readable HDF5 file" "$tmp/err" && [ -e "$tmp/junk.h5" ]; then
+if [ "$rc" -eq 0 ] && [ "$(err_lines "$tmp/err")" -eq 1 ] && grep -q "junk.h5.partial is not a readable HDF5 file" "$tmp/err" && [ -e "$tmp/junk.h5" ]; then
   echo "ok unreadable partial: $(cat "$tmp/err")"
 else echo "FAIL: unreadable partial: exit $rc"; cat "$tmp/err"; fail=1; fi
 

@@ -5,6 +5,7 @@
 # compare the result with an uninterrupted run (h5diff: identical). Stops exactly the daemons it
 # started. If they cannot start here, the test says why and is reported as skipped.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 build=$(dirname "$ICS")
 if grep -q '^ICS_ENABLE_SANITIZERS:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
   echo "slurm: skipped in the sanitizer build (the run is timed against a Slurm time limit)"
@@ -127,7 +128,7 @@ cat job1.out run.err
 grep -qx "exit=3" "status.$j1" || { echo "slurm: the time-limited job ended with $(cat status.$j1), not 3" >&2; exit 1; }
 grep -q "DUE TO TIME LIMIT" job1.out || { echo "slurm: the job was not stopped by its time limit" >&2; exit 1; }
 # srun adds its own lines to the same stream; icstress says exactly one
-[ "$(grep -c '^icstress' run.err)" -eq 1 ] && grep -q "^icstress: interrupted: run stopped by SIGTERM .*--resume" run.err \
+[ "$(not_env run.err | grep -c '^icstress')" -eq 1 ] && grep -q "^icstress: interrupted: run stopped by SIGTERM .*--resume" run.err \
   || { echo "slurm: expected one 'interrupted' line from icstress" >&2; exit 1; }
 test -f out.h5.partial && ! test -e out.h5
 j2=$(PAD=0 EXTRA=--resume sbatch --parsable --time=10 -n 2 -o job2.out job.sh)

@@ -6,6 +6,7 @@
 # exact radius of Miller & Blair's two-sector example (0.1 + sqrt(0.0525) = 0.32913), never
 # the "-1" of "not computed".
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 : "${ICS_SOURCE_DIR:?source directory}"
 tmp=$(mktemp -d)
@@ -19,7 +20,7 @@ set +e
 rc=$?
 set -e
 [ "$rc" -eq 2 ] || { echo "convert over an existing file: exit $rc, expected 2"; exit 1; }
-[ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "exists" "$tmp/err"
+[ "$(err_lines "$tmp/err")" -eq 1 ] && grep -q "exists" "$tmp/err"
 [ ! -e "$tmp/mb2.h5.partial" ]
 
 for t in "$mb2" "$tmp/mb2.h5"; do

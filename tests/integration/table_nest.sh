@@ -12,6 +12,7 @@
 #     (builtin_world), whose value added by region then equals the frame's;
 #  4. input errors: exit 2, one line.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 : "${ICS_SOURCE_DIR:?path to the source tree}"
 PY=/usr/bin/python3
@@ -188,7 +189,7 @@ expect2() {
   local rc=$?
   set -e
   if [ "$rc" != 2 ]; then echo "expected exit 2 from: $*, got $rc" >&2; cat "$tmp/err" >&2; exit 1; fi
-  [ "$(wc -l <"$tmp/err")" = 1 ] || { echo "expected one error line from: $*" >&2; cat "$tmp/err" >&2; exit 1; }
+  [ "$(err_lines "$tmp/err")" = 1 ] || { echo "expected one error line from: $*" >&2; cat "$tmp/err" >&2; exit 1; }
   grep -q -- "$want" "$tmp/err" || { echo "error of '$*' lacks '$want':" >&2; cat "$tmp/err" >&2; exit 1; }
 }
 expect2 "no sector 'c26'" table nest "$D/frame" "$D/chain" --into c26 -o "$tmp/e1"

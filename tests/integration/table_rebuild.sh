@@ -5,6 +5,7 @@
 # last bits (e.g. FMA contraction), every number to 1e-12 relative. Also the `table balance`
 # command's input errors (exit 2, one line, no OUT_DIR or OUT_DIR.partial left behind).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 : "${ICS_SOURCE_DIR:?path to the source tree}"
 tmp=$(mktemp -d)
@@ -66,7 +67,7 @@ expect2() {
   local rc=$?
   set -e
   if [ "$rc" != 2 ]; then echo "expected exit 2 from: $*, got $rc" >&2; cat "$tmp/err" >&2; exit 1; fi
-  [ "$(wc -l <"$tmp/err")" = 1 ] || { echo "expected one error line from: $*" >&2; cat "$tmp/err" >&2; exit 1; }
+  [ "$(err_lines "$tmp/err")" = 1 ] || { echo "expected one error line from: $*" >&2; cat "$tmp/err" >&2; exit 1; }
   grep -q -- "$want" "$tmp/err" || { echo "error of '$*' lacks '$want':" >&2; cat "$tmp/err" >&2; exit 1; }
 }
 mkdir "$tmp/nox"

@@ -4,6 +4,7 @@
 # .h5 table) equal to what output.table: copy stores, and refuses a table whose numbers changed.
 # A bad value of the key is an input error (exit 2, one line naming the key).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 : "${ICS_SOURCE_DIR:?source directory}"
 tmp=$(mktemp -d)
@@ -58,5 +59,5 @@ set +e
 "$ICS" validate "$tmp/bad.yaml" > /dev/null 2> "$tmp/err"
 rc=$?
 set -e
-[ "$rc" -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "output: key 'table'" "$tmp/err"
+[ "$rc" -eq 2 ] && [ "$(err_lines "$tmp/err")" -eq 1 ] && grep -q "output: key 'table'" "$tmp/err"
 echo "output.table: reference stores path + SHA-256, the reader loads and checks Z"

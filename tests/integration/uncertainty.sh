@@ -26,6 +26,7 @@
 #     are steps of use, and RAS keeps x, so the direct loss does not move), the table's ST > 0;
 #  7. a requalification multiplier 2 gives the run with twice the requalification lag, bitwise.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 PY=/usr/bin/python3
 tmp=$(mktemp -d)
@@ -134,7 +135,7 @@ bad() { # NAME EXPECTED-TEXT, config on stdin
   local rc=$?
   set -e
   [ "$rc" -eq 2 ] || { echo "$1: exit $rc, expected 2"; cat "$tmp/$1.err"; exit 1; }
-  [ "$(wc -l < "$tmp/$1.err")" -eq 1 ] || { echo "$1: not one line"; cat "$tmp/$1.err"; exit 1; }
+  [ "$(err_lines "$tmp/$1.err")" -eq 1 ] || { echo "$1: not one line"; cat "$tmp/$1.err"; exit 1; }
   grep -q -- "$2" "$tmp/$1.err" || { echo "$1: '$2' not in:"; cat "$tmp/$1.err"; exit 1; }
   [ ! -e "$tmp/$1.h5" ] && [ ! -e "$tmp/$1.h5.partial" ] || { echo "$1: wrote a file"; exit 1; }
 }

@@ -7,6 +7,7 @@
 # the check is not vacuous). And an ARIO inventory target below one step is refused (exit 2,
 # one line naming the key, the value and the minimum), by validate as by run.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 : "${ICS:?path to the icstress binary}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -131,7 +132,7 @@ for inv in "0.7" "{default: 13, fab_advanced: 0.7}"; do
     code=$?
     set -e
     [ "$code" -eq 2 ] || { echo "FAIL: inventory $inv: $cmd exit $code, expected 2"; cat "$tmp/err"; exit 1; }
-    [ "$(wc -l < "$tmp/err")" -eq 1 ] || { echo "FAIL: inventory $inv: $cmd: not one line:"; cat "$tmp/err"; exit 1; }
+    [ "$(err_lines "$tmp/err")" -eq 1 ] || { echo "FAIL: inventory $inv: $cmd: not one line:"; cat "$tmp/err"; exit 1; }
     grep -q "inventory" "$tmp/err" && grep -q "0.7" "$tmp/err" && grep -q "at least 1 step" "$tmp/err" ||
       { echo "FAIL: inventory $inv: $cmd: message lacks key, value or minimum:"; cat "$tmp/err"; exit 1; }
     [ ! -e "$tmp/inv.h5" ] && [ ! -e "$tmp/inv.h5.partial" ] || { echo "FAIL: inventory: a file was written"; exit 1; }
