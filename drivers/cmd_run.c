@@ -91,8 +91,8 @@ static void block_moments(const blockview *v, const int *store, const int64_t *w
         for (int w = 0; w < nw; ++w) {
             const int r0 = w * ICS_STATS_WINDOW;
             const int rows = bb - r0 < ICS_STATS_WINDOW ? bb - r0 : ICS_STATS_WINDOW;
-            for (int64_t c = 0; c < wd; ++c, rec += ICS_WINDOW_FIELDS)
-                ics_window_moments(x + (size_t)r0 * stride + c, rows, stride, rec);
+            ics_window_moments_cols(x + (size_t)r0 * stride, rows, stride, wd, rec);
+            rec += (size_t)wd * ICS_WINDOW_FIELDS;
         }
     }
 }

@@ -704,6 +704,43 @@ static void test_window_moments(void **state)
     assert_true(rec[5] == -1 && rec[3] == 1.5e308 && rec[4] == 1.5e308);
 }
 
+/* ics_window_moments_cols: each column's record the same bits as ics_window_moments', for widths
+ * below, at and above its column block (16), rows with and without a remainder of 4, and
+ * columns holding a NaN, an infinity, -0 and values whose sum overflows. */
+static void test_window_moments_cols(void **state)
+{
+    (void)state;
+    enum { R = 1024, W = 20 };
+    static double x[R * W];
+    double one[ICS_WINDOW_FIELDS], cols[W * ICS_WINDOW_FIELDS];
+    const int widths[] = {1, 3, 8, 9, 16, 17, 20}, rowss[] = {1, 3, 4, 5, 999, 1024};
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; ++wi) {
+        const int w = widths[wi];
+        for (int i = 0; i < R * W; ++i) x[i] = (i % 7 ? 1e5 : -3e4) + 1e4 * nrand();
+        x[2 * W + 0] = -0.0;
+        if (w > 2) x[600 * W + 2] = NAN;
+        if (w > 5) x[3 * W + 5] = INFINITY, x[900 * W + 5] = -INFINITY;
+        if (w > 16) x[10 * W + 16] = 1.7e308, x[11 * W + 16] = 1.7e308;
+        for (size_t ri = 0; ri < sizeof rowss / sizeof *rowss; ++ri) {
+            const int rows = rowss[ri];
+            for (int off = 0; off < 2; ++off) { /* the window's first row and a later one */
+                const double *xw = x + (size_t)off * 5 * W;
+                if (off && rows > R - 5) continue;
+                ics_window_moments_cols(xw, rows, W, w, cols);
+                for (int c = 0; c < w; ++c) {
+                    ics_window_moments(xw + c, rows, W, one);
+                    if (memcmp(one, cols + c * ICS_WINDOW_FIELDS, sizeof one))
+                        fail_msg("width %d, rows %d, offset %d: column %d differs", w, rows, off, c);
+                }
+            }
+        }
+    }
+    /* the columns' records really are the ones asked for (not a neighbour's) */
+    ics_window_moments_cols(x, 10, W, 3, cols);
+    assert_true(cols[0 * ICS_WINDOW_FIELDS + 3] != cols[1 * ICS_WINDOW_FIELDS + 3] ||
+                cols[0 * ICS_WINDOW_FIELDS + 4] != cols[1 * ICS_WINDOW_FIELDS + 4]);
+}
+
 /* Statistics from stored window moments equal, bit for bit, those computed from the data; a
  * moments-only request then never reads the data; column shares reassemble the full result. */
 static void test_stored_window_moments(void **state)
@@ -779,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_write_layout),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_window_moments),
+        cmocka_unit_test(test_window_moments_cols),
         cmocka_unit_test(test_stored_window_moments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include "ics_finalstats.h"
 
 #include "ics_h5.h"
+#include "ics_simd.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -53,6 +54,71 @@ void ics_window_moments(const double *x, int64_t rows, int64_t stride, double *r
     if (!(rec[2] > 0.0)) rec[2] = 0.0;
     rec[3] = lo;
     rec[4] = hi;
+}
+
+/* Cloned per vector width (kernels/ics_simd.h): the loops over the columns are elementwise and
+ * ISO C mode keeps contraction off, so every clone gives the same bits. */
+ICS_SIMD_CLONES void ics_window_moments_cols(const double *x, int64_t rows, int64_t stride,
+                                             int64_t w, double *rec)
+{
+    enum { MAXW = 16 };
+    for (int64_t c0 = 0; c0 < w; c0 += MAXW) {
+        const int wc = (int)(w - c0 < MAXW ? w - c0 : MAXW);
+        const double *xc = x + c0;
+        /* per column exactly ics_window_moments' operations, in its order; the loops over the
+         * columns are elementwise (no sum is reassociated), so they may be vectorised */
+        double s[4][MAXW], lo[MAXW], hi[MAXW], bad[MAXW], mean[MAXW], d[MAXW], dd[MAXW];
+        for (int c = 0; c < wc; ++c) {
+            s[0][c] = s[1][c] = s[2][c] = s[3][c] = 0.0;
+            lo[c] = INFINITY, hi[c] = -INFINITY, bad[c] = 0.0, d[c] = dd[c] = 0.0;
+        }
+        int64_t r = 0;
+        for (; r + 4 <= rows; r += 4)
+            for (int q = 0; q < 4; ++q) {
+                const double *xr = xc + (r + q) * stride;
+                for (int c = 0; c < wc; ++c) {
+                    const double v = xr[c];
+                    s[q][c] += v;
+                    lo[c] = v < lo[c] ? v : lo[c];
+                    hi[c] = v > hi[c] ? v : hi[c];
+                    bad[c] += v - v; /* 0 while every value is finite, else NaN */
+                }
+            }
+        for (; r < rows; ++r) {
+            const double *xr = xc + r * stride;
+            for (int c = 0; c < wc; ++c) {
+                const double v = xr[c];
+                s[0][c] += v;
+                lo[c] = v < lo[c] ? v : lo[c];
+                hi[c] = v > hi[c] ? v : hi[c];
+                bad[c] += v - v;
+            }
+        }
+        for (int c = 0; c < wc; ++c)
+            mean[c] = ((s[0][c] + s[1][c]) + (s[2][c] + s[3][c])) / (double)rows;
+        for (r = 0; r < rows; ++r) {
+            const double *xr = xc + r * stride;
+            for (int c = 0; c < wc; ++c) {
+                const double e = xr[c] - mean[c];
+                d[c] += e;
+                dd[c] += e * e;
+            }
+        }
+        for (int c = 0; c < wc; ++c) {
+            double *rc = rec + (c0 + c) * ICS_WINDOW_FIELDS;
+            if (bad[c] != 0.0) { /* a non-finite value: the single-column form reports it */
+                ics_window_moments(xc + c, rows, stride, rc);
+                continue;
+            }
+            rc[0] = (double)rows;
+            rc[1] = (s[0][c] + s[1][c]) + (s[2][c] + s[3][c]);
+            rc[2] = dd[c] - d[c] * d[c] / (double)rows;
+            if (!(rc[2] > 0.0)) rc[2] = 0.0;
+            rc[3] = lo[c];
+            rc[4] = hi[c];
+            rc[5] = -1.0;
+        }
+    }
 }
 
 

@@ -65,6 +65,11 @@ typedef struct ics_stats_request {
  * rec[ICS_WINDOW_FIELDS]. Pure, allocation-free and thread-safe; the result depends only on the
  * values. */
 void ics_window_moments(const double *x, int64_t rows, int64_t stride, double *rec);
+/* The same for w adjacent columns at once (x[c], x[c + stride], ... for c < w) into rec[c *
+ * ICS_WINDOW_FIELDS ...]: each column's record is bit for bit ics_window_moments' (its sums in
+ * the same order), the columns taken side by side so that the loops run over contiguous values. */
+void ics_window_moments_cols(const double *x, int64_t rows, int64_t stride, int64_t w,
+                             double *rec);
 
 /* Statistics of every column of a dataset; owned, free with ics_column_stats_free.
  * Per-level arrays are row-major (level, column): element [i * ncols + c], which is the
