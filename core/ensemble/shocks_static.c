@@ -223,12 +223,19 @@ static const double *explicit_inverse(const ics_plan *p, const ics_model *m)
     return p->model == ICS_MODEL_LEONTIEF ? m->L : m->G;
 }
 
+/* Where the support's input Us (nsup x bb, the support's rows of U) sits in the workspace:
+ * after the packed columns Cs (n x nsup). */
+static double *support_input(const ics_plan *p, double *work)
+{
+    return work + (size_t)p->n * p->nsup;
+}
+
 /* Y = Cs Us: the support's columns of C (or for ghosh, of C^T = rows of G) packed into the
- * workspace, times Us (nsup x bb, the support's rows of U, at work + n nsup). */
+ * workspace, times Us (support_input). */
 static void support_product(const ics_plan *p, const double *C, int bb, double *Y, double *work)
 {
     const int n = p->n, ns = p->nsup, ghosh = p->model == ICS_MODEL_GHOSH;
-    double *Cs = work, *Us = Cs + (size_t)n * ns;
+    double *Cs = work, *Us = support_input(p, work);
     /* column c of Cs: column sup[c] of C, or for ghosh (C^T) row sup[c] of G */
     for (int c = 0; c < ns; ++c) {
         const int j = p->sup[c];
@@ -256,7 +263,7 @@ static int static_by_inverse(const ics_plan *p, const ics_model *m, const double
         else ics_kernel_leontief(n, bb, C, U, Y);
         return 1;
     }
-    ics_kernel_gather_rows(p->nsup, bb, p->sup, U, n, work + (size_t)n * p->nsup);
+    ics_kernel_gather_rows(p->nsup, bb, p->sup, U, n, support_input(p, work));
     support_product(p, C, bb, Y, work);
     return 1;
 }
@@ -294,7 +301,7 @@ int ics_static_propagate_theta(const ics_plan *p, const ics_model *m, int bb,
         (p->lr.r > 0 && p->lr.method == ICS_LOWRANK_DENSE) || (p->model == ICS_MODEL_IIM && !Q))
         return 0;
     double *Y = p->model == ICS_MODEL_IIM ? Q : X;
-    double *Us = (double *)work + (size_t)p->n * p->nsup;
+    double *Us = support_input(p, work);
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, p->nsup, bb, p->k, 1.0, p->Psup,
                 p->nsup, Theta, p->k, 0.0, Us, p->nsup);
     support_product(p, C, bb, Y, work);
