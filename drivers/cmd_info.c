@@ -6,6 +6,7 @@
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 void ics_warn_blas_core(const ics_ctx *ctx)
 {
@@ -14,6 +15,35 @@ void ics_warn_blas_core(const ics_ctx *ctx)
     ics_sysinfo_get(&si);
     char buf[256];
     if (si.generic_core) fprintf(stderr, "icstress: %s\n", ics_sysinfo_warning(&si, buf, sizeof buf));
+}
+
+/* Open MPI's value of control variable `name` as this process runs it (MPI_T, between
+ * MPI_T_init_thread and MPI_T_finalize), into buf; "n/a" when the library has no such variable
+ * loaded or cannot say. */
+static void mpi_cvar(const char *name, char *buf, int len)
+{
+    snprintf(buf, (size_t)len, "n/a");
+    int idx, count;
+    MPI_T_cvar_handle h;
+    char vname[128], desc[256];
+    int nlen = sizeof vname, dlen = sizeof desc, verb, bind, scope;
+    MPI_Datatype dt;
+    MPI_T_enum en;
+    if (MPI_T_cvar_get_index(name, &idx) != MPI_SUCCESS ||
+        MPI_T_cvar_get_info(idx, vname, &nlen, &verb, &dt, &en, desc, &dlen, &bind, &scope) !=
+            MPI_SUCCESS ||
+        MPI_T_cvar_handle_alloc(idx, NULL, &h, &count) != MPI_SUCCESS)
+        return;
+    if (dt == MPI_CHAR && count > 0) {
+        char *v = calloc((size_t)count + 1, 1);
+        if (v && MPI_T_cvar_read(h, v) == MPI_SUCCESS)
+            snprintf(buf, (size_t)len, "%s", *v ? v : "(any)");
+        free(v);
+    } else if (dt == MPI_C_BOOL && count == 1) {
+        _Bool v = 0;
+        if (MPI_T_cvar_read(h, &v) == MPI_SUCCESS) snprintf(buf, (size_t)len, "%s", v ? "true" : "false");
+    }
+    MPI_T_cvar_handle_free(&h);
 }
 
 int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err)
@@ -53,6 +83,15 @@ int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err)
            ctx->threads_rule, si.blas_threads);
     printf("MPI:           %s (MPI %d.%d), %d rank%s in this run\n", mpiver, mmaj, mmin, ctx->size,
            ctx->size == 1 ? "" : "s");
+    char pml[64] = "n/a", iso[16] = "n/a";
+    int provided; /* MPI_T's set-up costs about 0.2 s here: once, for both */
+    if (MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) == MPI_SUCCESS) {
+        mpi_cvar("pml", pml, sizeof pml);
+        mpi_cvar("ess_singleton_isolated", iso, sizeof iso);
+        MPI_T_finalize();
+    }
+    printf("MPI start-up:  %s; in effect: pml %s, ess_singleton_isolated %s\n",
+           ctx->mpi_startup ? ctx->mpi_startup : "Open MPI's own", pml, iso);
     printf("HDF5:          %u.%u.%u (parallel, MPI-IO)\n", hmaj, hmin, hrel);
     if (si.generic_core) {
         char buf[256];

@@ -109,7 +109,8 @@ const ics_cmdspec ics_commands[] = {
     {"info", "", "version, build, BLAS library and core, threads, MPI, HDF5",
      "Prints the version and commit, the build, the BLAS library and the core it chose, the "
      "OpenMP threads and the rule that chose them (OMP_NUM_THREADS, SLURM_CPUS_PER_TASK or the "
-     "affinity mask), MPI and HDF5.",
+     "affinity mask), MPI with the start-up settings in effect (ICS_MPI_DEFAULTS, docs/hpc.md) "
+     "and HDF5.",
      none_opts, NULL},
     {"sensitivity", "CONFIG", "Sobol'/Morris design of CONFIG's sensitivity section; indices in /sensitivity",
      "Runs the design of CONFIG's sensitivity: section (docs/sensitivity.md) through the ensemble and "

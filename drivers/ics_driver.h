@@ -20,6 +20,7 @@ typedef struct ics_ctx {
     char **argv;
     double run_compute_s;  /* set by ics_cmd_run: wall seconds of its compute phase (bench) */
     double run_loop_cpu_s; /* set by ics_cmd_run: CPU s of its block loop's busiest thread */
+    const char *mpi_startup; /* what main set for Open MPI's start-up (icstress info) */
 } ics_ctx;
 
 /* Set the OpenMP thread count once at start-up: OMP_NUM_THREADS if set, else

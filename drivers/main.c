@@ -1,4 +1,5 @@
 /* icstress entry point: MPI start-up, verb dispatch, error line and exit code. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include "ics_driver.h"
 #include "ics_sysinfo.h"
 #include "ics_table_cmd.h"
@@ -59,6 +60,46 @@ static int launcher_rank(void)
     return 0;
 }
 
+/* Open MPI start-up settings for processes that need no network, set before MPI_Init unless the
+ * environment already names them (docs/hpc.md, "MPI start-up"): MPI_Init of a plain
+ * `icstress run` took 0.23-0.35 s of every command, as long as a small run's whole work.
+ *  - Not started by a launcher (no OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK, PMI_SIZE,
+ *    SLURM_PROCID): a single process. Open MPI would start an `orted` for it
+ *    (ess_singleton_isolated=1 does without: nothing here spawns processes) and probe every
+ *    point-to-point layer, including its cm layer's network transports, before settling on ob1,
+ *    the layer a single process or a single node uses anyway (pml=ob1 skips the probe).
+ *  - Started by Open MPI's mpirun with every rank on one node (OMPI_COMM_WORLD_LOCAL_SIZE =
+ *    OMPI_COMM_WORLD_SIZE): pml=ob1 only, the same on every rank, so they agree.
+ * Anything else (several nodes, srun's direct launch) keeps Open MPI's own choice, and
+ * ICS_MPI_DEFAULTS=0 keeps it everywhere. Returns what was set, for `icstress info`. */
+static const char *mpi_startup_defaults(void)
+{
+    static char said[160];
+    const char *keep = getenv("ICS_MPI_DEFAULTS");
+    if (keep && !strcmp(keep, "0")) return "Open MPI's own (ICS_MPI_DEFAULTS=0)";
+    static const char *const launched[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                                           "PMI_SIZE", "SLURM_PROCID"};
+    int by_launcher = 0;
+    for (size_t i = 0; i < sizeof launched / sizeof *launched; ++i)
+        if (getenv(launched[i])) by_launcher = 1;
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (by_launcher && !(size && local && *size && !strcmp(size, local)))
+        return "Open MPI's own (launched over several nodes, or not by mpirun)";
+    char set[96] = "";
+    if (!getenv("OMPI_MCA_pml")) {
+        setenv("OMPI_MCA_pml", "ob1", 0);
+        strcat(set, "pml=ob1");
+    }
+    if (!by_launcher && !getenv("OMPI_MCA_ess_singleton_isolated")) {
+        setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+        strcat(set, *set ? ", ess_singleton_isolated=1" : "ess_singleton_isolated=1");
+    }
+    if (!*set) return "Open MPI's own (its settings are in the environment)";
+    snprintf(said, sizeof said, "%s set by icstress for %s (ICS_MPI_DEFAULTS=0: Open MPI's own)",
+             set, by_launcher ? "ranks on one node" : "a single process");
+    return said;
+}
+
 /* --help, -h, --version, -V, help [CMD], CMD --help: text only, printed by the first process
  * before MPI starts (fast, and it works where MPI cannot start). 1 when handled, with *code. */
 static int text_only(int argc, char **argv, int *code)
@@ -96,9 +137,11 @@ int main(int argc, char **argv)
     if (text_only(argc, argv, &code)) return code;
     /* report runs the Python reader in place of this process, before MPI starts */
     if (argc >= 2 && !strcmp(argv[1], "report")) return ics_cmd_report(argc - 1, argv + 1);
+    const char *startup = mpi_startup_defaults();
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    ics_ctx ctx = {0, 1, 0, "", NULL, argc, argv, 0.0, 0.0};
+    ics_ctx ctx = {0, 1, 0, "", NULL, argc, argv, 0.0, 0.0, NULL};
+    ctx.mpi_startup = startup;
     ics_threads_configure(&ctx);
     MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ctx.size);
