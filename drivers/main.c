@@ -74,7 +74,7 @@ static int launcher_rank(void)
  * ICS_MPI_DEFAULTS=0 keeps it everywhere. Returns what was set, for `icstress info`. */
 static const char *mpi_startup_defaults(void)
 {
-    static char said[160];
+    static char said[256];
     const char *keep = getenv("ICS_MPI_DEFAULTS");
     if (keep && !strcmp(keep, "0")) return "Open MPI's own (ICS_MPI_DEFAULTS=0)";
     static const char *const launched[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
@@ -86,14 +86,10 @@ static const char *mpi_startup_defaults(void)
     if (by_launcher && !(size && local && *size && !strcmp(size, local)))
         return "Open MPI's own (launched over several nodes, or not by mpirun)";
     char set[96] = "";
-    if (!getenv("OMPI_MCA_pml")) {
-        setenv("OMPI_MCA_pml", "ob1", 0);
-        strcat(set, "pml=ob1");
-    }
-    if (!by_launcher && !getenv("OMPI_MCA_ess_singleton_isolated")) {
-        setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+    if (!getenv("OMPI_MCA_pml") && !setenv("OMPI_MCA_pml", "ob1", 0)) strcat(set, "pml=ob1");
+    if (!by_launcher && !getenv("OMPI_MCA_ess_singleton_isolated") &&
+        !setenv("OMPI_MCA_ess_singleton_isolated", "1", 0))
         strcat(set, *set ? ", ess_singleton_isolated=1" : "ess_singleton_isolated=1");
-    }
     if (!*set) return "Open MPI's own (its settings are in the environment)";
     snprintf(said, sizeof said, "%s set by icstress for %s (ICS_MPI_DEFAULTS=0: Open MPI's own)",
              set, by_launcher ? "ranks on one node" : "a single process");
