@@ -39,9 +39,6 @@ static void mpi_cvar(const char *name, char *buf, int len)
         if (v && MPI_T_cvar_read(h, v) == MPI_SUCCESS)
             snprintf(buf, (size_t)len, "%s", *v ? v : "(any)");
         free(v);
-    } else if (dt == MPI_C_BOOL && count == 1) {
-        _Bool v = 0;
-        if (MPI_T_cvar_read(h, &v) == MPI_SUCCESS) snprintf(buf, (size_t)len, "%s", v ? "true" : "false");
     }
     MPI_T_cvar_handle_free(&h);
 }
@@ -83,15 +80,14 @@ int ics_cmd_info(ics_ctx *ctx, int argc, char **argv, ics_error *err)
            ctx->threads_rule, si.blas_threads);
     printf("MPI:           %s (MPI %d.%d), %d rank%s in this run\n", mpiver, mmaj, mmin, ctx->size,
            ctx->size == 1 ? "" : "s");
-    char pml[64] = "n/a", iso[16] = "n/a";
-    int provided; /* MPI_T's set-up costs about 0.2 s here: once, for both */
+    char pml[64] = "n/a";
+    int provided; /* MPI_T's set-up costs about 0.2 s here */
     if (MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) == MPI_SUCCESS) {
         mpi_cvar("pml", pml, sizeof pml);
-        mpi_cvar("ess_singleton_isolated", iso, sizeof iso);
         MPI_T_finalize();
     }
-    printf("MPI start-up:  %s; in effect: pml %s, ess_singleton_isolated %s\n",
-           ctx->mpi_startup ? ctx->mpi_startup : "Open MPI's own", pml, iso);
+    printf("MPI start-up:  %s; in effect: pml %s\n",
+           ctx->mpi_startup ? ctx->mpi_startup : "Open MPI's own", pml);
     printf("HDF5:          %u.%u.%u (parallel, MPI-IO)\n", hmaj, hmin, hrel);
     if (si.generic_core) {
         char buf[256];

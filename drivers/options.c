@@ -459,10 +459,9 @@ void ics_write_man(FILE *f)
     fputs("\n.TP\n.B OPENBLAS_CORETYPE\n", f);
     roff(f, "the BLAS kernels OpenBLAS uses (icstress info warns about generic kernels).", 1);
     fputs("\n.TP\n.B ICS_MPI_DEFAULTS\n", f);
-    roff(f, "0 keeps Open MPI's own start-up; otherwise a process no launcher started gets "
-            "OMPI_MCA_pml=ob1 and OMPI_MCA_ess_singleton_isolated=1, and the ranks of an mpirun "
-            "on one node OMPI_MCA_pml=ob1, unless the environment already sets them (icstress "
-            "info says what is in effect; docs/hpc.md).", 1);
+    roff(f, "0 keeps Open MPI's own start-up; otherwise a process no launcher started, and the "
+            "ranks of an mpirun on one node, get OMPI_MCA_pml=ob1 unless the environment sets it "
+            "(icstress info says what is in effect; docs/hpc.md).", 1);
     fputs("\n.TP\n.B ICS_PYTHON\n", f);
     roff(f, "the Python interpreter of icstress report (default /usr/bin/python3).", 1);
     fputs("\n.TP\n.B TMPDIR\n", f);
