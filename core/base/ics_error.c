@@ -1,4 +1,5 @@
 /* Error records and allocation helpers (see ics_error.h). */
+#define _POSIX_C_SOURCE 200809L /* posix_memalign */
 #include "ics_error.h"
 
 #include <stdarg.h>
@@ -76,6 +77,23 @@ int ics__fault(ics_fault_kind kind)
 void *ics_calloc(size_t count, size_t size, ics_error *err, const char *what)
 {
     void *p = ics__fault(ICS_FAULT_ALLOC) ? NULL : calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        ics_error_set(err, ICS_ENOMEM, "out of memory allocating %zu x %zu bytes for %s", count,
+                      size, what ? what : "?");
+    return p;
+}
+
+void *ics_calloc_aligned(size_t count, size_t size, size_t align, ics_error *err, const char *what)
+{
+    const size_t bytes = (count ? count : 1) * (size ? size : 1);
+    void *p = NULL;
+    if (size && count > (size_t)-1 / size) {
+        p = NULL;
+    } else if (!ics__fault(ICS_FAULT_ALLOC) && posix_memalign(&p, align, bytes) == 0) {
+        memset(p, 0, bytes);
+    } else {
+        p = NULL;
+    }
     if (!p)
         ics_error_set(err, ICS_ENOMEM, "out of memory allocating %zu x %zu bytes for %s", count,
                       size, what ? what : "?");
