@@ -14,6 +14,7 @@
 #include "ics_ario_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,12 @@ static ics_status try_setup(fixture *f, int three, const char *yaml, int b, ics_
     st = ics_dyn_create(f->cfg, f->t, f->m, f->p, &f->d, err);
     if (st != ICS_OK) return st;
     assert_int_equal(ics_dyn_ws_create(f->d, b, 1, &f->w, err), ICS_OK);
+    /* the workspace's arrays start on cache lines (ICS_ALLOC_LINE): the kernels' 64-byte
+     * vector loads must not straddle two */
+    const void *arrays[] = {f->w->model_ws, f->w->Q, f->w->G, f->w->C, f->w->X, f->w->rec,
+                            f->w->peak, f->w->traj, f->w->Theta};
+    for (size_t i = 0; i < sizeof arrays / sizeof *arrays; ++i)
+        assert_int_equal((uintptr_t)arrays[i] % 64, 0);
     free(f->w->model_ws); /* room for the probes */
     f->w->model_ws = calloc(1, ics__ario_probe_bytes(f->d, b));
     const int n = f->t->n;

@@ -149,16 +149,6 @@ void ics_dyn_destroy(ics_dyn **dp)
     *dp = NULL;
 }
 
-/* The workspace's arrays start on a cache line: the kernels read them in whole 64-byte vectors,
- * and calloc's 16-byte alignment (16 past a page for a block from mmap) made every such load
- * straddle two lines: a one-thread ARIO run took 0.78 s where the same work on aligned arrays
- * takes 0.62 s (docs/performance.md, "Aligned dynamic workspaces"). */
-#define WS_ALLOC(ptr, count, err, what)                                                        \
-    do {                                                                                       \
-        (ptr) = ics_calloc_aligned((size_t)(count), sizeof *(ptr), 64, (err), (what));         \
-        if (!(ptr)) { st = ICS_ENOMEM; goto done; }                                            \
-    } while (0)
-
 ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws **out,
                              ics_error *err)
 {
@@ -166,27 +156,31 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
     ics_dyn_ws *w = NULL;
     const int n = d->n, k = d->k ? d->k : 1;
     ICS_ALLOC(w, 1, err, "a dynamic workspace");
+    /* its arrays start on a cache line: calloc's 16-byte alignment (16 past a page for a block
+     * from mmap) made every 64-byte vector load of them straddle two lines (a one-thread ARIO
+     * run 0.78 s where the same work on aligned arrays takes 0.62 s; docs/performance.md,
+     * "Workspaces on cache lines") */
     w->n = n, w->k = d->k, w->b = b, w->T = d->T;
-    WS_ALLOC(w->Theta, (size_t)k * b, err, "parameters");
-    WS_ALLOC(w->Raw, (size_t)k * b, err, "parameters");
-    WS_ALLOC(w->Occ, (size_t)k * b, err, "parameters");
-    WS_ALLOC(w->Start, (size_t)k * b, err, "shock timing");
-    WS_ALLOC(w->Dur, (size_t)k * b, err, "shock timing");
-    if (d->nunc) WS_ALLOC(w->Unc, (size_t)d->nunc * b, err, "uncertainty factors");
-    WS_ALLOC(w->Q, (size_t)n * b, err, "the state");
-    WS_ALLOC(w->G, (size_t)n * b, err, "scratch");
-    WS_ALLOC(w->C, (size_t)n * b, err, "scratch");
+    ICS_ALLOC_LINE(w->Theta, (size_t)k * b, err, "parameters");
+    ICS_ALLOC_LINE(w->Raw, (size_t)k * b, err, "parameters");
+    ICS_ALLOC_LINE(w->Occ, (size_t)k * b, err, "parameters");
+    ICS_ALLOC_LINE(w->Start, (size_t)k * b, err, "shock timing");
+    ICS_ALLOC_LINE(w->Dur, (size_t)k * b, err, "shock timing");
+    if (d->nunc) ICS_ALLOC_LINE(w->Unc, (size_t)d->nunc * b, err, "uncertainty factors");
+    ICS_ALLOC_LINE(w->Q, (size_t)n * b, err, "the state");
+    ICS_ALLOC_LINE(w->G, (size_t)n * b, err, "scratch");
+    ICS_ALLOC_LINE(w->C, (size_t)n * b, err, "scratch");
     if (d->model == ICS_MODEL_DIIM) {
-        WS_ALLOC(w->Rb, (size_t)n * b, err, "rebuild floors");
-        WS_ALLOC(w->Rt, (size_t)n * b, err, "rebuild floors");
+        ICS_ALLOC_LINE(w->Rb, (size_t)n * b, err, "rebuild floors");
+        ICS_ALLOC_LINE(w->Rt, (size_t)n * b, err, "rebuild floors");
     }
-    WS_ALLOC(w->X, (size_t)n * b, err, "cumulative output change");
-    WS_ALLOC(w->rec, (size_t)n * b, err, "recovery times");
-    WS_ALLOC(w->peak, (size_t)n * b, err, "peak losses");
-    WS_ALLOC(w->rec_region, (size_t)(d->nreg ? d->nreg : 1) * b, err, "recovery times");
-    WS_ALLOC(w->regloss, 4 * (d->nreg ? d->nreg : 1), err, "regional losses");
-    WS_ALLOC(w->unmet, b, err, "unmet demand");
-    if (with_traj) WS_ALLOC(w->traj, (size_t)n * (d->T + 1) * b, err, "trajectories");
+    ICS_ALLOC_LINE(w->X, (size_t)n * b, err, "cumulative output change");
+    ICS_ALLOC_LINE(w->rec, (size_t)n * b, err, "recovery times");
+    ICS_ALLOC_LINE(w->peak, (size_t)n * b, err, "peak losses");
+    ICS_ALLOC_LINE(w->rec_region, (size_t)(d->nreg ? d->nreg : 1) * b, err, "recovery times");
+    ICS_ALLOC_LINE(w->regloss, 4 * (d->nreg ? d->nreg : 1), err, "regional losses");
+    ICS_ALLOC_LINE(w->unmet, b, err, "unmet demand");
+    if (with_traj) ICS_ALLOC_LINE(w->traj, (size_t)n * (d->T + 1) * b, err, "trajectories");
     if (d->ops->ws_bytes) {
         size_t bytes = d->ops->ws_bytes(d, b);
         for (int q = 0; q < d->ndraws; ++q) { /* any draw's group may be the whole block */
@@ -203,11 +197,11 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
         if ((size_t)k > len) len = (size_t)k;
         if ((size_t)d->nunc > len) len = (size_t)d->nunc;
         if ((size_t)d->nreg > len) len = (size_t)d->nreg;
-        WS_ALLOC(w->dord, b, err, "the draw order");
-        WS_ALLOC(w->dpos, b, err, "the draw order");
-        WS_ALLOC(w->dstart, d->ndraws + 1, err, "the draw order");
-        WS_ALLOC(w->dmark, b, err, "the draw order");
-        WS_ALLOC(w->dtmp, len, err, "the draw order");
+        ICS_ALLOC_LINE(w->dord, b, err, "the draw order");
+        ICS_ALLOC_LINE(w->dpos, b, err, "the draw order");
+        ICS_ALLOC_LINE(w->dstart, d->ndraws + 1, err, "the draw order");
+        ICS_ALLOC_LINE(w->dmark, b, err, "the draw order");
+        ICS_ALLOC_LINE(w->dtmp, len, err, "the draw order");
         w->dtmp_len = len;
     }
     *out = w;

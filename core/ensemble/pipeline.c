@@ -20,26 +20,26 @@ ics_status ics_static_ws_create(const ics_plan *p, const ics_aggset *as, int b, 
         if (wd > work) work = wd;
     }
     const size_t kb = (size_t)(k ? k : 1) * b;
-    ICS_ALLOC(w, 1, err, "a block workspace");
+    ICS_ALLOC(w, 1, err, "a block workspace"); /* its arrays on cache lines */
     w->n = n, w->k = k, w->m = as->m, w->b = b;
-    ICS_ALLOC(w->Theta, kb, err, "parameters");
-    ICS_ALLOC(w->Raw, kb, err, "parameters");
-    ICS_ALLOC(w->Occ, kb, err, "occurrences");
+    ICS_ALLOC_LINE(w->Theta, kb, err, "parameters");
+    ICS_ALLOC_LINE(w->Raw, kb, err, "parameters");
+    ICS_ALLOC_LINE(w->Occ, kb, err, "occurrences");
     if (with_nodes) {
-        ICS_ALLOC(w->U, (size_t)n * b, err, "the shock block");
-        ICS_ALLOC(w->X, (size_t)n * b, err, "the output block");
-        if (with_q) ICS_ALLOC(w->Q, (size_t)n * b, err, "the inoperability block");
+        ICS_ALLOC_LINE(w->U, (size_t)n * b, err, "the shock block");
+        ICS_ALLOC_LINE(w->X, (size_t)n * b, err, "the output block");
+        if (with_q) ICS_ALLOC_LINE(w->Q, (size_t)n * b, err, "the inoperability block");
     }
-    ICS_ALLOC(w->agg, (size_t)as->m * b, err, "aggregates");
-    if (work) ICS_ALLOC(w->work, work, err, "low-rank workspace");
-    if (p->nunc) ICS_ALLOC(w->Unc, (size_t)p->nunc * b, err, "uncertainty factors");
+    ICS_ALLOC_LINE(w->agg, (size_t)as->m * b, err, "aggregates");
+    if (work) ICS_ALLOC_LINE(w->work, work, err, "low-rank workspace");
+    if (p->nunc) ICS_ALLOC_LINE(w->Unc, (size_t)p->nunc * b, err, "uncertainty factors");
     if (D && with_nodes) {
-        ICS_ALLOC(w->ThetaP, kb, err, "the grouped parameters");
-        ICS_ALLOC(w->Up, (size_t)n * b, err, "the grouped shock block");
-        ICS_ALLOC(w->Xp, (size_t)n * b, err, "the grouped output block");
-        if (with_q) ICS_ALLOC(w->Qp, (size_t)n * b, err, "the grouped inoperability block");
-        ICS_ALLOC(w->dperm, b, err, "the draw order");
-        ICS_ALLOC(w->dcnt, D->K, err, "the draw order");
+        ICS_ALLOC_LINE(w->ThetaP, kb, err, "the grouped parameters");
+        ICS_ALLOC_LINE(w->Up, (size_t)n * b, err, "the grouped shock block");
+        ICS_ALLOC_LINE(w->Xp, (size_t)n * b, err, "the grouped output block");
+        if (with_q) ICS_ALLOC_LINE(w->Qp, (size_t)n * b, err, "the grouped inoperability block");
+        ICS_ALLOC_LINE(w->dperm, b, err, "the draw order");
+        ICS_ALLOC_LINE(w->dcnt, D->K, err, "the draw order");
     }
     *out = w;
     w = NULL;
