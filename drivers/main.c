@@ -68,8 +68,9 @@ static int launcher_rank(void)
  *  - Not started by a launcher (no OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK, PMI_SIZE,
  *    SLURM_PROCID): a single process.
  *  - Started by Open MPI's mpirun with every rank on one node (OMPI_COMM_WORLD_LOCAL_SIZE =
- *    OMPI_COMM_WORLD_SIZE): the same on every rank, so they agree.
- * Anything else (several nodes, srun's direct launch) keeps Open MPI's own choice, and
+ *    OMPI_COMM_WORLD_SIZE), or by Slurm's srun --mpi=pmix in a step on one node (PMIX_RANK set,
+ *    SLURM_STEP_NUM_NODES = 1): the same on every rank, so they agree.
+ * Anything else (several nodes, other launches) keeps Open MPI's own choice, and
  * ICS_MPI_DEFAULTS=0 keeps it everywhere. Not set: ess_singleton_isolated, which would save
  * another 0.1 s by not starting an orted for a single process, but gives every such process the
  * same session directory, so that one run's exit removes the files of another running beside
@@ -83,9 +84,12 @@ static const char *mpi_startup_defaults(void)
     int by_launcher = 0;
     for (size_t i = 0; i < sizeof launched / sizeof *launched; ++i)
         if (getenv(launched[i])) by_launcher = 1;
-    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
-    if (by_launcher && !(size && local && *size && !strcmp(size, local)))
-        return "Open MPI's own (launched over several nodes, or not by mpirun)";
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE"),
+               *step_nodes = getenv("SLURM_STEP_NUM_NODES");
+    const int one_node = size ? local && *size && !strcmp(size, local) /* Open MPI's mpirun */
+                              : getenv("PMIX_RANK") && step_nodes && !strcmp(step_nodes, "1");
+    if (by_launcher && !one_node)
+        return "Open MPI's own (launched over several nodes, or not by mpirun or srun --mpi=pmix)";
     if (getenv("OMPI_MCA_pml")) return "Open MPI's own (OMPI_MCA_pml is set)";
     if (setenv("OMPI_MCA_pml", "ob1", 0)) return "Open MPI's own (setenv failed)";
     return by_launcher ? "pml=ob1 set by icstress for ranks on one node (ICS_MPI_DEFAULTS=0: Open "

@@ -460,7 +460,8 @@ void ics_write_man(FILE *f)
     roff(f, "the BLAS kernels OpenBLAS uses (icstress info warns about generic kernels).", 1);
     fputs("\n.TP\n.B ICS_MPI_DEFAULTS\n", f);
     roff(f, "0 keeps Open MPI's own start-up; otherwise a process no launcher started, and the "
-            "ranks of an mpirun on one node, get OMPI_MCA_pml=ob1 unless the environment sets it "
+            "ranks of an mpirun or srun --mpi=pmix step on one node, get OMPI_MCA_pml=ob1 unless the "
+            "environment sets it "
             "(icstress info says what is in effect; docs/hpc.md).", 1);
     fputs("\n.TP\n.B ICS_PYTHON\n", f);
     roff(f, "the Python interpreter of icstress report (default /usr/bin/python3).", 1);

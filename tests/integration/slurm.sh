@@ -137,4 +137,17 @@ cat job2.out run.err
 grep -qx "exit=0" "status.$j2" || { echo "slurm: the resumed job ended with $(cat status.$j2)" >&2; exit 1; }
 h5diff ref.h5 out.h5 /scenarios
 h5diff ref.h5 out.h5 /statistics
+# a step of srun --mpi=pmix on this one node runs Open MPI's ob1 layer without probing the others
+# (drivers/main.c, docs/hpc.md "MPI start-up")
+cat > info.sh <<EOF
+#!/bin/bash
+srun --mpi=pmix -n 2 -c 1 "$ICS" info > info.out 2>&1
+echo "exit=\$?" > status.\$SLURM_JOB_ID
+EOF
+j3=$(sbatch --parsable --time=5 -n 2 -o job3.out info.sh)
+wait_job "$j3"
+grep -qx "exit=0" "status.$j3" || { cat job3.out info.out; echo "slurm: info under srun failed" >&2; exit 1; }
+grep "^MPI start-up:" info.out
+grep -q "^MPI start-up:  pml=ob1 set by icstress for ranks on one node.*in effect: pml ob1" info.out ||
+  { cat info.out; echo "slurm: srun on one node did not get pml ob1" >&2; exit 1; }
 echo "slurm: time limit hit (exit 3, one line), resumed under Slurm, identical to an uninterrupted run"
