@@ -49,15 +49,23 @@ static int help_command(int rank, int argc, char **argv, ics_error *err)
     return 0;
 }
 
-/* The rank the MPI launcher gave this process, from its environment (0 when not launched). */
-static int launcher_rank(void)
+/* The rank an MPI launcher (mpirun, srun, a PMI launcher) gave this process, as its environment
+ * says; NULL when no launcher started it. */
+static const char *launcher_rank_var(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; ++i) {
         const char *v = getenv(vars[i]);
-        if (v && *v) return atoi(v);
+        if (v && *v) return v;
     }
-    return 0;
+    return NULL;
+}
+
+/* The rank the MPI launcher gave this process (0 when not launched). */
+static int launcher_rank(void)
+{
+    const char *v = launcher_rank_var();
+    return v ? atoi(v) : 0;
 }
 
 /* Open MPI start-up setting for processes that need no network, set before MPI_Init unless the
@@ -65,8 +73,7 @@ static int launcher_rank(void)
  * all of Open MPI's point-to-point layers, including its cm layer's network transports, before
  * settling on ob1, the layer a single process or a single node uses anyway; pml=ob1 names it.
  * That is 0.2 s of every command (MPI_Init alone: 0.33 s -> 0.14 s).
- *  - Not started by a launcher (no OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK, PMI_SIZE,
- *    SLURM_PROCID): a single process.
+ *  - Not started by a launcher (launcher_rank_var): a single process.
  *  - Started by Open MPI's mpirun with every rank on one node (OMPI_COMM_WORLD_LOCAL_SIZE =
  *    OMPI_COMM_WORLD_SIZE), or by Slurm's srun --mpi=pmix in a step on one node (PMIX_RANK set,
  *    SLURM_STEP_NUM_NODES = 1): the same on every rank, so they agree.
@@ -79,11 +86,7 @@ static const char *mpi_startup_defaults(void)
 {
     const char *keep = getenv("ICS_MPI_DEFAULTS");
     if (keep && !strcmp(keep, "0")) return "Open MPI's own (ICS_MPI_DEFAULTS=0)";
-    static const char *const launched[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
-                                           "PMI_SIZE", "SLURM_PROCID"};
-    int by_launcher = 0;
-    for (size_t i = 0; i < sizeof launched / sizeof *launched; ++i)
-        if (getenv(launched[i])) by_launcher = 1;
+    const int by_launcher = launcher_rank_var() != NULL;
     const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE"),
                *step_nodes = getenv("SLURM_STEP_NUM_NODES");
     const int one_node = size ? local && *size && !strcmp(size, local) /* Open MPI's mpirun */

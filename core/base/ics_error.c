@@ -74,30 +74,26 @@ int ics__fault(ics_fault_kind kind)
 }
 #endif
 
+static void *alloc_failed(size_t count, size_t size, ics_error *err, const char *what)
+{
+    ics_error_set(err, ICS_ENOMEM, "out of memory allocating %zu x %zu bytes for %s", count, size,
+                  what ? what : "?");
+    return NULL;
+}
+
 void *ics_calloc(size_t count, size_t size, ics_error *err, const char *what)
 {
     void *p = ics__fault(ICS_FAULT_ALLOC) ? NULL : calloc(count ? count : 1, size ? size : 1);
-    if (!p)
-        ics_error_set(err, ICS_ENOMEM, "out of memory allocating %zu x %zu bytes for %s", count,
-                      size, what ? what : "?");
-    return p;
+    return p ? p : alloc_failed(count, size, err, what);
 }
 
 void *ics_calloc_aligned(size_t count, size_t size, size_t align, ics_error *err, const char *what)
 {
-    const size_t bytes = (count ? count : 1) * (size ? size : 1);
+    const size_t c = count ? count : 1, z = size ? size : 1;
     void *p = NULL;
-    if (size && count > (size_t)-1 / size) {
-        p = NULL;
-    } else if (!ics__fault(ICS_FAULT_ALLOC) && posix_memalign(&p, align, bytes) == 0) {
-        memset(p, 0, bytes);
-    } else {
-        p = NULL;
-    }
-    if (!p)
-        ics_error_set(err, ICS_ENOMEM, "out of memory allocating %zu x %zu bytes for %s", count,
-                      size, what ? what : "?");
-    return p;
+    if (c > (size_t)-1 / z || ics__fault(ICS_FAULT_ALLOC) || posix_memalign(&p, align, c * z))
+        return alloc_failed(count, size, err, what);
+    return memset(p, 0, c * z);
 }
 
 char *ics_strdup(const char *s, ics_error *err)

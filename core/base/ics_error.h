@@ -72,19 +72,19 @@ int ics__fault(ics_fault_kind kind); /* 1 when this call is the one to fail */
         goto done;                                                                             \
     } while (0)
 
-/* ICS_ALLOC(ptr, count, err, what): calloc or fail with ICS_ENOMEM. */
-/* ICS_ALLOC on a cache line (ics_calloc_aligned, 64 bytes): for the arrays of block workspaces,
- * which the kernels read in whole 64-byte vectors. */
-#define ICS_ALLOC_LINE(ptr, count, err, what)                                                  \
+/* (ptr) = call, or jump to `done:` with st = ICS_ENOMEM */
+#define ICS__ALLOC_OR_FAIL(ptr, call)                                                          \
     do {                                                                                       \
-        (ptr) = ics_calloc_aligned((size_t)(count), sizeof *(ptr), 64, (err), (what));         \
+        (ptr) = (call);                                                                        \
         if (!(ptr)) { st = ICS_ENOMEM; goto done; }                                            \
     } while (0)
 
+/* ICS_ALLOC(ptr, count, err, what): calloc or fail with ICS_ENOMEM. */
 #define ICS_ALLOC(ptr, count, err, what)                                                       \
-    do {                                                                                       \
-        (ptr) = ics_calloc((size_t)(count), sizeof *(ptr), (err), (what));                     \
-        if (!(ptr)) { st = ICS_ENOMEM; goto done; }                                            \
-    } while (0)
+    ICS__ALLOC_OR_FAIL(ptr, ics_calloc((size_t)(count), sizeof *(ptr), (err), (what)))
+/* ICS_ALLOC_LINE: the same on a cache line (ics_calloc_aligned, 64 bytes), for the arrays of
+ * block workspaces, which the kernels read in whole 64-byte vectors. */
+#define ICS_ALLOC_LINE(ptr, count, err, what)                                                  \
+    ICS__ALLOC_OR_FAIL(ptr, ics_calloc_aligned((size_t)(count), sizeof *(ptr), 64, (err), (what)))
 
 #endif

@@ -187,10 +187,7 @@ ics_status ics_dyn_ws_create(const ics_dyn *d, int b, int with_traj, ics_dyn_ws 
             const size_t bq = d->ops->ws_bytes(d->draws[q], b);
             if (bq > bytes) bytes = bq;
         }
-        if (bytes && !(w->model_ws = ics_calloc_aligned(bytes, 1, 64, err, "the model's workspace"))) {
-            st = ICS_ENOMEM;
-            goto done;
-        }
+        if (bytes) ICS_ALLOC_LINE(w->model_ws, bytes, err, "the model's workspace");
     }
     if (d->ndraws) {
         size_t len = (size_t)n * (with_traj ? d->T + 1 : 1);

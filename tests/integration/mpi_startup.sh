@@ -11,7 +11,7 @@ set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset OMPI_MCA_pml ICS_MPI_DEFAULTS \
-      OMPI_COMM_WORLD_SIZE PMIX_RANK PMI_RANK PMI_SIZE SLURM_PROCID
+      OMPI_COMM_WORLD_SIZE OMPI_COMM_WORLD_RANK PMIX_RANK PMI_RANK PMI_SIZE SLURM_PROCID
 
 startup() { "$@" info | grep '^MPI start-up:'; }
 expect() { # expect LINE PATTERN...: every pattern is in LINE
