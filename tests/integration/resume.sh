@@ -48,20 +48,29 @@ one_case() {
   full=$(echo "$(date +%s.%N) - $start" | bc)
   echo "uninterrupted run: ${full}s"
 
+  # The kill is timed from the moment the run's .partial file appears, not from the launch:
+  # start-up time varies far more under a loaded CI machine than the compute does, and a kill
+  # timed from the launch can land before the file exists or after the run has finished.
   reused=0
-  for frac in 0.5 0.3 0.7 0.2; do
+  for frac in 0.1 0.05 0.2 0.02 0.3 0.01 0.4 0; do
     rm -f "$tmp/cut.h5" "$tmp/cut.h5.partial"
     "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/cut.h5" --quiet &
     pid=$!
+    waited=0
+    while [ ! -e "$tmp/cut.h5.partial" ] && [ ! -e "$tmp/cut.h5" ] && kill -0 $pid 2>/dev/null \
+          && [ $waited -lt 6000 ]; do
+      sleep 0.01; waited=$((waited + 1))
+    done
     sleep "$(echo "$full * $frac" | bc)"
     pkill -9 -f "$ICS run $tmp/run.yaml" || true
     wait $pid 2>/dev/null || true
-    if [ -e "$tmp/cut.h5" ]; then echo "run finished before the kill at ${frac}; trying earlier"; continue; fi
-    [ -e "$tmp/cut.h5.partial" ] || { echo "killed before the file existed at ${frac}; trying later"; continue; }
+    if [ -e "$tmp/cut.h5" ]; then echo "run finished before the kill at ${frac} of a run after the file appeared; trying earlier"; continue; fi
+    [ -e "$tmp/cut.h5.partial" ] || { echo "killed before the file existed (${frac}); trying again"; continue; }
     "$ICS_MPIEXEC" --oversubscribe -np 2 "$ICS" run "$tmp/run.yaml" -o "$tmp/cut.h5" --resume 2> "$tmp/log" || { cat "$tmp/log"; exit 1; }
     cat "$tmp/log"
     reused=$(sed -n 's/.*: \([0-9]*\) of \([0-9]*\) blocks already done and reused.*/\1/p' "$tmp/log")
     [ -n "$reused" ] && [ "$reused" -gt 0 ] && break
+    echo "killed at ${frac} of a run after the file appeared, before any block was done; trying later"
   done
   [ -n "$reused" ] && [ "$reused" -gt 0 ] || { echo "FAIL: could not kill the run mid-way"; exit 1; }
   [ ! -e "$tmp/cut.h5.partial" ]
