@@ -907,7 +907,9 @@ ICS_SIMD_CLONES static void ration_pass(int n, int alt, const double *restrict a
         R2[i] = rnow - 1.0;
         rp[i] = rnow;
         const double amax = amx[i], ti = tiv[i];
-        const double tn = zeta > 0.0 && ti > tnow ? tnow : ti;
+        /* tn = zeta > 0 && ti > tnow ? tnow : ti, as two selections: GCC 12 does not
+         * vectorise the loop with the conjunction of the two masks */
+        const double tz = zeta > 0.0 ? tnow : INFINITY, tn = ti > tz ? tz : ti;
         const double cap = tnow - tn >= lag[i] ? amax : 1.0;
         tiv[i] = tn;
         const double up = (amax - al) * zeta * ita, down = (1.0 - al) * ita;
