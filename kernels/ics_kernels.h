@@ -70,6 +70,18 @@ void ics_kernel_segment_cols(int n, int K, int nc, const double *ZT, int ldz, co
  * l < nl (ptr, idx, val from the first of the nl rows), c < 8. */
 void ics_kernel_sparse_rows(int n, int nc, const int *ptr, const int *idx, const double *val,
                             const double *G, int ldg, double *D, int ldd);
+/* rows, for the nr rows of one product as a dense block: D[r + c ldd] = sum_{l < nl} zb[l ldz +
+ * r] G[l ldg + c], r < nr, c < nc, each sum in order of l (zb: ldz >= nr rounded up to 8, the
+ * padding rows zero). With zb holding the product's rows over its links (0 where a row has no
+ * nonzero), the values are those of ics_kernel_sparse_rows over these rows, up to the sign of a
+ * zero sum. */
+void ics_kernel_block_rows(int nr, int nl, int nc, const double *zb, int ldz, const double *G,
+                           int ldg, double *D, int ldd);
+/* cols, over the same block: O1[l 8 + c] = sum_{r < nr} zb[l ldz + r] R1[r ldr + c] (and O2 from
+ * R2 unless NULL), l < nl, c < 8, each sum in order of r; R1, R2 point at the product's first row.
+ * The values of ics_kernel_sparse_cols over the product's links, up to the sign of a zero sum. */
+void ics_kernel_block_cols(int nr, int nl, const double *zb, int ldz, const double *R1,
+                           const double *R2, int ldr, double *O1, double *O2);
 void ics_kernel_sparse_cols(int nl, const int *ptr, const int *idx, const double *val,
                             const double *R1, const double *R2, int ldr, double *O1, double *O2);
 

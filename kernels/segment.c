@@ -170,6 +170,92 @@ ICS_SIMD_CLONES void ics_kernel_sparse_rows(int n, int nc, const int *ptr, const
     }
 }
 
+/* The rows of one product whose links are (nearly) all supplied by each of its nr rows: a dense
+ * nr x nl block, link-major, zero where a row does not supply the link's client. Eight rows at
+ * a time share each loaded vector of G (the sparse form loads it once per nonzero); each row's
+ * sum runs over the links in order, the sparse form's order with zero terms added. */
+ICS_SIMD_CLONES void ics_kernel_block_rows(int nr, int nl, int nc, const double *zb, int ldz,
+                                           const double *G, int ldg, double *D, int ldd)
+{
+    const int nc8 = (nc + 7) & ~7;
+    double tmp[64];
+    for (int r0 = 0; r0 < nr; r0 += 8) {
+        const int rr = nr - r0 < 8 ? nr - r0 : 8;
+        for (int c0 = 0; c0 < nc8; c0 += 8) {
+            v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            if (nl > 0) {
+                const v8 g = LD8(G + c0);
+                const double *z = zb + r0;
+                a0 = g * z[0], a1 = g * z[1], a2 = g * z[2], a3 = g * z[3];
+                a4 = g * z[4], a5 = g * z[5], a6 = g * z[6], a7 = g * z[7];
+            }
+            for (int l = 1; l < nl; ++l) {
+                const v8 g = LD8(G + (size_t)l * ldg + c0);
+                const double *z = zb + (size_t)l * ldz + r0;
+                a0 += g * z[0], a1 += g * z[1], a2 += g * z[2], a3 += g * z[3];
+                a4 += g * z[4], a5 += g * z[5], a6 += g * z[6], a7 += g * z[7];
+            }
+            ST8(tmp, a0), ST8(tmp + 8, a1), ST8(tmp + 16, a2), ST8(tmp + 24, a3);
+            ST8(tmp + 32, a4), ST8(tmp + 40, a5), ST8(tmp + 48, a6), ST8(tmp + 56, a7);
+            const int m = nc - c0 < 8 ? nc - c0 : 8;
+            for (int r = 0; r < rr; ++r)
+                for (int c = 0; c < m; ++c) D[r0 + r + (size_t)(c0 + c) * ldd] = tmp[8 * r + c];
+        }
+    }
+}
+
+/* The columns over one product's dense row block (ics_kernel_block_rows' zb): each link's sum
+ * over the nr rows in order, the sparse form's order with zero terms added. With the usual 8
+ * rows (one per region), the 8 (16 with R2) row vectors stay in registers for all the links. */
+ICS_SIMD_CLONES void ics_kernel_block_cols(int nr, int nl, const double *zb, int ldz,
+                                           const double *R1, const double *R2, int ldr,
+                                           double *O1, double *O2)
+{
+    if (nr == 8) {
+        const size_t d = (size_t)ldr;
+        const v8 p0 = LD8(R1), p1 = LD8(R1 + d), p2 = LD8(R1 + 2 * d), p3 = LD8(R1 + 3 * d);
+        const v8 p4 = LD8(R1 + 4 * d), p5 = LD8(R1 + 5 * d), p6 = LD8(R1 + 6 * d);
+        const v8 p7 = LD8(R1 + 7 * d);
+        if (R2) {
+            const v8 q0 = LD8(R2), q1 = LD8(R2 + d), q2 = LD8(R2 + 2 * d), q3 = LD8(R2 + 3 * d);
+            const v8 q4 = LD8(R2 + 4 * d), q5 = LD8(R2 + 5 * d), q6 = LD8(R2 + 6 * d);
+            const v8 q7 = LD8(R2 + 7 * d);
+            for (int l = 0; l < nl; ++l) {
+                const double *z = zb + (size_t)l * ldz;
+                v8 a1 = p0 * z[0], a2 = q0 * z[0];
+                a1 += p1 * z[1], a2 += q1 * z[1];
+                a1 += p2 * z[2], a2 += q2 * z[2];
+                a1 += p3 * z[3], a2 += q3 * z[3];
+                a1 += p4 * z[4], a2 += q4 * z[4];
+                a1 += p5 * z[5], a2 += q5 * z[5];
+                a1 += p6 * z[6], a2 += q6 * z[6];
+                a1 += p7 * z[7], a2 += q7 * z[7];
+                ST8(O1 + (size_t)l * 8, a1), ST8(O2 + (size_t)l * 8, a2);
+            }
+        } else {
+            for (int l = 0; l < nl; ++l) {
+                const double *z = zb + (size_t)l * ldz;
+                v8 a1 = p0 * z[0];
+                a1 += p1 * z[1], a1 += p2 * z[2], a1 += p3 * z[3], a1 += p4 * z[4];
+                a1 += p5 * z[5], a1 += p6 * z[6], a1 += p7 * z[7];
+                ST8(O1 + (size_t)l * 8, a1);
+            }
+        }
+        return;
+    }
+    for (int l = 0; l < nl; ++l) {
+        const double *z = zb + (size_t)l * ldz;
+        v8 a1 = LD8(R1) * z[0], a2 = {0};
+        if (R2) a2 = LD8(R2) * z[0];
+        for (int r = 1; r < nr; ++r) {
+            a1 += LD8(R1 + (size_t)r * ldr) * z[r];
+            if (R2) a2 += LD8(R2 + (size_t)r * ldr) * z[r];
+        }
+        ST8(O1 + (size_t)l * 8, a1);
+        if (R2) ST8(O2 + (size_t)l * 8, a2);
+    }
+}
+
 ICS_SIMD_CLONES void ics_kernel_sparse_cols(int nl, const int *ptr, const int *idx,
                                             const double *val, const double *R1, const double *R2,
                                             int ldr, double *O1, double *O2)

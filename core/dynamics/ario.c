@@ -103,6 +103,11 @@ struct ics_ario {
     double *rval;
     int *cptr, *cidx;   /* [L+1], [nnz]: link (p, j)'s suppliers i in p with z_ij != 0, ascending */
     double *cval;
+    /* products whose rows supply at least half of the (row, link) pairs of the product: their
+     * GEMM 1 rows as a dense block (kernels/segment.c, ics_kernel_block_rows), link-major with
+     * leading dimension segn[p] rounded up to 8, at bzoff[p]; bzoff[p] = -1: the sparse rows */
+    ptrdiff_t *bzoff;
+    double *bz;
 };
 
 /* Scenarios whose received and order weights of one product are computed and consumed together
@@ -161,7 +166,7 @@ void ics_ario_destroy(struct ics_ario **ap)
     free(a->unc_seg), free(a->steps);
     free(a->loff), free(a->lcli), free(a->lof), free(a->lU), free(a->lT), free(a->lW0);
     free(a->lK), free(a->rptr), free(a->ridx), free(a->rval), free(a->cptr), free(a->cidx);
-    free(a->cval);
+    free(a->cval), free(a->bzoff), free(a->bz);
     ics__ario_rebuild_destroy(&a->rb);
     for (int q = 0; q < a->nq; ++q) {
         ario_trade *r = &a->tr[q];
@@ -229,6 +234,25 @@ static ics_status links_create(struct ics_ario *a, const ics_table *t, ics_error
                 a->ridx[e] = a->lof[(size_t)p * n + jj], a->rval[e++] = a->Z[ii + jj * ld];
     }
     a->rptr[n] = e;
+    /* the dense row blocks (bzoff) */
+    ICS_ALLOC(a->bzoff, s, err, "the ARIO links");
+    size_t nb = 0;
+    for (int p = 0; p < s; ++p) {
+        const int nl = a->loff[p + 1] - a->loff[p], nr = a->segn[p];
+        const size_t nz = nr ? (size_t)(a->rptr[a->segoff[p] + nr] - a->rptr[a->segoff[p]]) : 0;
+        a->bzoff[p] = -1;
+        if (nl && nr && 2 * nz >= (size_t)nr * nl)
+            a->bzoff[p] = (ptrdiff_t)nb, nb += (size_t)((nr + 7) & ~7) * nl;
+    }
+    ICS_ALLOC(a->bz, nb ? nb : 1, err, "the ARIO links");
+    for (int p = 0; p < s; ++p) {
+        if (a->bzoff[p] < 0) continue;
+        const int ldz = (a->segn[p] + 7) & ~7, l0 = a->loff[p];
+        double *zb = a->bz + a->bzoff[p];
+        for (int l = l0; l < a->loff[p + 1]; ++l)
+            for (int r = 0; r < a->segn[p]; ++r)
+                zb[(size_t)(l - l0) * ldz + r] = a->Z[a->segoff[p] + r + (size_t)a->lcli[l] * ld];
+    }
     for (int q = 0; q < a->nq; ++q) {
         ario_trade *r = &a->tr[q];
         const size_t nk = (size_t)(r->ngrp ? r->ngrp : 1) * (r->nbuy ? r->nbuy : 1);
@@ -1100,8 +1124,14 @@ static void links_orders(const ics_dyn *d, const aws *v, int cb, int alt, int tr
         if (!nl) continue;
         for (int g0 = 0; g0 < cb8; g0 += 8) {
             const int gs = cb - g0 < 8 ? cb - g0 : 8;
-            ics_kernel_sparse_cols(nl, a->cptr + l0, a->cidx, a->cval, v->R1T + g0,
-                                   alt ? v->R2T + g0 : NULL, P, out, out + wofs);
+            if (a->bzoff[p] >= 0) {
+                const size_t r0 = (size_t)a->segoff[p] * P + g0;
+                ics_kernel_block_cols(a->segn[p], nl, a->bz + a->bzoff[p], (a->segn[p] + 7) & ~7,
+                                      v->R1T + r0, alt ? v->R2T + r0 : NULL, P, out, out + wofs);
+            } else {
+                ics_kernel_sparse_cols(nl, a->cptr + l0, a->cidx, a->cval, v->R1T + g0,
+                                       alt ? v->R2T + g0 : NULL, P, out, out + wofs);
+            }
             if (!alt && trade_now) /* weights W0: deviation 0 */
                 memset(out + wofs, 0, wofs * sizeof *out);
             if (trade) {
@@ -1189,7 +1219,17 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     /* GEMM 1: orders reaching each supplier, D_i = sum_j z_ij G_p(i)j (times r_i below), as
      * Z1 + Z (G - 1): Gm holds G - 1, and demand_pass adds Z1 (exactly Z1 at baseline) */
     if (v->sp) /* over the links: gS holds g - 1 by link and lane */
-        ics_kernel_sparse_rows(n, cb, a->rptr, a->ridx, a->rval, v->gS, v->P, v->D + o0, n);
+        for (int p = 0; p < s; ++p) {
+            const int r0 = a->segoff[p], nr = a->segn[p];
+            if (!nr) continue;
+            if (a->bzoff[p] >= 0)
+                ics_kernel_block_rows(nr, a->loff[p + 1] - a->loff[p], cb, a->bz + a->bzoff[p],
+                                      (nr + 7) & ~7, v->gS + (size_t)a->loff[p] * v->P, v->P,
+                                      v->D + o0 + r0, n);
+            else
+                ics_kernel_sparse_rows(nr, cb, a->rptr + r0, a->ridx, a->rval, v->gS, v->P,
+                                       v->D + o0 + r0, n);
+        }
     else
     for (int p = 0; p < s; ++p)
         if (a->segn[p] && a->blas)
