@@ -669,6 +669,34 @@ ICS_SIMD_CLONES static void transpose(int m, int k, const double *restrict src, 
         }
 }
 
+/* Elementwise loops of the step in their vector-width clones (step_cols itself is not cloned):
+ * x[i] = INFINITY; ac[i] += c mk[i] (times keep[i] when keep); the shock effects to capacity
+ * factors and final demand. */
+ICS_SIMD_CLONES static void fill_inf(size_t m, double *restrict x)
+{
+    for (size_t e = 0; e < m; ++e) x[e] = INFINITY;
+}
+
+ICS_SIMD_CLONES static void add_mask(int n, double c, const double *restrict mk,
+                                     const double *restrict keep, double *restrict ac)
+{
+    if (keep)
+        for (int i = 0; i < n; ++i) ac[i] += c * mk[i] * keep[i];
+    else
+        for (int i = 0; i < n; ++i) ac[i] += c * mk[i];
+}
+
+ICS_SIMD_CLONES static void shock_effects(int n, const double *restrict y, double *restrict cf,
+                                          double *restrict yt)
+{
+    for (int i = 0; i < n; ++i) {
+        const double loss = cf[i] < 0.0 ? 0.0 : cf[i] > 1.0 ? 1.0 : cf[i];
+        const double g = 1.0 + yt[i];
+        cf[i] = 1.0 - loss;
+        yt[i] = y[i] * (g > 0.0 ? g : 0.0);
+    }
+}
+
 /* n x cb by column (src[i + c n]) to lanes (dst[i P + c]), and back */
 static void to_lanes(int n, int cb, int P, const double *restrict src, double *restrict dst)
 {
@@ -698,7 +726,7 @@ static void begin_links(const struct ics_ario *a, const aws *v, int cb)
     memset(v->R1T, 0, (size_t)n * P * sizeof *v->R1T);
     memset(v->R2T, 0, (size_t)n * P * sizeof *v->R2T);
     memset(v->zero8, 0, 8 * sizeof *v->zero8);
-    for (size_t e = 0; e < (size_t)n * P; ++e) v->limT[e] = INFINITY;
+    fill_inf((size_t)n * P, v->limT);
     for (int p = 0; p < s; ++p) {
         const double *ts = v->tsS + (size_t)p * P, *ks = v->ksS + (size_t)p * P;
         for (int l = a->loff[p]; l < a->loff[p + 1]; ++l) {
@@ -1111,7 +1139,7 @@ static void links_orders(const ics_dyn *d, const aws *v, int cb, int alt, int tr
     const struct ics_ario *a = d->ario;
     const int n = a->n, s = a->s, nq = a->nq, P = v->P, cb8 = (cb + 7) & ~7;
     const int useW = alt || trade_now;
-    for (size_t e = 0; e < (size_t)n * P; ++e) v->limT[e] = INFINITY;
+    fill_inf((size_t)n * P, v->limT);
     /* the weights of GEMM 2 and the orders pass's node values by lane */
     to_lanes(n, cb, P, v->RR, v->R1T);
     if (alt) to_lanes(n, cb, P, v->RR + (size_t)n * cb, v->R2T);
@@ -1187,18 +1215,11 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
             if (c == 0.0) continue;
             double *ac = d->type[q] == ICS_SHOCK_CAPACITY_LOSS ? cf : yt;
             const double *mk = a->mask + (size_t)q * n;
-            if (a->rb && ac == cf) /* rebuilding: the part not destroyed follows the schedule */
-                for (int i = 0; i < n; ++i) ac[i] += c * mk[i] * a->rb->keep[i];
-            else
-                for (int i = 0; i < n; ++i) ac[i] += c * mk[i];
+            /* rebuilding: the part not destroyed follows the schedule */
+            add_mask(n, c, mk, a->rb && ac == cf ? a->rb->keep : NULL, ac);
         }
         if (a->rb) rebuild_destroyed(a, d, w, v, t, j, cf);
-        for (int i = 0; i < n; ++i) {
-            const double loss = cf[i] < 0.0 ? 0.0 : cf[i] > 1.0 ? 1.0 : cf[i];
-            const double g = 1.0 + yt[i];
-            cf[i] = 1.0 - loss;
-            yt[i] = a->y[i] * (g > 0.0 ? g : 0.0);
-        }
+        shock_effects(n, a->y, cf, yt);
     }
     int trade_now = 0, trade_prev = 0;
     for (int q = 0; q < nq; ++q) {
@@ -1342,7 +1363,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         return;
     }
     double *out = v->VW; /* [V | W] of one group: n x gs each, W at out + wofs */
-    for (size_t e = o0; e < o0 + ncb; ++e) v->lim[e] = INFINITY; /* refolded by the orders pass */
+    fill_inf(ncb, v->lim + o0); /* refolded by the orders pass */
     for (int p = 0; p < s; ++p) {
         const int K = a->segn[p];
         const double *ZTp = a->ZT + (size_t)a->segoff[p] * a->ldp;
