@@ -24,8 +24,11 @@
  * chunk with the chunk's scenarios as lanes (P: the chunk rounded up to 8), and takes the two
  * products over Z's nonzeros (kernels/segment.c's sparse forms, vectorised over scenarios): the
  * dense sums without their zero terms, in the same order, so the results are the dense path's
- * bit for bit (tests/test_ario_links.c). The dense state (ics__ario_set_dense, set_blas, and the
- * probe of ics__ario_begin/step) stays as the reference.
+ * bit for bit (tests/test_ario_links.c). A product whose rows supply at least half of its
+ * (row, link) pairs (every product with links on the built-in table) takes both products over
+ * a dense row block instead (bzoff, bz: ics_kernel_block_rows, _cols): the same sums in the same
+ * order with the zero terms added, as the dense path adds them. The dense state
+ * (ics__ario_set_dense, set_blas, and the probe of ics__ario_begin/step) stays as the reference.
  * Bounds and measurements: docs/performance.md. */
 #include "ics_dynamic.h"
 
