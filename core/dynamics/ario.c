@@ -911,46 +911,38 @@ ICS_SIMD_CLONES static void orders_pass(const struct ics_ario *a, const aws *v, 
     }
 }
 
-/* The three elementwise passes over one scenario's column, as functions with restrict-qualified
- * arguments and branch-free bodies (selections, divisions by a safe divisor) so that they
- * vectorise; the values are those of the plain scalar loops. Total demand (alt: the orders of
- * the last step scaled by the suppliers' r at that time), capacity, optimal production: */
-ICS_SIMD_CLONES static void demand_pass(int n, int alt, const double *restrict rs,
-                                        const double *restrict yt,
-                                        const double *restrict cf, const double *restrict xbar,
-                                        const double *restrict alj, const double *restrict rp,
-                                        const double *restrict lim, double *restrict Dj,
-                                        double *restrict xoj, double *restrict xaj)
-{
-    for (int i = 0; i < n; ++i) {
-        const double Do = rs[i] + Dj[i], rD = rp[i] * Do; /* Dj: Z (g - 1) */
-        double Dv = (alt ? rD : Do) + yt[i];
-        Dv = Dv < 0.0 ? 0.0 : Dv;
-        const double cap = alj[i] * cf[i] * xbar[i];
-        const double xo = Dv < cap ? Dv : cap, li = lim[i];
-        Dj[i] = Dv;
-        xoj[i] = xo;
-        xaj[i] = li < xo ? li : xo;
-    }
-}
-
-/* rationing rho = x^a / D, the lost share 1 - x^a / xbar, the GEMM-2 weights as deviations
- * [r_prev rho - 1 | r - 1],
+/* The elementwise pass over one scenario's column, a function with restrict-qualified
+ * arguments and a branch-free body (selections, divisions by a safe divisor) so that it
+ * vectorises; the values are those of the plain scalar loop. One pass, so that the arithmetic of
+ * demand and capacity overlaps the divisions of rationing.
+ * Total demand (alt: the orders of the last step scaled by the suppliers' r at that time),
+ * capacity, optimal production, the input bound lim; then rationing rho = x^a / D, the lost
+ * share 1 - x^a / xbar, the GEMM-2 weights as deviations [r_prev rho - 1 | r - 1],
  * and overproduction alpha moving towards alpha_max while demand is unmet (zeta > 0) and back
  * to 1 otherwise, with time constant tau_alpha; alpha stays 1 (capacity at most the pre-shock
  * level) until the build lag has passed since the investment decision tiv, the first step with
  * zeta > 0 (tnow: this step). With lag 0 the cap is alpha_max from that step, as in BoARIO. */
-ICS_SIMD_CLONES static void ration_pass(int n, int alt, const double *restrict amx, double ita,
+ICS_SIMD_CLONES static void column_pass(int n, int alt, const double *restrict rs,
+                                        const double *restrict yt, const double *restrict cf,
+                                        const double *restrict xbar, const double *restrict lim,
+                                        const double *restrict amx, double ita,
                                         const double *restrict lag, double tnow,
-                                        double *restrict tiv,
-                                        const double *restrict Dj, const double *restrict xaj,
-                                        const double *restrict xbar, const double *restrict cf,
+                                        double *restrict tiv, double *restrict Dj,
+                                        double *restrict xoj, double *restrict xaj,
                                         double *restrict rp, double *restrict alj,
                                         double *restrict rhj, double *restrict shj,
                                         double *restrict R1, double *restrict R2)
 {
     for (int i = 0; i < n; ++i) { /* operands loaded unconditionally, so that it if-converts */
-        const double Dv = Dj[i], xv = xaj[i], xb = xbar[i], c = cf[i], r0 = rp[i], al = alj[i];
+        const double xb = xbar[i], c = cf[i], r0 = rp[i], al = alj[i];
+        const double Do = rs[i] + Dj[i], rD = r0 * Do; /* Dj: Z (g - 1) */
+        double Dv = (alt ? rD : Do) + yt[i];
+        Dv = Dv < 0.0 ? 0.0 : Dv;
+        const double capx = al * c * xb;
+        const double xo = Dv < capx ? Dv : capx, li = lim[i], xv = li < xo ? li : xo;
+        Dj[i] = Dv;
+        xoj[i] = xo;
+        xaj[i] = xv;
         const int pos = Dv > 0.0, xp = xb > 0.0;
         const double Ds = pos ? Dv : 1.0, xs = xp ? xb : 1.0;
         const double rq = xv / Ds, zq = (Dv - xv) / Ds, sq = 1.0 - xv / xs;
@@ -1241,7 +1233,7 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
     }
 
     /* GEMM 1: orders reaching each supplier, D_i = sum_j z_ij G_p(i)j (times r_i below), as
-     * Z1 + Z (G - 1): Gm holds G - 1, and demand_pass adds Z1 (exactly Z1 at baseline) */
+     * Z1 + Z (G - 1): Gm holds G - 1, and column_pass adds Z1 (exactly Z1 at baseline) */
     if (v->sp) /* over the links: gS holds g - 1 by link and lane */
         for (int p = 0; p < s; ++p) {
             const int r0 = a->segoff[p], nr = a->segn[p];
@@ -1306,11 +1298,10 @@ static void step_cols(const ics_dyn *d, int t, ics_dyn_ws *w, const aws *v, int 
         double *alj = v->alpha + oj, *rhj = v->rho + oj, *shj = v->RR + 2 * ncb;
         double *R1 = v->RR + (size_t)(j - c0) * n, *R2 = R1 + ncb;
         const double *ytd = a->rb && rebuild_orders(a, d, w, v, t, j, yt) ? v->ytr + oj : yt;
-        demand_pass(n, alt, a->rs, ytd, cf, xbar, alj, rp, v->lim + oj, Dj, xoj, xaj);
         const double *amx = a->amax_row >= 0 && v->unc ? v->amx + oj : a->amax;
         const double *lgx = a->lag_row >= 0 && v->unc ? v->lagx + oj : a->lag;
-        ration_pass(n, alt, amx, ita, lgx, (double)t, v->tinv + oj, Dj, xaj, xbar, cf, rp,
-                    alj, rhj, shj, R1, R2);
+        column_pass(n, alt, a->rs, ytd, cf, xbar, v->lim + oj, amx, ita, lgx, (double)t,
+                    v->tinv + oj, Dj, xoj, xaj, rp, alj, rhj, shj, R1, R2);
         if (a->rb) rebuild_deliver(a, d, w, v, t, j, rhj);
         double prod = 0.0, fin = 0.0, um = 0.0;
         for (int i = 0; i < n; ++i) {
