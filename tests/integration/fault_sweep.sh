@@ -103,11 +103,8 @@ sweep() { # sweep MODEL KIND NP STRIDE: N = 1, 1 + STRIDE, ... up to the last ca
   for n in $( (seq 1 "$step" "$total"; echo "$total"; echo $((total + 1))) | sort -nu); do
     case="$model $kind=$n np=$np"
     local attempt noleak=""
-    # LSan's failures came in bursts (the fresh-clone CI of 719fda6: three repeats within two
-    # seconds while another test ran beside this one), and twice, on fresh CI machines, in every
-    # repeat of the first case, whose run fails at file creation soon after MPI's start-up
-    # ("Tracer caught signal 11" in LSan's own thread that stops the others; never seen here).
-    # Repeat with a pause; after three such failures, run the case once more without the leak
+    # A safety net behind use_tls=0 above (which removed the known cause of LSan's own failures):
+    # repeat with a pause; after three such failures, run the case once more without the leak
     # check, so that its status, its one error line and its files are still checked, and say so.
     # More than two cases without the leak check in one sweep fail the test.
     for attempt in 1 2 3 4; do
